@@ -1,0 +1,62 @@
+# Everyday commands. `make demo` and `make test` need nothing but Python 3.11 (SQLite, no Redis).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEMO_CUSTOMERS ?= 20000
+DEMO_SEED ?= 7
+HOST ?= 127.0.0.1:8000
+
+.PHONY: help venv demo data serve test test-fast lint format requirements bench clean
+
+help:
+	@echo "make demo   - install, migrate, generate demo data, create logins, serve on http://$(HOST)"
+	@echo "make test   - run the whole test suite (SQLite; set DATABASE_URL/REDIS_URL for real servers)"
+	@echo "make lint   - ruff lint + format check + migrations check"
+	@echo "make bench  - performance benchmarks (need PostgreSQL: DATABASE_URL)"
+
+# The venv is rebuilt when requirements change (the stamp file records the last install).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py generate_data --customers $(DEMO_CUSTOMERS) --years 3 --seed $(DEMO_SEED) --if-empty
+	$(PY) manage.py setup_demo_accounts
+	$(PY) manage.py runserver $(HOST)
+
+test: venv
+	$(BIN)/pytest -n 2 --create-db
+
+test-fast: venv
+	$(BIN)/pytest -n 2 -m "not slow"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-pin requirements.txt from requirements.in (run after editing requirements.in).
+requirements:
+	rm -rf /tmp/sheba-pin && $(PYTHON) -m venv /tmp/sheba-pin
+	/tmp/sheba-pin/bin/pip install --quiet -r requirements.in
+	(echo "# Pinned by 'make requirements' from requirements.in; edit that file, not this one."; \
+	  /tmp/sheba-pin/bin/pip freeze --exclude pip) > requirements.txt
+	/tmp/sheba-pin/bin/pip install --quiet -r requirements-dev.in
+	(echo "# Pinned by 'make requirements' from requirements-dev.in (tools on top of requirements.txt)."; \
+	  /tmp/sheba-pin/bin/pip freeze --exclude pip | grep -vxFf requirements.txt) > requirements-dev.txt
+
+bench: venv
+	$(PY) bench/bench_data.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles var

@@ -1,0 +1,1 @@
+"""Analytics: retention, cohorts, ROI and revenue recovered, computed from the other apps' selectors."""

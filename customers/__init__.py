@@ -1,0 +1,1 @@
+"""The marketplace: customers, the service catalogue, providers, bookings, complaints, competitor searches."""

@@ -1,0 +1,90 @@
+"""CSV export of customers and bookings in exactly the columns the importers read, so files round-trip."""
+
+import csv
+from collections.abc import Iterator
+from typing import TextIO
+
+from django.utils import timezone
+
+from customers.models import Booking, Customer
+
+CUSTOMER_EXPORT_COLUMNS = ["customer_id", "name", "phone", "email", "area", "city", "gender", "language", "joined_at"]
+BOOKING_EXPORT_COLUMNS = [
+    "booking_id",
+    "customer_id",
+    "booked_at",
+    "amount",
+    "service",
+    "status",
+    "rating",
+    "provider_id",
+    "discount",
+    "payment_method",
+    "complained",
+]
+CHUNK = 5_000
+
+
+def _iso(value) -> str:
+    return timezone.localtime(value).isoformat() if value else ""
+
+
+def customer_rows() -> Iterator[list[str]]:
+    fields = ["external_id", "name", "phone", "email", "area", "city", "gender", "language", "joined_at"]
+    for row in Customer.objects.order_by("pk").values_list(*fields).iterator(chunk_size=CHUNK):
+        *rest, joined_at = row
+        yield [*rest, _iso(joined_at)]
+
+
+def booking_rows() -> Iterator[list[str]]:
+    complained = set(Booking.objects.filter(complaints__isnull=False).values_list("pk", flat=True))
+    fields = [
+        "pk",
+        "external_id",
+        "customer__external_id",
+        "booked_at",
+        "amount",
+        "service__slug",
+        "status",
+        "rating",
+        "provider__external_id",
+        "discount",
+        "payment_method",
+    ]
+    queryset = Booking.objects.order_by("booked_at", "pk").values_list(*fields)
+    for (
+        pk,
+        external_id,
+        customer,
+        booked_at,
+        amount,
+        service,
+        status,
+        rating,
+        provider,
+        discount,
+        method,
+    ) in queryset.iterator(chunk_size=CHUNK):
+        yield [
+            external_id,
+            customer,
+            _iso(booked_at),
+            f"{amount:.2f}",
+            service,
+            status,
+            rating or "",
+            provider or "",
+            f"{discount:.2f}",
+            method,
+            "yes" if pk in complained else "no",
+        ]
+
+
+def write_csv(out: TextIO, header: list[str], rows: Iterator[list]) -> int:
+    writer = csv.writer(out)
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,32 @@
+"""Reads of marketplace data for the API, the portals, the admin and the ML pipeline."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from customers.models import Booking, Customer, Provider, Service
+from sheba_retention.common.api.permissions import customer_of
+
+
+def customer_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Customer]:
+    """Every customer for staff; for a customer, only themself; nothing for anyone else."""
+    queryset = Customer.objects.select_related("preferred_provider")
+    if user.is_staff:
+        return queryset
+    own = customer_of(user)
+    return queryset.filter(pk=own.pk) if own else queryset.none()
+
+
+def booking_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Booking]:
+    queryset = Booking.objects.select_related("customer", "service", "provider")
+    if user.is_staff:
+        return queryset
+    own = customer_of(user)
+    return queryset.filter(customer=own) if own else queryset.none()
+
+
+def service_list() -> QuerySet[Service]:
+    return Service.objects.select_related("category").filter(is_active=True)
+
+
+def provider_list() -> QuerySet[Provider]:
+    return Provider.objects.select_related("category")

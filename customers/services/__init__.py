@@ -1,0 +1,1 @@
+"""Writes to the marketplace tables: CSV import, the synthetic data loader, demo accounts."""

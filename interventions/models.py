@@ -1,0 +1,98 @@
+"""The approval queue: one row per proposal, and an audit row for every change of state."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, Service
+from predictions.models import Prediction
+from sheba_retention.common.models import TimeStampedModel
+
+
+class InterventionAction(models.TextChoices):
+    WIN_BACK_DISCOUNT = "win_back_discount", _("Win-back discount")
+    BUDGET_SERVICE = "budget_service", _("Budget service offer")
+    PREMIUM_PROVIDER = "premium_provider", _("Premium provider offer")
+    SEASONAL_REMINDER = "seasonal_reminder", _("Seasonal reminder")
+    LOYALTY_BONUS = "loyalty_bonus", _("Loyalty tier bonus")
+    SERVICE_RECOVERY = "service_recovery", _("Service recovery")
+    PERSONAL_CALL = "personal_call", _("Personal call from support")
+
+
+class InterventionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SENT = "sent", _("Sent")
+    REDEEMED = "redeemed", _("Redeemed")
+    EXPIRED = "expired", _("Expired")
+
+
+OPEN_STATUSES = [InterventionStatus.PROPOSED, InterventionStatus.APPROVED, InterventionStatus.SENT]
+
+
+class InterventionOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RETAINED = "retained", _("Retained")
+    CHURNED = "churned", _("Churned")
+
+
+class Intervention(TimeStampedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interventions")
+    prediction = models.ForeignKey(
+        Prediction, null=True, blank=True, on_delete=models.SET_NULL, related_name="interventions"
+    )
+    action = models.CharField(max_length=20, choices=InterventionAction.choices)
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The SHAP reason (feature name) this proposal answers, shown to the approver.
+    addresses_reason = models.CharField(max_length=64, blank=True)
+    discount_amount = models.DecimalField(_("discount (Tk)"), max_digits=10, decimal_places=2, default=0)
+    discount_percent = models.DecimalField(max_digits=4, decimal_places=1, default=0)
+    message_en = models.TextField(blank=True)
+    message_bn = models.TextField(blank=True)
+    expected_retention_uplift = models.FloatField(default=0)
+    expected_cost = models.DecimalField(_("expected cost (Tk)"), max_digits=10, decimal_places=2, default=0)
+    expected_net_benefit = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    expected_roi = models.FloatField(default=0)
+    status = models.CharField(max_length=10, choices=InterventionStatus.choices, default=InterventionStatus.PROPOSED)
+    outcome = models.CharField(max_length=10, choices=InterventionOutcome.choices, default=InterventionOutcome.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-expected_roi"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(status__in=OPEN_STATUSES), name="one_open_intervention_per_customer"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0) & Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                name="intervention_discount_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} for {self.customer_id} ({self.get_status_display()})"
+
+
+class InterventionEvent(models.Model):
+    """Audit trail: who moved an intervention from one state to another, and when."""
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=InterventionStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=InterventionStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["intervention", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,1 @@
+"""Loyalty tiers (Bronze to Platinum), their benefits, and each customer's tier history."""

@@ -1,0 +1,1 @@
+"""Messages to customers over SMS, email and push, with their delivery status."""

@@ -1,0 +1,46 @@
+"""The notification log: one row per message per channel, with its delivery status."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Channel, Customer, Language
+from interventions.models import Intervention
+from sheba_retention.common.models import TimeStampedModel
+
+
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(TimeStampedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notifications")
+    intervention = models.ForeignKey(
+        Intervention, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    recipient = models.CharField(max_length=254, help_text=_("Phone number, email address or device token."))
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    gateway_message_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # An intervention's message goes out once per channel, however often a task is retried.
+            models.UniqueConstraint(
+                fields=["intervention", "channel"], name="one_notification_per_intervention_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} to {self.recipient} ({self.get_status_display()})"

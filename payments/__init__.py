@@ -1,0 +1,1 @@
+"""Discount codes, their redemptions, and payment transactions through the (mock) bKash/Nagad/bank gateways."""

@@ -1,0 +1,1 @@
+"""Churn predictions, their explanations, model versions and measured model performance."""

@@ -1,0 +1,1 @@
+"""Helpers shared by every app: model updates, bulk loading, API conventions."""

@@ -1,0 +1,1 @@
+"""REST conventions every app's apis.py follows: pagination, the error body, permissions."""

@@ -1,0 +1,1 @@
+"""Settings: base.py holds everything; local, test and production adjust it."""

@@ -1,0 +1,25 @@
+"""Top-level URLs: admin, the REST API under /api/, its schema and docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+admin.site.site_header = "Sheba Retention AI"
+admin.site.site_title = "Sheba Retention AI"
+admin.site.index_title = "Retention operations"
+
+api_patterns = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("", include("customers.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/", include((api_patterns, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
