@@ -1,0 +1,303 @@
+"""Admin screens for the marketplace tables: catalogue, providers, customers, bookings and their signals."""
+
+from decimal import Decimal
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from customers.models import (
+    Booking,
+    CompetitorSearch,
+    Complaint,
+    Customer,
+    CustomerSegment,
+    Provider,
+    Segment,
+    Service,
+    ServiceCategory,
+)
+from sheba_retention.common.validators import normalize_bd_phone
+
+RECENT_ROWS = 20
+
+
+def format_tk(value: Decimal | float | int | None) -> str | None:
+    """Taka with thousands separators, paisa only when there are any: Tk 1,200 or Tk 1,200.50."""
+    if value is None:
+        return None
+    amount = Decimal(value)
+    if amount == amount.to_integral_value():
+        return f"Tk {amount:,.0f}"
+    return f"Tk {amount:,.2f}"
+
+
+class CurrentRowFilter(admin.SimpleListFilter):
+    """Open (valid_to empty) or closed rows of a history table."""
+
+    title = "current"
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Current"), ("no", "Past")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(valid_to__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(valid_to__isnull=False)
+        return queryset
+
+
+class RatingFilter(admin.SimpleListFilter):
+    """Fixed choices, so the filter never runs SELECT DISTINCT over every booking."""
+
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request, model_admin):
+        return [(str(stars), "★" * stars) for stars in range(5, 0, -1)] + [("none", "Not rated")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(rating__isnull=True)
+        if self.value() in {str(stars) for stars in range(1, 6)}:
+            return queryset.filter(rating=int(self.value()))
+        return queryset
+
+
+class RecentRowsFormSet(BaseInlineFormSet):
+    """Only the newest RECENT_ROWS related rows, so a customer with years of history opens quickly."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset()[:RECENT_ROWS]
+        return self._queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    formset = RecentRowsFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_bn", "slug")
+    search_fields = ("name", "name_bn", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_bn", "category", "min_price_tk", "max_price_tk", "is_active")
+    list_filter = ("is_active", "category")
+    list_select_related = ("category",)
+    search_fields = ("name", "name_bn", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    @admin.display(description="min price", ordering="min_price")
+    def min_price_tk(self, obj: Service) -> str | None:
+        return format_tk(obj.min_price)
+
+    @admin.display(description="max price", ordering="max_price")
+    def max_price_tk(self, obj: Service) -> str | None:
+        return format_tk(obj.max_price)
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = (
+        "external_id",
+        "name",
+        "phone",
+        "city",
+        "area",
+        "category",
+        "rating",
+        "is_verified",
+        "is_premium",
+        "joined_at",
+    )
+    list_filter = ("is_verified", "is_premium", "city", "category")
+    list_select_related = ("category",)
+    search_fields = ("^external_id", "name", "^phone")
+    date_hierarchy = "joined_at"
+    readonly_fields = ("created_at", "updated_at")
+    list_per_page = 50
+
+
+class RecentBookingInline(ReadOnlyInline):
+    model = Booking
+    fk_name = "customer"
+    verbose_name_plural = f"recent bookings (newest {RECENT_ROWS})"
+    fields = ("external_id", "booked_at", "service", "provider", "amount_tk", "discount_tk", "status", "rating")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        return super().get_queryset(request).select_related("service", "provider")
+
+    @admin.display(description="amount")
+    def amount_tk(self, obj: Booking) -> str | None:
+        return format_tk(obj.amount)
+
+    @admin.display(description="discount")
+    def discount_tk(self, obj: Booking) -> str | None:
+        return format_tk(obj.discount)
+
+
+class RecentComplaintInline(ReadOnlyInline):
+    model = Complaint
+    fk_name = "customer"
+    verbose_name_plural = f"recent complaints (newest {RECENT_ROWS})"
+    fields = ("created_at", "category", "booking", "provider", "description", "resolved_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
+        return super().get_queryset(request).select_related("booking", "provider")
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "name", "phone", "city", "area", "language", "preferred_channel", "joined_at")
+    list_filter = ("city", "language", "preferred_channel", "gender", "age_band")
+    search_fields = ("^external_id", "name", "^phone", "email")
+    date_hierarchy = "joined_at"
+    ordering = ("-joined_at",)
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("preferred_provider",)
+    readonly_fields = ("all_bookings", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("external_id", "name", "phone", "email", "user")}),
+        ("Location", {"fields": ("city", "area")}),
+        ("Profile", {"fields": ("gender", "age_band", "language", "preferred_channel", "preferred_provider")}),
+        ("Record", {"fields": ("joined_at", "all_bookings", "created_at", "updated_at")}),
+    )
+    inlines = (RecentBookingInline, RecentComplaintInline)
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            phone = normalize_bd_phone(search_term.strip())
+        except ValueError:
+            return results, may_have_duplicates
+        return results | queryset.filter(phone=phone), may_have_duplicates
+
+    @admin.display(description="bookings")
+    def all_bookings(self, obj: Customer) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:customers_booking_changelist")
+        return format_html('<a href="{}?customer__id__exact={}">All bookings of this customer</a>', url, obj.pk)
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = (
+        "external_id",
+        "customer",
+        "service",
+        "provider",
+        "booked_at",
+        "amount_tk",
+        "discount_tk",
+        "status",
+        "rating",
+        "payment_method",
+    )
+    list_filter = ("status", "payment_method", "service__category", RatingFilter)
+    list_select_related = ("customer", "service", "provider")
+    search_fields = ("^external_id", "^customer__external_id", "^provider__external_id")
+    date_hierarchy = "booked_at"
+    raw_id_fields = ("customer",)
+    autocomplete_fields = ("provider",)
+    fieldsets = (
+        (None, {"fields": ("external_id", "customer", "service", "provider", "status")}),
+        ("When", {"fields": ("booked_at", "scheduled_at", "completed_at")}),
+        ("Payment", {"fields": ("amount", "discount", "payment_method")}),
+        ("Feedback", {"fields": ("rating",)}),
+    )
+    list_per_page = 50
+    show_full_result_count = False
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_tk(self, obj: Booking) -> str | None:
+        return format_tk(obj.amount)
+
+    @admin.display(description="discount", ordering="discount")
+    def discount_tk(self, obj: Booking) -> str | None:
+        return format_tk(obj.discount)
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "customer", "category", "booking", "provider", "is_resolved", "resolved_at")
+    list_filter = ("category", ("resolved_at", admin.EmptyFieldListFilter))
+    list_select_related = ("customer", "booking", "provider")
+    search_fields = ("^customer__external_id", "^booking__external_id", "description")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("customer", "booking")
+    autocomplete_fields = ("provider",)
+    list_per_page = 50
+
+    @admin.display(description="resolved", boolean=True, ordering="resolved_at")
+    def is_resolved(self, obj: Complaint) -> bool:
+        return obj.resolved_at is not None
+
+
+@admin.register(CompetitorSearch)
+class CompetitorSearchAdmin(admin.ModelAdmin):
+    list_display = ("searched_at", "customer", "competitor", "category")
+    list_filter = ("competitor", "category")
+    list_select_related = ("customer", "category")
+    search_fields = ("^customer__external_id", "competitor")
+    date_hierarchy = "searched_at"
+    raw_id_fields = ("customer",)
+    list_per_page = 50
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    """The five segments are fixed by mlcore.segmentation; staff edit only their wording."""
+
+    list_display = ("key", "name_bn", "description")
+    readonly_fields = ("key",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Segment | None = None) -> bool:
+        return False
+
+
+@admin.register(CustomerSegment)
+class CustomerSegmentAdmin(admin.ModelAdmin):
+    """Segment history is written by the segmentation run; the admin only shows it."""
+
+    list_display = ("customer", "segment", "valid_from", "valid_to", "model_version", "created_at")
+    list_filter = (CurrentRowFilter, "segment")
+    list_select_related = ("customer", "segment")
+    search_fields = ("^customer__external_id", "=model_version")
+    date_hierarchy = "valid_from"
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CustomerSegment | None = None) -> bool:
+        return False

@@ -1,0 +1,123 @@
+"""Admin screens for the approval queue and its audit trail; state changes happen only through services."""
+
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.http import HttpRequest
+
+from customers.admin import format_tk
+from interventions.models import Intervention, InterventionEvent, InterventionStatus
+
+EDITABLE_WHILE_PROPOSED = ("message_en", "message_bn")
+
+
+class InterventionEventInline(admin.TabularInline):
+    model = InterventionEvent
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Intervention)
+class InterventionAdmin(admin.ModelAdmin):
+    """Proposals come from the recommendation engine; staff may reword a proposal's message before it is decided."""
+
+    list_display = (
+        "customer",
+        "action",
+        "status",
+        "expected_roi_percent",
+        "discount",
+        "expected_cost_tk",
+        "outcome",
+        "decided_by",
+        "created_at",
+    )
+    list_filter = ("status", "action", "outcome")
+    list_select_related = ("customer", "decided_by")
+    search_fields = ("^customer__external_id", "customer__name", "addresses_reason")
+    date_hierarchy = "created_at"
+    fieldsets = (
+        (None, {"fields": ("customer", "prediction", "action", "service", "addresses_reason", "status", "outcome")}),
+        ("Offer", {"fields": ("discount", "message_en", "message_bn", "expires_at")}),
+        (
+            "Expected value",
+            {"fields": ("uplift_percent", "expected_cost_tk", "expected_net_benefit_tk", "expected_roi_percent")},
+        ),
+        ("Decision", {"fields": ("decided_by", "decided_at", "sent_at")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (InterventionEventInline,)
+    list_per_page = 50
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Intervention | None = None) -> list[str]:
+        return [name for name in flatten_fieldsets(self.fieldsets) if name not in EDITABLE_WHILE_PROPOSED]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Intervention | None = None) -> bool:
+        if obj is not None and obj.status != InterventionStatus.PROPOSED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Intervention | None = None) -> bool:
+        return False
+
+    @admin.display(description="discount", ordering="discount_amount")
+    def discount(self, obj: Intervention) -> str | None:
+        if obj.discount_percent:
+            return f"{obj.discount_percent.normalize():f}%"
+        if obj.discount_amount:
+            return format_tk(obj.discount_amount)
+        return None
+
+    @admin.display(description="expected cost", ordering="expected_cost")
+    def expected_cost_tk(self, obj: Intervention) -> str | None:
+        return format_tk(obj.expected_cost)
+
+    @admin.display(description="expected net benefit", ordering="expected_net_benefit")
+    def expected_net_benefit_tk(self, obj: Intervention) -> str | None:
+        return format_tk(obj.expected_net_benefit)
+
+    @admin.display(description="expected ROI", ordering="expected_roi")
+    def expected_roi_percent(self, obj: Intervention) -> str:
+        return f"{obj.expected_roi:.0%}"
+
+    @admin.display(description="expected retention uplift", ordering="expected_retention_uplift")
+    def uplift_percent(self, obj: Intervention) -> str:
+        return f"{obj.expected_retention_uplift:.1%}"
+
+
+@admin.register(InterventionEvent)
+class InterventionEventAdmin(admin.ModelAdmin):
+    """The audit trail: nobody edits or deletes it, not even a superuser."""
+
+    list_display = ("at", "intervention", "from_status", "to_status", "actor", "note")
+    list_filter = ("to_status", "from_status")
+    list_select_related = ("intervention", "actor")
+    search_fields = ("^intervention__customer__external_id", "note")
+    date_hierarchy = "at"
+    ordering = ("-at",)
+    list_per_page = 100
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: InterventionEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: InterventionEvent | None = None) -> bool:
+        return False

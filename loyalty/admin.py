@@ -1,0 +1,61 @@
+"""Admin screens for loyalty: staff tune tier thresholds and benefits; tier history is read-only."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from customers.admin import CurrentRowFilter, format_tk
+from loyalty.models import CustomerLoyalty, LoyaltyTier
+
+
+@admin.register(LoyaltyTier)
+class LoyaltyTierAdmin(admin.ModelAdmin):
+    """The four tiers come from a migration and are fixed by name; their thresholds and benefits are staff's to tune."""
+
+    list_display = (
+        "rank",
+        "name",
+        "name_bn",
+        "min_ltv_tk",
+        "min_bookings_per_year",
+        "min_tenure_days",
+        "discount",
+    )
+    list_display_links = ("name",)
+    readonly_fields = ("name", "rank")
+    fieldsets = (
+        (None, {"fields": ("name", "name_bn", "rank")}),
+        ("Thresholds", {"fields": ("min_ltv", "min_bookings_per_year", "min_tenure_days")}),
+        ("Benefits", {"fields": ("discount_percent", "benefits", "benefits_bn")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: LoyaltyTier | None = None) -> bool:
+        return False
+
+    @admin.display(description="min lifetime value", ordering="min_ltv")
+    def min_ltv_tk(self, obj: LoyaltyTier) -> str | None:
+        return format_tk(obj.min_ltv)
+
+    @admin.display(description="discount", ordering="discount_percent")
+    def discount(self, obj: LoyaltyTier) -> str:
+        return f"{obj.discount_percent.normalize():f}%"
+
+
+@admin.register(CustomerLoyalty)
+class CustomerLoyaltyAdmin(admin.ModelAdmin):
+    """Tier history is written by the tier assignment run, which closes the old row as it opens the new one."""
+
+    list_display = ("customer", "tier", "valid_from", "valid_to", "reason", "created_at")
+    list_filter = (CurrentRowFilter, "tier")
+    list_select_related = ("customer", "tier")
+    search_fields = ("^customer__external_id", "customer__name")
+    date_hierarchy = "valid_from"
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CustomerLoyalty | None = None) -> bool:
+        return False

@@ -1,0 +1,105 @@
+"""Admin screens for model outputs: per-customer scores and training-run metrics, both read-only."""
+
+import json
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from customers.admin import format_tk
+from predictions.models import ModelPerformance, Prediction, RiskCategory
+
+RISK_COLOURS = {
+    RiskCategory.LOW: "#2e7d32",
+    RiskCategory.MEDIUM: "#f9a825",
+    RiskCategory.HIGH: "#ef6c00",
+    RiskCategory.CRITICAL: "#c62828",
+}
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the models write; fixing one by hand would hide what the model actually said."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Prediction)
+class PredictionAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "as_of", "churn_percent", "risk_badge", "ltv_tk", "model_version")
+    list_filter = ("risk_category",)
+    list_select_related = ("customer",)
+    search_fields = ("^customer__external_id", "=model_version")
+    date_hierarchy = "as_of"
+    fields = (
+        "customer",
+        "as_of",
+        "churn_percent",
+        "risk_badge",
+        "reasons_list",
+        "ltv_tk",
+        "ltv_interval",
+        "model_version",
+        "created_at",
+    )
+    readonly_fields = fields
+    list_per_page = 50
+    show_full_result_count = False
+
+    @admin.display(description="churn probability", ordering="churn_probability")
+    def churn_percent(self, obj: Prediction) -> str:
+        return f"{obj.churn_probability:.1%}"
+
+    @admin.display(description="risk", ordering="risk_category")
+    def risk_badge(self, obj: Prediction) -> str:
+        return format_html(
+            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-weight:600">{}</span>',
+            RISK_COLOURS.get(obj.risk_category, "#616161"),
+            obj.get_risk_category_display(),
+        )
+
+    @admin.display(description="lifetime value", ordering="ltv")
+    def ltv_tk(self, obj: Prediction) -> str | None:
+        return format_tk(obj.ltv)
+
+    @admin.display(description="LTV interval")
+    def ltv_interval(self, obj: Prediction) -> str | None:
+        if obj.ltv_low is None or obj.ltv_high is None:
+            return None
+        return f"{format_tk(obj.ltv_low)} – {format_tk(obj.ltv_high)}"
+
+    @admin.display(description="top reasons")
+    def reasons_list(self, obj: Prediction) -> str:
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} <span lang='bn'>({})</span> <small>[{}: {}]</small></li>",
+                (
+                    (r.get("text_en", ""), r.get("text_bn", ""), r.get("feature", ""), r.get("contribution", ""))
+                    for r in obj.reasons or []
+                ),
+            ),
+        )
+
+
+@admin.register(ModelPerformance)
+class ModelPerformanceAdmin(ReadOnlyAdmin):
+    list_display = ("model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "auc_roc")
+    list_filter = ("model_kind",)
+    search_fields = ("model_version",)
+    date_hierarchy = "trained_at"
+    fields = ("model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "metrics_pretty")
+    readonly_fields = fields
+
+    @admin.display(description="AUC-ROC")
+    def auc_roc(self, obj: ModelPerformance) -> str | None:
+        value = (obj.metrics or {}).get("model", {}).get("auc_roc")
+        return None if value is None else f"{value:.3f}"
+
+    @admin.display(description="metrics")
+    def metrics_pretty(self, obj: ModelPerformance) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.metrics, indent=2, ensure_ascii=False, sort_keys=True))
