@@ -1,7 +1,5 @@
 """Admin screens for the marketplace tables: catalogue, providers, customers, bookings and their signals."""
 
-from decimal import Decimal
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -20,36 +18,10 @@ from customers.models import (
     Service,
     ServiceCategory,
 )
+from sheba_retention.common.admin import CurrentRowFilter, format_tk
 from sheba_retention.common.validators import normalize_bd_phone
 
 RECENT_ROWS = 20
-
-
-def format_tk(value: Decimal | float | int | None) -> str | None:
-    """Taka with thousands separators, paisa only when there are any: Tk 1,200 or Tk 1,200.50."""
-    if value is None:
-        return None
-    amount = Decimal(value)
-    if amount == amount.to_integral_value():
-        return f"Tk {amount:,.0f}"
-    return f"Tk {amount:,.2f}"
-
-
-class CurrentRowFilter(admin.SimpleListFilter):
-    """Open (valid_to empty) or closed rows of a history table."""
-
-    title = "current"
-    parameter_name = "current"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Current"), ("no", "Past")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(valid_to__isnull=True)
-        if self.value() == "no":
-            return queryset.filter(valid_to__isnull=False)
-        return queryset
 
 
 class RatingFilter(admin.SimpleListFilter):

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpRequest
 
-from customers.admin import format_tk
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
+from sheba_retention.common.admin import format_tk
 
 EDITABLE_WHILE_PROPOSED = ("message_en", "message_bn")
 

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from customers.admin import CurrentRowFilter, format_tk
 from loyalty.models import CustomerLoyalty, LoyaltyTier
+from sheba_retention.common.admin import CurrentRowFilter, format_tk
 
 
 @admin.register(LoyaltyTier)

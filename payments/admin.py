@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from customers.admin import format_tk
 from payments.models import DiscountCode, DiscountKind, PaymentTransaction, Redemption
+from sheba_retention.common.admin import format_tk
 
 
 class LogAdmin(admin.ModelAdmin):

@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from customers.admin import format_tk
 from predictions.models import ModelPerformance, Prediction, RiskCategory
+from sheba_retention.common.admin import format_tk
 
 RISK_COLOURS = {
     RiskCategory.LOW: "#2e7d32",

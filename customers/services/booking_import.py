@@ -86,6 +86,21 @@ class BookingImportResult:
     new_services: list[str] = field(default_factory=list)
     new_providers: int = 0
 
+    def summary(self) -> str:
+        lines = [
+            f"{self.rows} rows: {self.created} bookings created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.duplicate_rows} repeated rows skipped."
+        ]
+        if self.customers_created:
+            lines.append(f"{self.customers_created} customers created.")
+        if self.complaints_created:
+            lines.append(f"{self.complaints_created} complaints recorded.")
+        if self.new_providers:
+            lines.append(f"{self.new_providers} providers added.")
+        if self.new_services:
+            lines.append(f"New services added to the catalogue under 'Other': {', '.join(self.new_services)}.")
+        return " ".join(lines)
+
 
 def bookings_import(*, source: str | Path | BinaryIO | bytes, create_customers: bool = False) -> BookingImportResult:
     frame = read_csv(source, required=BOOKING_COLUMNS, optional=BOOKING_OPTIONAL)
@@ -153,9 +168,14 @@ def _clean(frame: pd.DataFrame, check: RowChecker) -> pd.DataFrame:
     discount = parse_money(discount_raw.replace("", "0"))
     check.flag(discount.isna(), lambda row: f"discount '{row['discount']}' is not a number")
     check.flag(discount < 0, lambda row: f"discount {row['discount']} is negative")
-    check.flag((amount >= 0) & (discount > amount), lambda row: f"discount {row['discount']} is larger than the amount {row['amount']}")
+    check.flag(
+        (amount >= 0) & (discount > amount),
+        lambda row: f"discount {row['discount']} is larger than the amount {row['amount']}",
+    )
 
-    status = normalise_choice(column_or_blank(frame, "status"), STATUS_ALIASES).replace("", BookingStatus.COMPLETED.value)
+    status = normalise_choice(column_or_blank(frame, "status"), STATUS_ALIASES).replace(
+        "", BookingStatus.COMPLETED.value
+    )
     check.flag(
         status.isna(),
         lambda row: f"unknown status '{row['status']}' (use completed, cancelled or no_show)",

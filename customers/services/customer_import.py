@@ -36,6 +36,11 @@ class ImportResult:
     updated: int
     unchanged: int
 
+    def summary(self) -> str:
+        return (
+            f"{self.rows} rows: {self.created} customers created, {self.updated} updated, {self.unchanged} unchanged."
+        )
+
 
 def customers_import(*, source: str | Path | BinaryIO | bytes) -> ImportResult:
     """Validate the whole file, then create new customers and update changed ones in one transaction."""

@@ -1,8 +1,8 @@
 """Test settings: fast hashing, in-memory email, eager Celery unless a broker is configured."""
 
-from .base import *  # noqa: F403
 from pathlib import Path
 
+from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
 DEBUG = False

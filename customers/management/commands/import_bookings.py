@@ -31,16 +31,4 @@ class Command(BaseCommand):
         except ImportRejected as exc:
             write_errors(exc, errors_out)
             raise CommandError(str(exc)) from exc
-        lines = [
-            f"{result.rows} rows: {result.created} bookings created, {result.updated} updated, "
-            f"{result.unchanged} unchanged, {result.duplicate_rows} repeated rows skipped.",
-        ]
-        if result.customers_created:
-            lines.append(f"{result.customers_created} customers created.")
-        if result.complaints_created:
-            lines.append(f"{result.complaints_created} complaints recorded.")
-        if result.new_providers:
-            lines.append(f"{result.new_providers} providers added.")
-        if result.new_services:
-            lines.append(f"New services added to the catalogue under 'Other': {', '.join(result.new_services)}.")
-        self.stdout.write(self.style.SUCCESS(" ".join(lines)))
+        self.stdout.write(self.style.SUCCESS(result.summary()))

@@ -25,9 +25,4 @@ class Command(BaseCommand):
         except ImportRejected as exc:
             write_errors(exc, errors_out)
             raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{result.rows} rows: {result.created} customers created, {result.updated} updated, "
-                f"{result.unchanged} unchanged."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(result.summary()))

@@ -134,7 +134,10 @@ def test_services_come_from_the_catalogue_and_filter_by_category(customer_client
     response = customer_client.get("/api/services?category=ac").json()
 
     assert [row["slug"] for row in response["results"]] == [
-        "ac-basic-servicing", "ac-gas-refill", "ac-installation", "ac-master-servicing",
+        "ac-basic-servicing",
+        "ac-gas-refill",
+        "ac-installation",
+        "ac-master-servicing",
     ]
     assert response["results"][0]["category_name"] == "AC Repair & Servicing"
 

@@ -8,7 +8,9 @@ from customers.services.booking_import import bookings_import
 from customers.services.csv_reading import ImportRejected
 from customers.tests.factories import CustomerFactory
 
-FULL_HEADER = "booking_id,customer_id,booked_at,amount,service,status,rating,provider_id,discount,payment_method,complained"
+FULL_HEADER = (
+    "booking_id,customer_id,booked_at,amount,service,status,rating,provider_id,discount,payment_method,complained"
+)
 
 
 def csv(*rows: str, header: str = FULL_HEADER) -> bytes:
@@ -25,7 +27,7 @@ def test_import_creates_bookings_with_all_columns(rahima):
     # given
     source = csv(
         "B1,00123,2024-03-01T10:00:00,1200,ac-basic-servicing,completed,5,P1,100,bKash,no",
-        "B2,00123,2024-05-01T10:00:00+00:00,\"1,500.50\",AC Gas Refill,no-show,,P1,0,Nagad,yes",
+        'B2,00123,2024-05-01T10:00:00+00:00,"1,500.50",AC Gas Refill,no-show,,P1,0,Nagad,yes',
     )
 
     # when
@@ -38,12 +40,18 @@ def test_import_creates_bookings_with_all_columns(rahima):
     assert first.service.slug == "ac-basic-servicing"
     assert first.booked_at == dt.datetime(2024, 3, 1, 4, 0, tzinfo=dt.UTC)  # 10:00 in Dhaka
     assert (first.amount, first.discount, first.rating, first.payment_method) == (
-        Decimal("1200.00"), Decimal("100.00"), 5, "bkash",
+        Decimal("1200.00"),
+        Decimal("100.00"),
+        5,
+        "bkash",
     )
     assert first.completed_at == first.booked_at
     second = Booking.objects.get(external_id="B2")
     assert (second.status, second.amount, second.rating, second.completed_at) == (
-        "no_show", Decimal("1500.50"), None, None,
+        "no_show",
+        Decimal("1500.50"),
+        None,
+        None,
     )
     assert second.service.slug == "ac-gas-refill"
     assert Complaint.objects.get().booking == second
@@ -59,7 +67,10 @@ def test_optional_columns_get_defaults(rahima):
     booking = Booking.objects.get()
     assert result.created == 1
     assert (booking.service.slug, booking.status, booking.payment_method, booking.discount) == (
-        "other", "completed", "cash", Decimal("0.00"),
+        "other",
+        "completed",
+        "cash",
+        Decimal("0.00"),
     )
     assert booking.external_id.startswith("nk-")
 

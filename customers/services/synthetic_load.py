@@ -1,0 +1,117 @@
+"""Fill the database with a simulated marketplace (customers.synthetic) for the demo, tests and benchmarks."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Booking, CompetitorSearch, Complaint, Customer, Provider, Service, ServiceCategory
+from customers.synthetic.simulate import SyntheticData, simulate
+from sheba_retention.common.bulk import bulk_insert
+
+
+class DatabaseNotEmpty(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    providers: int
+    customers: int
+    bookings: int
+    complaints: int
+    competitor_searches: int
+
+
+def synthetic_data_generate(
+    *,
+    n_customers: int,
+    years: float,
+    seed: int,
+    end_date: dt.date,
+    progress: Callable[[int], None] | None = None,
+) -> GenerationResult:
+    """Simulate the marketplace and write it in one transaction. Refuses to mix with existing customers."""
+    if n_customers < 1:
+        raise ValueError("the number of customers must be at least 1")
+    if not 0 < years <= 10:
+        raise ValueError("years must be more than 0 and at most 10")
+    if Customer.objects.exists():
+        raise DatabaseNotEmpty(
+            f"the database already has {Customer.objects.count():,} customers; generate into an empty database"
+        )
+    data = simulate(n_customers=n_customers, years=years, seed=seed, end_date=end_date, progress=progress)
+    with transaction.atomic():
+        return synthetic_data_load(data=data)
+
+
+def synthetic_data_load(*, data: SyntheticData) -> GenerationResult:
+    """Write simulated frames: external ids and slugs are mapped to primary keys table by table."""
+    now = pd.Timestamp(timezone.now())
+    category_ids = dict(ServiceCategory.objects.values_list("slug", "pk"))
+    service_ids = dict(Service.objects.values_list("slug", "pk"))
+
+    providers = data.providers.assign(
+        category_id=data.providers["category_slug"].map(category_ids), created_at=now, updated_at=now
+    ).drop(columns=["category_slug"])
+    bulk_insert(model=Provider, frame=providers)
+    provider_ids = dict(Provider.objects.values_list("external_id", "pk"))
+
+    stored = [column for column in data.customers.columns if not column.startswith("latent_")]
+    customers = (
+        data.customers[stored]
+        .assign(
+            preferred_provider_id=data.customers["preferred_provider_external_id"].map(provider_ids).astype("Int64"),
+            email=data.customers["email"].fillna(""),
+            preferred_channel=data.customers["email"]
+            .notna()
+            .map({True: "email", False: "sms"})
+            .where(data.customers["language"] == "en", "sms"),
+            created_at=now,
+            updated_at=now,
+        )
+        .drop(columns=["preferred_provider_external_id"])
+    )
+    bulk_insert(model=Customer, frame=customers)
+    customer_ids = dict(Customer.objects.values_list("external_id", "pk"))
+
+    bookings = data.bookings.assign(
+        customer_id=data.bookings["customer_external_id"].map(customer_ids),
+        service_id=data.bookings["service_slug"].map(service_ids),
+        provider_id=data.bookings["provider_external_id"].map(provider_ids).astype("Int64"),
+        rating=data.bookings["rating"].astype("Int64"),
+    ).drop(columns=["customer_external_id", "service_slug", "provider_external_id"])
+    bulk_insert(model=Booking, frame=bookings)
+    booking_ids = _booking_ids(data.complaints["booking_external_id"])
+
+    complaints = data.complaints.assign(
+        customer_id=data.complaints["customer_external_id"].map(customer_ids),
+        booking_id=data.complaints["booking_external_id"].map(booking_ids).astype("Int64"),
+        provider_id=data.complaints["provider_external_id"].map(provider_ids).astype("Int64"),
+    ).drop(columns=["customer_external_id", "booking_external_id", "provider_external_id"])
+    bulk_insert(model=Complaint, frame=complaints)
+
+    searches = data.competitor_searches.assign(
+        customer_id=data.competitor_searches["customer_external_id"].map(customer_ids),
+        category_id=data.competitor_searches["category_slug"].map(category_ids).astype("Int64"),
+    ).drop(columns=["customer_external_id", "category_slug"])
+    bulk_insert(model=CompetitorSearch, frame=searches)
+    return GenerationResult(
+        providers=len(providers),
+        customers=len(customers),
+        bookings=len(bookings),
+        complaints=len(complaints),
+        competitor_searches=len(searches),
+    )
+
+
+def _booking_ids(external_ids: pd.Series) -> dict[str, int]:
+    wanted = external_ids.dropna().unique().tolist()
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 5_000):
+        chunk = wanted[start : start + 5_000]
+        found.update(Booking.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
+    return found

@@ -1,0 +1,1 @@
+"""Synthetic marketplace data: a seeded, vectorised simulator of customers, providers, bookings and churn."""

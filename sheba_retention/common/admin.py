@@ -1,0 +1,32 @@
+"""Admin helpers every app uses: Taka formatting and the current/past filter of history tables."""
+
+from decimal import Decimal
+
+from django.contrib import admin
+
+
+def format_tk(value: Decimal | float | int | None) -> str | None:
+    """Taka with thousands separators, paisa only when there are any: Tk 1,200 or Tk 1,200.50."""
+    if value is None:
+        return None
+    amount = Decimal(value)
+    if amount == amount.to_integral_value():
+        return f"Tk {amount:,.0f}"
+    return f"Tk {amount:,.2f}"
+
+
+class CurrentRowFilter(admin.SimpleListFilter):
+    """Open (valid_to empty) or closed rows of a history table."""
+
+    title = "current"
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Current"), ("no", "Past")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(valid_to__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(valid_to__isnull=False)
+        return queryset
