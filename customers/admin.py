@@ -1,12 +1,14 @@
 """Admin screens for the marketplace tables: catalogue, providers, customers, bookings and their signals."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ExportMixin
 
+from customers.admin_import import BookingCsvImportForm, CsvImportAdminMixin
 from customers.models import (
     Booking,
     CompetitorSearch,
@@ -18,6 +20,9 @@ from customers.models import (
     Service,
     ServiceCategory,
 )
+from customers.resources import BookingResource, CustomerResource
+from customers.services.booking_import import bookings_import
+from customers.services.customer_import import customers_import
 from sheba_retention.common.admin import CurrentRowFilter, format_tk
 from sheba_retention.common.validators import normalize_bd_phone
 
@@ -143,7 +148,13 @@ class RecentComplaintInline(ReadOnlyInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [CustomerResource]
+    import_csv_service = staticmethod(customers_import)
+    import_csv_help = (
+        "Columns: customer_id (required); name, phone, email, area, city, gender, language, joined_at (optional). "
+        "Existing customers (same customer_id) are updated with the non-blank values."
+    )
     list_display = ("external_id", "name", "phone", "city", "area", "language", "preferred_channel", "joined_at")
     list_filter = ("city", "language", "preferred_channel", "gender", "age_band")
     search_fields = ("^external_id", "name", "^phone", "email")
@@ -179,7 +190,14 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [BookingResource]
+    import_csv_form = BookingCsvImportForm
+    import_csv_service = staticmethod(bookings_import)
+    import_csv_help = (
+        "Columns: customer_id, booked_at, amount (required); booking_id, service, status, rating, provider_id, "
+        "discount, payment_method, complained (optional). Times without an offset are Dhaka time."
+    )
     list_display = (
         "external_id",
         "customer",
@@ -214,6 +232,15 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="discount", ordering="discount")
     def discount_tk(self, obj: Booking) -> str | None:
         return format_tk(obj.discount)
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        complaints = Complaint.objects.filter(booking=OuterRef("pk"))
+        return (
+            super()
+            .get_export_queryset(request)
+            .select_related("customer", "service", "provider")
+            .annotate(has_complaint=Exists(complaints))
+        )
 
 
 @admin.register(Complaint)

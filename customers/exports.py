@@ -25,7 +25,8 @@ BOOKING_EXPORT_COLUMNS = [
 CHUNK = 5_000
 
 
-def _iso(value) -> str:
+def iso_local(value) -> str:
+    """A datetime as Dhaka time with its offset and microseconds, so re-importing it gives the same instant."""
     return timezone.localtime(value).isoformat() if value else ""
 
 
@@ -33,7 +34,7 @@ def customer_rows() -> Iterator[list[str]]:
     fields = ["external_id", "name", "phone", "email", "area", "city", "gender", "language", "joined_at"]
     for row in Customer.objects.order_by("pk").values_list(*fields).iterator(chunk_size=CHUNK):
         *rest, joined_at = row
-        yield [*rest, _iso(joined_at)]
+        yield [*rest, iso_local(joined_at)]
 
 
 def booking_rows() -> Iterator[list[str]]:
@@ -68,7 +69,7 @@ def booking_rows() -> Iterator[list[str]]:
         yield [
             external_id,
             customer,
-            _iso(booked_at),
+            iso_local(booked_at),
             f"{amount:.2f}",
             service,
             status,

@@ -1,0 +1,78 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from customers.models import Booking, Customer
+from customers.tests.factories import BookingFactory, ComplaintFactory
+
+
+@pytest.mark.django_db
+def test_import_command_fails_with_every_problem_and_writes_them_to_a_file(tmp_path):
+    # given
+    source = tmp_path / "customers.csv"
+    source.write_text("customer_id,phone\n1,123\n2,01712345678\n3,999\n")
+    errors = tmp_path / "errors.txt"
+
+    # when
+    with pytest.raises(CommandError) as failed:
+        call_command("import_customers", str(source), errors_out=str(errors))
+
+    # then
+    assert "2 problem(s), nothing was imported" in str(failed.value)
+    assert errors.read_text().splitlines() == [
+        "line 2: phone '123' is not a Bangladeshi mobile number (+8801XXXXXXXXX)",
+        "line 4: phone '999' is not a Bangladeshi mobile number (+8801XXXXXXXXX)",
+    ]
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_command_reports_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_bookings", str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.django_db
+def test_exported_files_import_back_into_an_empty_database_unchanged(tmp_path):
+    # given
+    booking = BookingFactory(customer__external_id="0042", discount="100.00", payment_method="nagad")
+    ComplaintFactory(customer=booking.customer, booking=booking)
+    BookingFactory(status="cancelled", rating=None, provider=None)
+    customers_csv, bookings_csv = tmp_path / "customers.csv", tmp_path / "bookings.csv"
+    call_command("export_customers", out=str(customers_csv))
+    call_command("export_bookings", out=str(bookings_csv))
+    before = list(
+        Booking.objects.order_by("external_id").values_list(
+            "external_id",
+            "customer__external_id",
+            "booked_at",
+            "amount",
+            "discount",
+            "status",
+            "rating",
+            "payment_method",
+            "service__slug",
+        )
+    )
+    Booking.objects.all().delete()
+    Customer.objects.all().delete()
+
+    # when
+    call_command("import_customers", str(customers_csv))
+    call_command("import_bookings", str(bookings_csv))
+
+    # then
+    after = list(
+        Booking.objects.order_by("external_id").values_list(
+            "external_id",
+            "customer__external_id",
+            "booked_at",
+            "amount",
+            "discount",
+            "status",
+            "rating",
+            "payment_method",
+            "service__slug",
+        )
+    )
+    assert after == before
+    assert Booking.objects.get(external_id=booking.external_id).complaints.count() == 1
