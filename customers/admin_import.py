@@ -37,7 +37,7 @@ class CsvImportAdminMixin:
     import_csv_form: type[CsvImportForm] = CsvImportForm
     import_csv_service: Callable
     import_csv_help: str = ""
-    change_list_template = "admin/customers/change_list_import_export.html"
+    change_list_template = "admin/customers/change_list_csv_import.html"
 
     def get_urls(self):
         opts = self.model._meta

@@ -96,3 +96,12 @@ def test_admin_export_writes_the_import_columns_and_round_trips(admin_client):
     assert lines[1].endswith(",yes")
     again = bookings_import(source=response.content)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+@pytest.mark.parametrize("url", ["/admin/customers/customer/", "/admin/customers/booking/"])
+@pytest.mark.django_db
+def test_changelists_offer_import_and_export(admin_client, url):
+    page = admin_client.get(url).content.decode()
+
+    assert f'href="{url}import-csv/"' in page
+    assert f'href="{url}export/' in page

@@ -1,14 +1,5 @@
 """Who may see what: staff see everything; a customer sees only their own rows."""
 
-from rest_framework.permissions import BasePermission
-
-
-class IsStaff(BasePermission):
-    message = "Only staff can do this."
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
-
 
 def customer_of(user):
     """The Customer a logged-in user is, or None (staff and unlinked users)."""
