@@ -1,9 +1,29 @@
 """Fixtures shared by every app's tests."""
 
+import importlib
+
 import pytest
 from rest_framework.test import APIClient
 
 from customers.tests.factories import CustomerFactory, StaffUserFactory, UserFactory
+
+
+REFERENCE_DATA_MIGRATIONS = [
+    ("customers.migrations.0002_catalogue_and_segments", "load"),
+    ("loyalty.migrations.0002_default_tiers", "load"),
+    ("loyalty.migrations.0003_engagement_and_programme_settings", "set_active_months"),
+    ("analytics.migrations.0001_roles", "create_roles"),
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Reload the rows data migrations create: a transactional test's flush deletes them from a --reuse-db database."""
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        for module, function in REFERENCE_DATA_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

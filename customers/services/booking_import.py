@@ -220,7 +220,10 @@ def _clean(frame: pd.DataFrame, check: RowChecker) -> pd.DataFrame:
         },
         index=frame.index,
     )
-    rows["external_id"] = rows["given_id"].where(rows["given_id"] != "", _natural_keys(rows))
+    missing_id = rows["given_id"] == ""
+    rows["external_id"] = rows["given_id"]
+    if missing_id.any():
+        rows.loc[missing_id, "external_id"] = _natural_keys(rows[missing_id])
     return rows
 
 

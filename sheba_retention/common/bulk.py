@@ -35,10 +35,20 @@ def bulk_insert(*, model: type[models.Model], frame: pd.DataFrame) -> int:
     return len(frame)
 
 
+def _iso_utc(series: pd.Series) -> pd.Series:
+    """Timezone-aware datetimes as ISO text in UTC; numpy formats a million of them ~3× faster than strftime."""
+    naive = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    text = pd.Series(np.datetime_as_string(naive, unit="us"), index=series.index) + "+00:00"
+    return text.where(series.notna(), None)
+
+
 def _copy_postgres(table: str, columns: list[str], frame: pd.DataFrame) -> None:
     buffer = io.StringIO()
+    datetimes = [column for column in frame.columns if isinstance(frame[column].dtype, pd.DatetimeTZDtype)]
+    if datetimes:
+        frame = frame.assign(**{column: _iso_utc(frame[column]) for column in datetimes})
     # \N marks NULL so that an empty string stays an empty string (blank CharFields are NOT NULL).
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f%z")
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
     buffer.seek(0)
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
@@ -73,3 +83,25 @@ def _executemany(table: str, columns: list[str], frame: pd.DataFrame) -> None:
         for start in range(0, len(values), SQLITE_BATCH):
             chunk = values.iloc[start : start + SQLITE_BATCH]
             cursor.executemany(sql, list(chunk.itertuples(index=False, name=None)))
+
+
+def read_frame(
+    sql: str, params: list | tuple = (), *, columns: list[str], datetimes: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Run a SELECT and return a DataFrame, fast: COPY … TO STDOUT on PostgreSQL, fetchall elsewhere.
+
+    `columns` names the selected columns in order; `datetimes` are parsed as timezone-aware UTC.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            query = cursor.mogrify(sql, params).decode()
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')", buffer)
+            buffer.seek(0)
+            frame = pd.read_csv(buffer, names=columns, header=None, na_values=["\\N"], keep_default_na=False)
+        else:
+            cursor.execute(sql, params)
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    for column in datetimes:
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame
