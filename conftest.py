@@ -7,11 +7,11 @@ from rest_framework.test import APIClient
 
 from customers.tests.factories import CustomerFactory, StaffUserFactory, UserFactory
 
-
 REFERENCE_DATA_MIGRATIONS = [
     ("customers.migrations.0002_catalogue_and_segments", "load"),
     ("loyalty.migrations.0002_default_tiers", "load"),
     ("loyalty.migrations.0003_engagement_and_programme_settings", "set_active_months"),
+    ("predictions.migrations.0002_model_registry_and_scoring_settings", "create_settings"),
     ("analytics.migrations.0001_roles", "create_roles"),
 ]
 

@@ -1,5 +1,6 @@
 """The mock Sheba marketplace API: read-only customers, bookings, services and providers."""
 
+import pandas as pd
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,6 +11,9 @@ from rest_framework.views import APIView
 from customers import selectors
 from customers.filters import BookingFilter, CustomerFilter, ProviderFilter, ServiceFilter
 from customers.models import Booking, Customer, Provider, Service
+from customers.selectors import current_segments
+from loyalty.selectors import current_tier_names
+from predictions.selectors import latest_prediction
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import NewestFirstCursorPagination, PagePagination
 
@@ -51,10 +55,32 @@ class CustomerListApi(APIView):
 
 
 class CustomerDetailApi(APIView):
-    @extend_schema(operation_id="customers_retrieve", responses=CustomerListApi.OutputSerializer)
+    class OutputSerializer(CustomerListApi.OutputSerializer):
+        class LatestPredictionSerializer(serializers.Serializer):
+            as_of = serializers.DateField()
+            churn_probability = serializers.FloatField()
+            risk_category = serializers.CharField()
+            reasons = serializers.ListField(child=serializers.DictField())
+            ltv = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            ltv_low = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            ltv_high = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            model_version = serializers.CharField()
+
+        prediction = LatestPredictionSerializer(allow_null=True, help_text="The latest nightly score, if any.")
+        segment = serializers.CharField(allow_blank=True)
+        loyalty_tier = serializers.CharField(allow_blank=True)
+
+        class Meta(CustomerListApi.OutputSerializer.Meta):
+            fields = [*CustomerListApi.OutputSerializer.Meta.fields, "prediction", "segment", "loyalty_tier"]
+
+    @extend_schema(operation_id="customers_retrieve", responses=OutputSerializer)
     def get(self, request: Request, customer_id: str) -> Response:
         customer = get_object_or_404(selectors.customer_list(user=request.user), external_id=customer_id)
-        return Response(CustomerListApi.OutputSerializer(customer).data)
+        prediction = latest_prediction(customer=customer)
+        customer.prediction = prediction
+        customer.segment = current_segments(customer_pks=pd.Index([customer.pk])).iloc[0]
+        customer.loyalty_tier = current_tier_names(customer_pks=pd.Index([customer.pk])).iloc[0]
+        return Response(self.OutputSerializer(customer).data)
 
 
 class BookingListApi(APIView):

@@ -1,9 +1,10 @@
 """Reads of marketplace data for the API, the portals, the admin and the ML pipeline."""
 
+import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from customers.models import Booking, Customer, Provider, Service
+from customers.models import Booking, Customer, CustomerSegment, Provider, Service
 from sheba_retention.common.api.permissions import customer_of
 
 
@@ -30,3 +31,11 @@ def service_list() -> QuerySet[Service]:
 
 def provider_list() -> QuerySet[Provider]:
     return Provider.objects.select_related("category")
+
+
+def current_segments(*, customer_pks: pd.Index) -> pd.Series:
+    """The current segment key per customer pk ("" for customers without one)."""
+    rows = CustomerSegment.objects.filter(customer_id__in=list(customer_pks), valid_to=None).values_list(
+        "customer_id", "segment__key"
+    )
+    return pd.Series(dict(rows), dtype=object).reindex(customer_pks).fillna("")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from loyalty.models import CustomerLoyalty, LoyaltyTier
+from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
 from sheba_retention.common.admin import CurrentRowFilter, format_tk
 
 
@@ -18,13 +18,14 @@ class LoyaltyTierAdmin(admin.ModelAdmin):
         "min_ltv_tk",
         "min_bookings_per_year",
         "min_tenure_days",
+        "min_active_months",
         "discount",
     )
     list_display_links = ("name",)
     readonly_fields = ("name", "rank")
     fieldsets = (
         (None, {"fields": ("name", "name_bn", "rank")}),
-        ("Thresholds", {"fields": ("min_ltv", "min_bookings_per_year", "min_tenure_days")}),
+        ("Thresholds", {"fields": ("min_ltv", "min_bookings_per_year", "min_tenure_days", "min_active_months")}),
         ("Benefits", {"fields": ("discount_percent", "benefits", "benefits_bn")}),
     )
 
@@ -58,4 +59,15 @@ class CustomerLoyaltyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: CustomerLoyalty | None = None) -> bool:
+        return False
+
+
+@admin.register(LoyaltyProgram)
+class LoyaltyProgramAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "downgrade_margin", "min_hold_days", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the single row is created by a migration
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -20,6 +20,9 @@ class LoyaltyTier(models.Model):
     min_ltv = models.DecimalField(_("minimum lifetime value (Tk)"), max_digits=12, decimal_places=2, default=0)
     min_bookings_per_year = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     min_tenure_days = models.PositiveIntegerField(default=0)
+    min_active_months = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Engagement: months of the last twelve with at least one completed booking.")
+    )
     discount_percent = models.DecimalField(max_digits=4, decimal_places=1, default=0)
     benefits = models.TextField(blank=True, help_text=_("One benefit a line, in English."))
     benefits_bn = models.TextField(blank=True, help_text=_("One benefit a line, in Bengali."))
@@ -30,6 +33,7 @@ class LoyaltyTier(models.Model):
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=50), name="tier_discount_0_to_50"
             ),
+            models.CheckConstraint(condition=Q(min_active_months__lte=12), name="tier_active_months_at_most_12"),
         ]
 
     def __str__(self) -> str:
@@ -60,3 +64,33 @@ class CustomerLoyalty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.tier} from {self.valid_from}"
+
+
+class LoyaltyProgram(models.Model):
+    """How tiers move. A single row (pk 1): staff tune it in the admin."""
+
+    downgrade_margin = models.FloatField(
+        default=0.8,
+        help_text=_("A customer keeps their tier until they fall below this share of its thresholds (hysteresis)."),
+    )
+    min_hold_days = models.PositiveSmallIntegerField(
+        default=90, help_text=_("No downgrade within this many days of the last tier change.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "loyalty programme settings"
+        verbose_name_plural = "loyalty programme settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(downgrade_margin__gt=0) & Q(downgrade_margin__lte=1), name="downgrade_margin_0_to_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Loyalty programme settings"
+
+    @classmethod
+    def load(cls) -> "LoyaltyProgram":
+        program, _ = cls.objects.get_or_create(pk=1)
+        return program

@@ -2,11 +2,13 @@
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from predictions.models import ModelPerformance, Prediction, RiskCategory
+from mlcore.registry import ArtifactError
+from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings
+from predictions.services.registry import model_version_activate
 from sheba_retention.common.admin import format_tk
 
 RISK_COLOURS = {
@@ -29,8 +31,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Prediction)
 class PredictionAdmin(ReadOnlyAdmin):
-    list_display = ("customer", "as_of", "churn_percent", "risk_badge", "ltv_tk", "model_version")
-    list_filter = ("risk_category",)
+    list_display = (
+        "customer",
+        "as_of",
+        "churn_percent",
+        "risk_badge",
+        "segment",
+        "loyalty_tier",
+        "ltv_tk",
+        "model_version",
+    )
+    list_filter = ("risk_category", "segment", "loyalty_tier")
     list_select_related = ("customer",)
     search_fields = ("^customer__external_id", "=model_version")
     date_hierarchy = "as_of"
@@ -42,7 +53,10 @@ class PredictionAdmin(ReadOnlyAdmin):
         "reasons_list",
         "ltv_tk",
         "ltv_interval",
+        "segment",
+        "loyalty_tier",
         "model_version",
+        "ltv_model_version",
         "created_at",
     )
     readonly_fields = fields
@@ -103,3 +117,69 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
     @admin.display(description="metrics")
     def metrics_pretty(self, obj: ModelPerformance) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.metrics, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """The registry: activate a version (or roll back to an older one) with the action; nothing else is editable."""
+
+    list_display = ("version", "kind", "as_of", "is_active", "created_at", "activated_at", "activated_by")
+    list_filter = ("kind", "is_active")
+    list_select_related = ("activated_by",)
+    search_fields = ("version",)
+    readonly_fields = (
+        "kind",
+        "version",
+        "as_of",
+        "is_active",
+        "created_at",
+        "activated_at",
+        "activated_by",
+        "metadata_pretty",
+    )
+    fields = readonly_fields
+    actions = ("activate",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="metadata")
+    def metadata_pretty(self, obj: ModelVersion) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.metadata, indent=2, sort_keys=True, default=str))
+
+    @admin.action(
+        description="Activate the selected version (roll back by activating an older one)", permissions=["change"]
+    )
+    def activate(self, request: HttpRequest, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        version = queryset.get()
+        try:
+            model_version_activate(version=version.version, user=request.user)
+        except ArtifactError as exc:
+            self.message_user(request, f"{version.version} was not activated: {exc}", messages.ERROR)
+            return
+        self.message_user(request, f"{version.version} is now the active {version.get_kind_display()} model.")
+
+
+@admin.register(ScoringSettings)
+class ScoringSettingsAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "medium_risk_from",
+        "high_risk_from",
+        "critical_risk_from",
+        "churn_window_days",
+        "ltv_horizon_days",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the single row is created by a migration
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

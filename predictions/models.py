@@ -1,10 +1,11 @@
 """Scores the models produce and the record of how well the models did."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
+from customers.models import Customer, Segment
 
 
 class RiskCategory(models.TextChoices):
@@ -32,7 +33,10 @@ class Prediction(models.Model):
     ltv = models.DecimalField(_("lifetime value (Tk)"), max_digits=12, decimal_places=2, null=True, blank=True)
     ltv_low = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     ltv_high = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    model_version = models.CharField(max_length=64)
+    segment = models.CharField(max_length=20, choices=Segment.Key.choices, blank=True)
+    loyalty_tier = models.CharField(max_length=10, blank=True)
+    model_version = models.CharField(max_length=64, help_text=_("Churn model version."))
+    ltv_model_version = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,3 +81,66 @@ class ModelPerformance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_model_kind_display()} {self.model_version}"
+
+
+class ModelVersion(models.Model):
+    """A trained model artifact in the registry (MODEL_ARTIFACTS_DIR/<kind>/<version>/); one active per kind."""
+
+    kind = models.CharField(max_length=20, choices=ModelKind.choices)
+    version = models.CharField(max_length=64, unique=True)
+    as_of = models.DateField()
+    is_active = models.BooleanField(default=False)
+    # Feature list, parameters, data sizes, library versions, file checksums: a copy of the artifact's metadata.
+    metadata = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=Q(is_active=True), name="one_active_version_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}{' (active)' if self.is_active else ''}"
+
+
+class ScoringSettings(models.Model):
+    """Thresholds staff may change without a deploy. A single row (pk 1), created with the defaults on first use."""
+
+    medium_risk_from = models.FloatField(default=0.3)
+    high_risk_from = models.FloatField(default=0.6, help_text=_("At or above this, a customer is flagged as at risk."))
+    critical_risk_from = models.FloatField(default=0.8)
+    churn_window_days = models.PositiveSmallIntegerField(
+        default=90, help_text=_("A customer has churned after this many days without a completed booking.")
+    )
+    ltv_horizon_days = models.PositiveSmallIntegerField(default=1095, help_text=_("Lifetime value horizon in days."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "scoring settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(medium_risk_from__gt=0)
+                & Q(high_risk_from__gt=F("medium_risk_from"))
+                & Q(critical_risk_from__gt=F("high_risk_from"))
+                & Q(critical_risk_from__lt=1),
+                name="risk_thresholds_rise",
+            ),
+            models.CheckConstraint(condition=Q(churn_window_days__gte=14), name="churn_window_at_least_two_weeks"),
+        ]
+
+    def __str__(self) -> str:
+        return "Scoring settings"
+
+    @classmethod
+    def load(cls) -> "ScoringSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    @property
+    def risk_thresholds(self) -> tuple[float, float, float]:
+        return (self.medium_risk_from, self.high_risk_from, self.critical_risk_from)

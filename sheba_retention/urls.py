@@ -13,6 +13,8 @@ admin.site.index_title = "Retention operations"
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("customers.urls")),
+    path("", include("predictions.urls")),
+    path("", include("loyalty.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

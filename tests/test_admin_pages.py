@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.admin import RECENT_ROWS, format_tk
+from customers.admin import RECENT_ROWS
 from customers.models import (
     Booking,
     BookingStatus,
@@ -39,14 +39,15 @@ from customers.tests.factories import (
 from customers.tests.segment_factories import CustomerSegmentFactory
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
 from interventions.tests.factories import InterventionEventFactory, InterventionFactory
-from loyalty.models import CustomerLoyalty, LoyaltyTier
+from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory, existing_tier
 from notifications.models import Notification
 from notifications.tests.factories import NotificationFactory
 from payments.models import DiscountCode, PaymentTransaction, Redemption
 from payments.tests.factories import DiscountCodeFactory, PaymentTransactionFactory, RedemptionFactory
-from predictions.models import ModelPerformance, Prediction
+from predictions.models import ModelPerformance, ModelVersion, Prediction, ScoringSettings
 from predictions.tests.factories import ModelPerformanceFactory, PredictionFactory
+from sheba_retention.common.admin import format_tk
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,11 @@ def make_code() -> DiscountCode:
     return DiscountCodeFactory(customer=intervention.customer, intervention=intervention)
 
 
+def make_model_version() -> ModelVersion:
+    n = next(_serial)
+    return ModelVersion.objects.create(kind="churn", version=f"churn-20260101-0000{n:02d}", as_of=dt.date(2026, 1, 1))
+
+
 ROW_MAKERS: dict[type[Model], Callable[[], Model]] = {
     ServiceCategory: make_category,
     Service: make_service,
@@ -103,10 +109,15 @@ ROW_MAKERS: dict[type[Model], Callable[[], Model]] = {
     DiscountCode: make_code,
     Redemption: RedemptionFactory,
     PaymentTransaction: PaymentTransactionFactory,
+    ModelVersion: make_model_version,
 }
+
+
 FIXED_ROWS: dict[type[Model], Callable[[], Model]] = {
     Segment: lambda: Segment.objects.get(key=Segment.Key.AT_RISK),
     LoyaltyTier: existing_tier,
+    ScoringSettings: ScoringSettings.load,
+    LoyaltyProgram: LoyaltyProgram.load,
 }
 ADDABLE = {ServiceCategory, Service, Provider, Customer, Booking, Complaint, CompetitorSearch, DiscountCode}
 ALL_MODELS = [*ROW_MAKERS, *FIXED_ROWS]
@@ -375,6 +386,7 @@ def test_loyalty_tier_thresholds_and_benefits_are_editable(admin_client):
         "min_ltv": "30000.00",
         "min_bookings_per_year": "5.00",
         "min_tenure_days": "200",
+        "min_active_months": "5",
         "discount_percent": "9.0",
         "benefits": "9% off every booking",
         "benefits_bn": "প্রতিটি বুকিংয়ে ৯% ছাড়",
@@ -388,6 +400,7 @@ def test_loyalty_tier_thresholds_and_benefits_are_editable(admin_client):
     tier.refresh_from_db()
     assert tier.min_ltv == Decimal("30000.00")
     assert tier.min_tenure_days == 200
+    assert tier.min_active_months == 5
     assert tier.discount_percent == Decimal("9.0")
     assert tier.benefits_bn == "প্রতিটি বুকিংয়ে ৯% ছাড়"
 

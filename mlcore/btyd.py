@@ -1,0 +1,580 @@
+"""Buy-till-you-die baselines: BG/NBD purchase counts and Gamma-Gamma spend per purchase, in numpy + scipy."""
+
+# Conventions (Fader, Hardie & Lee 2005), one entry per customer, time in DAYS as floats:
+#   frequency (x)       number of REPEAT purchases, i.e. purchases - 1, a whole number >= 0;
+#   recency (t_x)       days between the first and the last purchase (ignored when frequency is 0);
+#   age (T)             days between the first purchase and the as-of date, 0 <= recency <= age;
+#   monetary_mean       mean value of the repeat purchases, in Taka.
+# Fitted parameters are in the units of the data: BgNbdParams.alpha is in days (r, a, b have no unit) and
+# GammaGammaParams.v is in Taka (p, q have no unit). Fitting rescales time by the mean age and money by the mean
+# spend so the optimiser is well conditioned, and converts back before returning.
+#
+# References:
+#   Fader, Hardie & Lee (2005) "Counting your customers the easy way: an alternative to the Pareto/NBD model",
+#     Marketing Science 24(2): BG/NBD likelihood, P(alive), conditional expectation.
+#   Fader, Hardie & Lee (2005) "RFM and CLV: Using iso-value curves for customer base analysis", Journal of
+#     Marketing Research 42(4): the Gamma-Gamma spend model; also Colombo & Jiang (1999) and Fader & Hardie (2013)
+#     "The Gamma-Gamma model of monetary value".
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+from scipy.optimize import minimize
+
+FloatArray = NDArray[np.float64]
+
+MIN_CUSTOMERS = 20
+# L2 penalty on the log-parameters (in the rescaled units) added to the MEAN negative log-likelihood. It only keeps
+# flat directions finite; its pull on the estimates is orders of magnitude below their sampling error.
+_L2_PENALTY = 1e-6
+_LOG_BOUND = 15.0  # log-parameters are kept in [-15, 15] (in rescaled units)
+_GRADIENT_TOLERANCE = 1e-5  # accept a line-search stop only if the projected gradient is this small
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Parameters
+
+
+@dataclass(frozen=True)
+class BgNbdParams:
+    """BG/NBD parameters: purchase rate lambda ~ Gamma(shape r, rate alpha), dropout p ~ Beta(a, b).
+
+    ``alpha`` is in DAYS (the mean purchase rate of a live customer is r / alpha per day); r, a and b have no unit.
+    """
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+    def __post_init__(self) -> None:
+        _check_positive(type(self).__name__, self.to_dict())
+
+    def to_dict(self) -> dict[str, float]:
+        return {"r": float(self.r), "alpha": float(self.alpha), "a": float(self.a), "b": float(self.b)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, float]) -> BgNbdParams:
+        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
+        values = _take_keys(cls.__name__, d, ("r", "alpha", "a", "b"))
+        return cls(r=values["r"], alpha=values["alpha"], a=values["a"], b=values["b"])
+
+
+@dataclass(frozen=True)
+class GammaGammaParams:
+    """Gamma-Gamma parameters: spend per purchase ~ Gamma(shape p, rate nu), nu ~ Gamma(shape q, rate v).
+
+    ``v`` is in Taka; p and q have no unit. The population mean spend per purchase is p * v / (q - 1) (needs q > 1).
+    """
+
+    p: float
+    q: float
+    v: float
+
+    def __post_init__(self) -> None:
+        _check_positive(type(self).__name__, self.to_dict())
+
+    def to_dict(self) -> dict[str, float]:
+        return {"p": float(self.p), "q": float(self.q), "v": float(self.v)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, float]) -> GammaGammaParams:
+        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
+        values = _take_keys(cls.__name__, d, ("p", "q", "v"))
+        return cls(p=values["p"], q=values["q"], v=values["v"])
+
+    @property
+    def population_mean(self) -> float:
+        """Mean spend per purchase over all customers, p * v / (q - 1), in Taka (infinite when q <= 1)."""
+        return self.p * self.v / (self.q - 1.0) if self.q > 1.0 else math.inf
+
+
+def _check_positive(name: str, values: Mapping[str, float]) -> None:
+    for key, value in values.items():
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name}.{key} must be a finite positive number, got {value!r}")
+
+
+def _take_keys(name: str, d: Mapping[str, float], keys: tuple[str, ...]) -> dict[str, float]:
+    missing = [key for key in keys if key not in d]
+    if missing:
+        raise ValueError(f"{name}.from_dict: missing key(s) {', '.join(missing)} (expected {', '.join(keys)})")
+    try:
+        return {key: float(d[key]) for key in keys}
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}.from_dict: values must be numbers ({exc})") from exc
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Input validation
+
+
+def _array(where: str, name: str, values: ArrayLike) -> FloatArray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: {name} must be one-dimensional, got shape {arr.shape}")
+    return arr
+
+
+def _describe_bad(mask: NDArray[np.bool_]) -> str:
+    return f"{int(mask.sum())} customer(s), first at index {int(np.flatnonzero(mask)[0])}"
+
+
+def _validate_frequency(where: str, frequency: FloatArray) -> None:
+    if not np.all(np.isfinite(frequency)):
+        bad = ~np.isfinite(frequency)
+        raise ValueError(f"{where}: frequency contains NaN or infinite values ({_describe_bad(bad)})")
+    if np.any(frequency < 0):
+        raise ValueError(f"{where}: frequency must be non-negative ({_describe_bad(frequency < 0)})")
+    if np.any(frequency != np.round(frequency)):
+        raise ValueError(
+            f"{where}: frequency must be whole numbers of repeat purchases "
+            f"({_describe_bad(frequency != np.round(frequency))})"
+        )
+
+
+def _rfm(
+    where: str, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    x = _array(where, "frequency", frequency)
+    t_x = _array(where, "recency", recency)
+    t = _array(where, "age", age)
+    if not (x.shape == t_x.shape == t.shape):
+        raise ValueError(
+            f"{where}: frequency, recency and age must have the same length (got {x.size}, {t_x.size}, {t.size})"
+        )
+    _validate_frequency(where, x)
+    for name, arr in (("recency", t_x), ("age", t)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where}: {name} contains NaN or infinite values ({_describe_bad(~np.isfinite(arr))})")
+        if np.any(arr < 0):
+            raise ValueError(f"{where}: {name} must be non-negative ({_describe_bad(arr < 0)})")
+    late = t_x > t
+    if np.any(late):
+        i = int(np.flatnonzero(late)[0])
+        raise ValueError(
+            f"{where}: recency must not exceed age ({_describe_bad(late)}: recency {t_x[i]!r} > age {t[i]!r})"
+        )
+    return x, t_x, t
+
+
+def _horizon(where: str, horizon: float) -> float:
+    if np.ndim(horizon) != 0:
+        raise ValueError(f"{where}: horizon must be a single number of days, got shape {np.shape(horizon)}")
+    value = float(horizon)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{where}: horizon must be a finite number of days >= 0, got {horizon!r}")
+    return value
+
+
+def _monetary(where: str, frequency: FloatArray, monetary_mean: ArrayLike) -> FloatArray:
+    """Spend per repeat purchase; may be NaN where frequency is 0 (it is not used there)."""
+    m = _array(where, "monetary_mean", monetary_mean)
+    if m.shape != frequency.shape:
+        raise ValueError(
+            f"{where}: frequency and monetary_mean must have the same length (got {frequency.size}, {m.size})"
+        )
+    repeat = frequency > 0
+    bad = repeat & ~np.isfinite(m)
+    if np.any(bad):
+        raise ValueError(f"{where}: monetary_mean must be finite where frequency > 0 ({_describe_bad(bad)})")
+    bad = np.isinf(m) | (m < 0)
+    if np.any(bad):
+        raise ValueError(f"{where}: monetary_mean must be non-negative ({_describe_bad(bad)})")
+    return m
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Optimisation
+
+
+def _minimise(
+    where: str, objective: Callable[[FloatArray], tuple[float, FloatArray]], theta0: FloatArray
+) -> FloatArray:
+    """L-BFGS-B on log-parameters; RuntimeError when it does not converge (one restart from where it stopped)."""
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * theta0.size
+    theta = theta0
+    message = ""
+    for _attempt in range(2):
+        result = minimize(
+            objective,
+            theta,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+        )
+        theta = np.asarray(result.x, dtype=np.float64)
+        message = str(result.message)
+        if not np.all(np.isfinite(theta)) or not np.isfinite(result.fun):
+            raise RuntimeError(f"{where}: optimiser produced non-finite values ({message})")
+        if result.success:
+            return theta
+        # L-BFGS-B can stop on a failed line search right at the optimum; accept when the projected gradient is ~0.
+        _, grad = objective(theta)
+        at_lower, at_upper = theta <= -_LOG_BOUND + 1e-9, theta >= _LOG_BOUND - 1e-9
+        projected = np.where((at_lower & (grad > 0)) | (at_upper & (grad < 0)), 0.0, grad)
+        if np.all(np.isfinite(projected)) and float(np.max(np.abs(projected))) < _GRADIENT_TOLERANCE:
+            return theta
+    raise RuntimeError(f"{where}: optimiser did not converge: {message}")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# BG/NBD
+
+
+def _bgnbd_objective(
+    theta: FloatArray, x: FloatArray, t_x: FloatArray, t: FloatArray, weight: FloatArray
+) -> tuple[float, FloatArray]:
+    """Mean negative log-likelihood (FHL 2005, eq. 6) and its gradient in log-parameters (plus the L2 penalty)."""
+    r, alpha, a, b = np.exp(theta)
+    repeat = x > 0
+    rx = r + x
+    log_alpha_t = np.log(alpha + t)
+    log_alpha_tx = np.log(alpha + t_x)
+    b_x1 = np.where(repeat, b + x - 1.0, 1.0)  # b + x - 1 > 0 where x >= 1
+    # ln L = ln[Gamma(r+x) alpha^r / Gamma(r)] + ln[B(a, b+x) / B(a, b)] + ln(e^A3 + 1{x>0} e^A4)
+    part_rate = special.gammaln(rx) - special.gammaln(r) + r * math.log(alpha)
+    part_drop = special.betaln(a, b + x) - special.betaln(a, b)
+    a3 = -rx * log_alpha_t
+    a4 = np.where(repeat, math.log(a) - np.log(b_x1) - rx * log_alpha_tx, -np.inf)
+    log_sum = np.logaddexp(a3, a4)
+    ll = part_rate + part_drop + log_sum
+    w3 = np.exp(a3 - log_sum)
+    w4 = np.exp(a4 - log_sum)  # 0 where x == 0
+
+    digamma_ab = special.digamma(a + b)
+    digamma_abx = special.digamma(a + b + x)
+    d_r = special.digamma(rx) - special.digamma(r) + math.log(alpha) - w3 * log_alpha_t - w4 * log_alpha_tx
+    d_alpha = r / alpha - rx * (w3 / (alpha + t) + w4 / (alpha + t_x))
+    d_a = digamma_ab - digamma_abx + w4 / a
+    d_b = digamma_ab + special.digamma(b + x) - special.digamma(b) - digamma_abx - w4 / b_x1
+
+    total = float(weight.sum())
+    value = -float(weight @ ll) / total + _L2_PENALTY * float(theta @ theta)
+    scale = np.array([r, alpha, a, b])
+    grad = -np.array([weight @ d_r, weight @ d_alpha, weight @ d_a, weight @ d_b]) * scale / total
+    return value, grad + 2.0 * _L2_PENALTY * theta
+
+
+def bgnbd_fit(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> BgNbdParams:
+    """Maximum-likelihood BG/NBD fit (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+    Inputs are per customer, time in days (conventions at the top of this module). Returns parameters in day units
+    (alpha in days). Raises ValueError on invalid data (prefixed "cannot fit BG/NBD: ") and RuntimeError if the
+    optimiser fails.
+    """
+    where = "cannot fit BG/NBD"
+    x, t_x, t = _rfm(where, frequency, recency, age)
+    if x.size < MIN_CUSTOMERS:
+        raise ValueError(f"{where}: need at least {MIN_CUSTOMERS} customers, got {x.size}")
+    if not np.any(x > 0):
+        raise ValueError(f"{where}: no repeat purchasers (every frequency is 0)")
+    scale = float(t.mean())
+    if scale <= 0:
+        raise ValueError(f"{where}: every age is 0 (no observation time)")
+    # Identical (x, t_x, T) rows share one likelihood term; recency is irrelevant when x == 0.
+    rows = np.column_stack([x, np.where(x > 0, t_x, 0.0) / scale, t / scale])
+    unique, counts = np.unique(rows, axis=0, return_counts=True)
+    ux, utx, ut = unique[:, 0], unique[:, 1], unique[:, 2]
+    weight = counts.astype(np.float64)
+    mean_rate = max(float(x.mean()), 0.05)  # repeat purchases per unit of (rescaled) time, roughly
+    theta0 = np.log(np.array([1.0, 1.0 / mean_rate, 1.0, 3.0]))
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        return _bgnbd_objective(theta, ux, utx, ut, weight)
+
+    r, alpha, a, b = np.exp(_minimise("BG/NBD fit", objective, theta0))
+    return BgNbdParams(r=float(r), alpha=float(alpha) * scale, a=float(a), b=float(b))
+
+
+def _log_odds_dead(params: BgNbdParams, x: FloatArray, t_x: FloatArray, t: FloatArray) -> FloatArray:
+    """log[P(dead) / P(alive)] = ln a - ln(b+x-1) + (r+x) ln((alpha+T)/(alpha+t_x)) for x > 0; -inf for x == 0."""
+    repeat = x > 0
+    b_x1 = np.where(repeat, params.b + x - 1.0, 1.0)
+    log_ratio = (params.r + x) * (np.log(params.alpha + t) - np.log(params.alpha + t_x))
+    return np.where(repeat, math.log(params.a) - np.log(b_x1) + log_ratio, -np.inf)
+
+
+def bgnbd_p_alive(params: BgNbdParams, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """P(alive | x, t_x, T) = 1 / (1 + 1{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)) (FHL 2005, eq. 11).
+
+    Customers without a repeat purchase are alive by construction (dropout only happens after a repeat purchase).
+    """
+    x, t_x, t = _rfm("bgnbd_p_alive", frequency, recency, age)
+    return special.expit(-_log_odds_dead(params, x, t_x, t))
+
+
+def bgnbd_p_no_purchase(
+    params: BgNbdParams, horizon: float, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """P(no purchase in (T, T + horizon] | x, t_x, T): the BTYD churn probability over `horizon` days.
+
+    = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+horizon))^(r+x): a live customer's rate has the posterior
+    Gamma(r+x, alpha+T), and a customer can only drop out right after a purchase.
+    """
+    where = "bgnbd_p_no_purchase"
+    x, t_x, t = _rfm(where, frequency, recency, age)
+    h = _horizon(where, horizon)
+    log_odds = _log_odds_dead(params, x, t_x, t)
+    p_alive, p_dead = special.expit(-log_odds), special.expit(log_odds)
+    silent_if_alive = np.exp(-(params.r + x) * np.log1p(h / (params.alpha + t)))
+    return np.clip(p_dead + p_alive * silent_if_alive, 0.0, 1.0)
+
+
+def bgnbd_expected_purchases(
+    params: BgNbdParams, horizon: float, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """E[purchases in (T, T + horizon] | x, t_x, T] (FHL 2005, eq. 10), horizon in days.
+
+    The paper's closed form is P(alive) * (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+    * 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]. scipy's hyp2f1 is unreliable for large x or t (NaN, inf or plainly
+    wrong values), so the bracket is evaluated as E_p[(1 - (1 + p s)^-(r+x)) / p] with p ~ Beta(a, b+x),
+    s = t/(alpha+T): a convergent hypergeometric series after a Pfaff transformation (argument s/(1+s) < 1),
+    with a per-customer error estimate, and a trapezoid quadrature in logit(p) for the customers the series cannot
+    do accurately. Accurate to about 1e-8 relative; also valid for a <= 1.
+    """
+    where = "bgnbd_expected_purchases"
+    x, t_x, t = _rfm(where, frequency, recency, age)
+    h = _horizon(where, horizon)
+    p_alive = special.expit(-_log_odds_dead(params, x, t_x, t))
+    return p_alive * _purchases_if_alive(params, x, h / (params.alpha + t))
+
+
+_SERIES_MIN_C = 0.05  # the series needs c = a+b+x-1 > 0; below this it is routed to quadrature
+_SERIES_MAX_S = 10.0  # beyond this the series converges slower than quadrature (argument s/(1+s) close to 1)
+_SERIES_MAX_TERMS = 500
+_SERIES_TRUNCATION = 1e-14  # stop summing when what is left is this small relative to the bracket
+_SERIES_TOLERANCE = 1e-10  # estimated relative error above which a customer is routed to quadrature
+
+
+def _purchases_if_alive(params: BgNbdParams, x: FloatArray, s: FloatArray) -> FloatArray:
+    """H = E_p[(1 - (1 + p s)^-(r+x)) / p], p ~ Beta(a, b+x): expected purchases of a live customer, scaled time s."""
+    out = np.zeros_like(s)
+    c = params.a + params.b + x - 1.0
+    todo = s > 0
+    by_series = todo & (c > _SERIES_MIN_C) & (s <= _SERIES_MAX_S)
+    if np.any(by_series):
+        value, rel_error = _h_series(params, x[by_series], s[by_series])
+        good = rel_error <= _SERIES_TOLERANCE
+        idx = np.flatnonzero(by_series)
+        out[idx[good]] = value[good]
+        todo[idx[good]] = False
+    if np.any(todo):
+        out[todo] = _h_quadrature(params, x[todo], s[todo])
+    return out
+
+
+def _h_series(params: BgNbdParams, x: FloatArray, s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """H via a hypergeometric series; returns (H, estimated relative error), inf where it did not converge.
+
+    H = c/(a-1) (1 - G) with c = a+b+x-1 and, by Pfaff's transformation of the 2F1 in FHL eq. 10,
+    G = (1+s)^(1-a) 2F1(a', a-1; c; z), a' = a+b-1-r, z = s/(1+s). Writing 2F1 = 1 + (a-1) S gives
+    H = c [(1 - (1+s)^(1-a))/(a-1) - (1+s)^(1-a) S], S = sum_{n>=1} (a')_n (a)_{n-1} z^n / ((c)_n n!),
+    which has no cancellation at a = 1.
+    """
+    r, a, b = params.r, params.a, params.b
+    c = a + b + x - 1.0
+    a_prime = a + b - 1.0 - r
+    z = s / (1.0 + s)
+    log1p_s = np.log1p(s)
+    a_minus_1 = a - 1.0
+    first = log1p_s if abs(a_minus_1) < 1e-12 else -np.expm1(-a_minus_1 * log1p_s) / a_minus_1
+    decay = np.exp(-a_minus_1 * log1p_s)
+
+    n = s.size
+    total = np.zeros(n)
+    total_abs = np.zeros(n)
+    converged = np.zeros(n, dtype=bool)
+    # Work on compact arrays of the customers still summing; write finished ones back every few terms.
+    idx = np.arange(n)
+    z_live, c_live = z, c * np.ones(n)
+    reference = np.abs(first / decay)  # the series only needs to be accurate relative to the bracket's size
+    term = a_prime * z_live / c_live
+    sum_live, abs_live = np.zeros(n), np.zeros(n)
+    for k in range(1, _SERIES_MAX_TERMS + 1):
+        sum_live += term
+        abs_live += np.abs(term)
+        ratio = (a_prime + k) * (a + k - 1.0) * z_live / ((c_live + k) * (k + 1.0))
+        term = term * ratio
+        if k % 4 and k < _SERIES_MAX_TERMS:  # check convergence every few terms only
+            continue
+        # Term ratios tend to z; once below 1, |term| / (1 - max(|ratio|, z)) bounds what is left.
+        bound = np.maximum(np.abs(ratio), z_live)
+        tail = np.abs(term) / np.where(bound < 1.0, 1.0 - bound, np.nan)
+        done = (term == 0.0) | (tail <= _SERIES_TRUNCATION * (reference + np.abs(sum_live)))
+        total[idx], total_abs[idx] = sum_live, abs_live
+        if np.any(done):
+            converged[idx[done]] = True
+            keep = ~done
+            idx, term, z_live, c_live, reference, sum_live, abs_live = (
+                v[keep] for v in (idx, term, z_live, c_live, reference, sum_live, abs_live)
+            )
+            if idx.size == 0:
+                break
+    value = c * (first - decay * total)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_error = (1e-15 + _SERIES_TRUNCATION) * np.abs(c) * (np.abs(first) + decay * total_abs) / np.abs(value)
+    rel_error = np.where(converged & np.isfinite(rel_error) & (value > 0), rel_error, np.inf)
+    return value, rel_error
+
+
+_QUAD_TAIL = 1e-9  # where the exponential tails start, as a relative size of the neglected correction
+_QUAD_SPREAD = 25.0  # integrate over +-25 standard deviations of logit(p)
+_QUAD_MAX_STEP = 0.5  # trapezoid step in logit(p); the integrand is analytic in a strip of half-width pi
+_QUAD_CHUNK = 8192
+
+
+def _h_quadrature(params: BgNbdParams, x: FloatArray, s: FloatArray) -> FloatArray:
+    """H by the trapezoid rule in u = logit(p) (spectrally accurate for this analytic, exponentially decaying
+    integrand), with the exponential tails summed in closed form on the same grid."""
+    r, a, b = params.r, params.a, params.b
+    big_a, big_b = r + x, b + x
+    # Location and spread of logit(p) under Beta(a, B), and under Beta(a-1, B+1) (the integrand's 1/p tilt).
+    mean_u = special.digamma(a) - special.digamma(big_b)
+    sd_u = np.sqrt(special.polygamma(1, a) + special.polygamma(1, big_b))
+    lo = mean_u - _QUAD_SPREAD * sd_u
+    hi = mean_u + _QUAD_SPREAD * sd_u
+    if a > 1.0:
+        mean_t = special.digamma(a - 1.0) - special.digamma(big_b + 1.0)
+        sd_t = np.sqrt(special.polygamma(1, a - 1.0) + special.polygamma(1, big_b + 1.0))
+        lo = np.minimum(lo, mean_t - _QUAD_SPREAD * sd_t)
+        hi = np.maximum(hi, mean_t + _QUAD_SPREAD * sd_t)
+        sd_u = np.minimum(sd_u, sd_t)
+    # Beyond u0 the integrand is (r+x) s e^(a u) / B(a, B) and beyond u1 it is g(1) e^(-B u) / B(a, B), to 1e-9.
+    u0 = math.log(_QUAD_TAIL) - np.log1p((big_a + 1.0) * s + big_b + a)
+    u1 = -math.log(_QUAD_TAIL) + np.log(2.0 + big_a + big_b + a)
+    lo_clipped, hi_clipped = lo <= u0, hi >= u1
+    lo, hi = np.maximum(lo, u0), np.minimum(hi, u1)
+    max_step = np.minimum(_QUAD_MAX_STEP, 0.5 * sd_u)
+    nodes_needed = np.ceil((hi - lo) / max_step).astype(np.int64) + 1
+    log_beta = special.betaln(a, big_b)
+
+    out = np.empty_like(s)
+    order = np.argsort(nodes_needed, kind="stable")
+    for start in range(0, order.size, _QUAD_CHUNK):
+        rows = order[start : start + _QUAD_CHUNK]
+        n_nodes = int(max(nodes_needed[rows].max(), 16))
+        step = (hi[rows] - lo[rows]) / (n_nodes - 1)
+        u = lo[rows, None] + step[:, None] * np.arange(n_nodes)[None, :]
+        log_p = -np.logaddexp(0.0, -u)
+        log_q = log_p - u  # log(1 - p)
+        p = np.exp(log_p)
+        ps = p * s[rows, None]
+        ra = big_a[rows, None]
+        tiny = ps < 1e-12
+        g = np.where(tiny, ra * s[rows, None], -np.expm1(-ra * np.log1p(ps)) / np.where(tiny, 1.0, p))
+        f = g * np.exp(a * log_p + big_b[rows, None] * log_q - log_beta[rows, None])
+        total = f.sum(axis=1)
+        q_lo, q_hi = np.exp(-a * step), np.exp(-big_b[rows] * step)
+        total += np.where(lo_clipped[rows], f[:, 0] * q_lo / (1.0 - q_lo), 0.0)
+        total += np.where(hi_clipped[rows], f[:, -1] * q_hi / (1.0 - q_hi), 0.0)
+        out[rows] = total * step
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Gamma-Gamma
+
+
+def _gamma_gamma_objective(theta: FloatArray, x: FloatArray, m: FloatArray) -> tuple[float, FloatArray]:
+    """Mean negative log-likelihood of the mean spend m of x purchases, and its gradient in log-parameters.
+
+    f(m | p, q, v, x) = Gamma(px+q) / (Gamma(px) Gamma(q)) v^q m^(px-1) x^(px) / (v + m x)^(px+q).
+    """
+    p, q, v = np.exp(theta)
+    px = p * x
+    log_v_mx = np.log(v + m * x)
+    log_m, log_x = np.log(m), np.log(x)
+    ll = (
+        special.gammaln(px + q)
+        - special.gammaln(px)
+        - special.gammaln(q)
+        + q * math.log(v)
+        + (px - 1.0) * log_m
+        + px * log_x
+        - (px + q) * log_v_mx
+    )
+    digamma_pxq = special.digamma(px + q)
+    d_p = x * (digamma_pxq - special.digamma(px) + log_m + log_x - log_v_mx)
+    d_q = digamma_pxq - special.digamma(q) + math.log(v) - log_v_mx
+    d_v = q / v - (px + q) / (v + m * x)
+    n = x.size
+    value = -float(ll.sum()) / n + _L2_PENALTY * float(theta @ theta)
+    grad = -np.array([d_p.sum() * p, d_q.sum() * q, d_v.sum() * v]) / n
+    return value, grad + 2.0 * _L2_PENALTY * theta
+
+
+def gamma_gamma_fit(frequency: np.ndarray, monetary_mean: np.ndarray) -> GammaGammaParams:
+    """Maximum-likelihood Gamma-Gamma fit of spend per purchase (Fader, Hardie & Lee 2005, "RFM and CLV: Using
+    iso-value curves"; Colombo & Jiang 1999).
+
+    Uses only customers with frequency > 0 and monetary_mean > 0 (a mean spend of exactly 0 cannot come from a
+    gamma distribution; those customers are left out of the fit). Other rows may hold anything non-negative or NaN.
+    The model assumes spend is independent of purchase frequency. Returns v in the unit of monetary_mean (Taka).
+    Raises RuntimeError if the optimiser fails or the fit gives q <= 1 (no finite mean spend: trim extreme spends).
+    """
+    where = "cannot fit Gamma-Gamma"
+    x = _array(where, "frequency", frequency)
+    _validate_frequency(where, x)
+    m = _monetary(where, x, monetary_mean)
+    used = (x > 0) & (m > 0)
+    if int(used.sum()) < MIN_CUSTOMERS:
+        raise ValueError(
+            f"{where}: need at least {MIN_CUSTOMERS} repeat purchasers with positive spend, got {int(used.sum())}"
+        )
+    x_used, m_used = x[used], m[used]
+    scale = float(m_used.mean())
+    m_scaled = m_used / scale
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        return _gamma_gamma_objective(theta, x_used, m_scaled)
+
+    # p = 1, q = 2, v = 1 puts the starting population mean p v / (q-1) at the sample mean.
+    p, q, v = np.exp(_minimise("Gamma-Gamma fit", objective, np.log(np.array([1.0, 2.0, 1.0]))))
+    if q <= 1.0:
+        raise RuntimeError(
+            f"Gamma-Gamma fit: q = {q:.4g} <= 1, so the population mean spend is infinite; "
+            "the spend distribution is too heavy-tailed (trim or cap extreme spends)"
+        )
+    return GammaGammaParams(p=float(p), q=float(q), v=float(v) * scale)
+
+
+def gamma_gamma_expected_value(
+    params: GammaGammaParams, frequency: np.ndarray, monetary_mean: np.ndarray
+) -> np.ndarray:
+    """E[spend per purchase | x, m] = p (v + x m) / (p x + q - 1), in Taka; the population mean p v / (q - 1)
+    where frequency == 0 (monetary_mean is ignored there and may be NaN).
+
+    This is a weighted average of the population mean and the customer's own mean, weighting the own mean by
+    p x / (p x + q - 1): customers with few purchases are shrunk towards the population mean.
+    """
+    where = "gamma_gamma_expected_value"
+    if params.q <= 1.0:
+        raise ValueError(f"{where}: needs q > 1 for a finite mean spend, got q = {params.q!r}")
+    x = _array(where, "frequency", frequency)
+    _validate_frequency(where, x)
+    m = np.where(x > 0, _monetary(where, x, monetary_mean), 0.0)
+    return params.p * (params.v + x * m) / (params.p * x + params.q - 1.0)
+
+
+def btyd_expected_spend(
+    bg: BgNbdParams,
+    gg: GammaGammaParams,
+    horizon: float,
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    age: np.ndarray,
+    monetary_mean: np.ndarray,
+) -> np.ndarray:
+    """Expected spend in (T, T + horizon], in Taka (undiscounted): BG/NBD expected purchases x Gamma-Gamma value."""
+    purchases = bgnbd_expected_purchases(bg, horizon, frequency, recency, age)
+    return purchases * gamma_gamma_expected_value(gg, frequency, monetary_mean)

@@ -1,0 +1,392 @@
+"""BTYD models: parameter recovery on simulated customers, formulas against Monte-Carlo and the paper, bad inputs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from scipy import special
+from scipy.optimize import OptimizeResult, approx_fprime
+
+from mlcore import btyd
+from mlcore.btyd import BgNbdParams, GammaGammaParams
+
+# alpha in days: a live customer buys r / alpha = 0.015 times a day (about every 67 days) and drops out after a
+# repeat purchase with probability a / (a + b) = 0.24 on average.
+TRUE_BG = BgNbdParams(r=0.6, alpha=40.0, a=0.8, b=2.5)
+TRUE_GG = GammaGammaParams(p=6.0, q=4.0, v=300.0)  # population mean spend p v / (q - 1) = 600 Taka
+HOLDOUT_DAYS = 180.0
+
+
+def simulate_bgnbd(
+    rng: np.random.Generator, params: BgNbdParams, age: np.ndarray, horizon: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The BG/NBD story: Poisson purchases at rate ~ Gamma(r, alpha), dropout after each repeat purchase with
+    p ~ Beta(a, b). Returns (frequency, recency) over (0, age] and the purchase count in (age, age + horizon]."""
+    n = age.size
+    rate = rng.gamma(params.r, 1.0 / params.alpha, n)
+    dropout = rng.beta(params.a, params.b, n)
+    clock = np.zeros(n)
+    frequency, recency, holdout = np.zeros(n), np.zeros(n), np.zeros(n)
+    live = np.arange(n)
+    while live.size:
+        clock[live] += rng.exponential(1.0, live.size) / rate[live]
+        live = live[clock[live] <= age[live] + horizon]
+        calibration = clock[live] <= age[live]
+        frequency[live[calibration]] += 1
+        recency[live[calibration]] = clock[live[calibration]]
+        holdout[live[~calibration]] += 1
+        live = live[rng.random(live.size) >= dropout[live]]
+    return frequency, recency, holdout
+
+
+def future_purchases(rng: np.random.Generator, rate: np.ndarray, dropout: np.ndarray, horizon: float) -> np.ndarray:
+    """Purchases in the next `horizon` days of customers alive now, by brute-force simulation."""
+    count = np.zeros(rate.size)
+    clock = np.zeros(rate.size)
+    live = np.arange(rate.size)
+    while live.size:
+        clock[live] += rng.exponential(1.0, live.size) / rate[live]
+        live = live[clock[live] <= horizon]
+        count[live] += 1
+        live = live[rng.random(live.size) >= dropout[live]]
+    return count
+
+
+@dataclass(frozen=True)
+class Simulated:
+    frequency: np.ndarray
+    recency: np.ndarray
+    age: np.ndarray
+    holdout: np.ndarray
+
+
+@pytest.fixture(scope="module")
+def simulated() -> Simulated:
+    rng = np.random.default_rng(20240601)
+    age = rng.uniform(60.0, 720.0, 20_000)
+    frequency, recency, holdout = simulate_bgnbd(rng, TRUE_BG, age, HOLDOUT_DAYS)
+    return Simulated(frequency, recency, age, holdout)
+
+
+@pytest.fixture(scope="module")
+def fitted(simulated: Simulated) -> BgNbdParams:
+    return btyd.bgnbd_fit(simulated.frequency, simulated.recency, simulated.age)
+
+
+# --- BG/NBD: fit on simulated customers ------------------------------------------------------------------------------
+
+
+def test_bgnbd_fit_recovers_the_simulated_parameters(fitted: BgNbdParams) -> None:
+    assert fitted.r == pytest.approx(TRUE_BG.r, rel=0.10)
+    assert fitted.alpha == pytest.approx(TRUE_BG.alpha, rel=0.15)  # in days, like the data
+    assert fitted.a == pytest.approx(TRUE_BG.a, rel=0.25)
+    assert fitted.b == pytest.approx(TRUE_BG.b, rel=0.25)
+
+
+def test_bgnbd_expected_purchases_match_the_holdout_in_aggregate(simulated: Simulated, fitted: BgNbdParams) -> None:
+    expected = btyd.bgnbd_expected_purchases(
+        fitted, HOLDOUT_DAYS, simulated.frequency, simulated.recency, simulated.age
+    )
+    assert expected.sum() == pytest.approx(simulated.holdout.sum(), rel=0.05)
+    # ... and by frequency group, where the groups are large enough for the comparison to mean something.
+    for group in (simulated.frequency == 0, simulated.frequency == 1, simulated.frequency >= 5):
+        assert expected[group].sum() == pytest.approx(simulated.holdout[group].sum(), rel=0.10)
+
+
+def test_bgnbd_p_no_purchase_is_calibrated_in_deciles(simulated: Simulated, fitted: BgNbdParams) -> None:
+    p_none = btyd.bgnbd_p_no_purchase(fitted, HOLDOUT_DAYS, simulated.frequency, simulated.recency, simulated.age)
+    observed_none = simulated.holdout == 0
+    for decile in np.array_split(np.argsort(p_none, kind="stable"), 10):
+        assert p_none[decile].mean() == pytest.approx(observed_none[decile].mean(), abs=0.05)
+
+
+def test_bgnbd_fit_weights_repeated_customers_like_distinct_ones(simulated: Simulated) -> None:
+    x, t_x, t = simulated.frequency[:2000], simulated.recency[:2000], simulated.age[:2000]
+    once = btyd.bgnbd_fit(x, t_x, t)
+    twice = btyd.bgnbd_fit(np.tile(x, 2), np.tile(t_x, 2), np.tile(t, 2))
+    for key, value in once.to_dict().items():
+        assert twice.to_dict()[key] == pytest.approx(value, rel=1e-4)
+
+
+# --- BG/NBD: formulas ------------------------------------------------------------------------------------------------
+
+CDNOW = BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)  # FHL (2005) estimates, alpha in WEEKS
+
+
+@pytest.mark.parametrize("days_per_unit", [1.0, 7.0])
+def test_bgnbd_expected_purchases_match_the_papers_cdnow_example(days_per_unit: float) -> None:
+    # FHL (2005): x = 2, t_x = 30.43, T = 38.86 weeks expects 1.226 purchases in the next 39 weeks. Expressing the
+    # same customer and alpha in days (x 7) must not change the answer.
+    params = BgNbdParams(r=CDNOW.r, alpha=CDNOW.alpha * days_per_unit, a=CDNOW.a, b=CDNOW.b)
+    u = days_per_unit
+    expected = btyd.bgnbd_expected_purchases(params, 39.0 * u, np.array([2.0]), np.array([30.43 * u]), [38.86 * u])
+    assert expected[0] == pytest.approx(1.226, abs=5e-4)
+
+
+def _textbook_expected_purchases(
+    params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """FHL (2005) eq. 10 verbatim with scipy's hyp2f1 (fine for moderate arguments)."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + age + t))
+    bracket = 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp
+    odds = np.where(x > 0, a / (b + x - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x), 0.0)
+    return (a + b + x - 1) / (a - 1) * bracket / (1 + odds)
+
+
+@pytest.mark.parametrize("params", [CDNOW, TRUE_BG, BgNbdParams(r=2.0, alpha=15.0, a=3.5, b=6.0)])
+def test_bgnbd_expected_purchases_agree_with_textbook_formula_where_hyp2f1_is_reliable(params: BgNbdParams) -> None:
+    x = np.repeat([0.0, 1.0, 2.0, 5.0, 10.0], 4)
+    age = np.tile([10.0, 40.0, 100.0, 300.0], 5)
+    t_x = np.where(x > 0, age * 0.6, 0.0)
+    for horizon in (7.0, 30.0, 90.0):
+        ours = btyd.bgnbd_expected_purchases(params, horizon, x, t_x, age)
+        np.testing.assert_allclose(ours, _textbook_expected_purchases(params, horizon, x, t_x, age), rtol=1e-8)
+
+
+def test_series_and_quadrature_agree_across_parameter_space() -> None:
+    # The two numerical routes to the hypergeometric term must agree wherever both apply.
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        r, a, b = np.exp(rng.uniform(np.log(0.1), np.log(10.0), 3))
+        params = BgNbdParams(r=r, alpha=1.0, a=a, b=b)
+        x = rng.choice([0.0, 1.0, 3.0, 20.0, 150.0], 50)
+        s = np.exp(rng.uniform(np.log(1e-3), np.log(30.0), 50))
+        series, rel_error = btyd._h_series(params, x, s)
+        ok = rel_error < 1e-10
+        assert ok.mean() > 0.5
+        np.testing.assert_allclose(series[ok], btyd._h_quadrature(params, x[ok], s[ok]), rtol=1e-7)
+
+
+def test_bgnbd_p_alive_and_expectation_match_importance_sampling_from_the_prior() -> None:
+    # Brute force without any of the closed forms: draw (rate, dropout) from the prior, weight each draw by the
+    # likelihood of the customer's history split into "still alive" and "dropped out at the last purchase", and
+    # simulate the alive ones forward.
+    rng = np.random.default_rng(11)
+    n_draws, horizon = 400_000, 120.0
+    rate = rng.gamma(TRUE_BG.r, 1.0 / TRUE_BG.alpha, n_draws)
+    dropout = rng.beta(TRUE_BG.a, TRUE_BG.b, n_draws)
+    future = future_purchases(rng, rate, dropout, horizon)
+    for x, t_x, age in [(0.0, 0.0, 200.0), (1.0, 50.0, 300.0), (3.0, 150.0, 400.0), (2.0, 380.0, 400.0)]:
+        log_alive = x * np.log1p(-dropout) + x * np.log(rate) - rate * age
+        log_dead = np.log(dropout) + (x - 1) * np.log1p(-dropout) + x * np.log(rate) - rate * t_x if x > 0 else -np.inf
+        top = max(log_alive.max(), np.max(log_dead))
+        w_alive, w_dead = np.exp(log_alive - top), np.exp(log_dead - top) * np.ones(n_draws)
+        total = w_alive.sum() + w_dead.sum()
+        args = (np.array([x]), np.array([t_x]), np.array([age]))
+        assert btyd.bgnbd_p_alive(TRUE_BG, *args)[0] == pytest.approx(w_alive.sum() / total, abs=0.01)
+        mc_expected = (w_alive @ future) / total
+        mc_none = (w_dead.sum() + w_alive @ (future == 0)) / total
+        assert btyd.bgnbd_expected_purchases(TRUE_BG, horizon, *args)[0] == pytest.approx(mc_expected, rel=0.03)
+        assert btyd.bgnbd_p_no_purchase(TRUE_BG, horizon, *args)[0] == pytest.approx(mc_none, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("params", "x", "t_x", "age", "horizon"),
+    [
+        (TRUE_BG, 0.0, 0.0, 30.0, 365.0),  # series, s = 5.2
+        (TRUE_BG, 12.0, 500.0, 520.0, 90.0),  # frequent buyer
+        (TRUE_BG, 0.0, 0.0, 0.0, 2_000.0),  # s = 50: quadrature
+        (TRUE_BG, 150.0, 700.0, 700.0, 3_000.0),  # many purchases, long horizon
+        (BgNbdParams(r=2.0, alpha=10.0, a=0.3, b=0.6), 0.0, 0.0, 20.0, 200.0),  # a + b < 1: quadrature
+        (BgNbdParams(r=2.0, alpha=10.0, a=0.3, b=0.6), 4.0, 30.0, 60.0, 365.0),  # a < 1
+    ],
+)
+def test_bgnbd_expectation_given_alive_matches_monte_carlo(
+    params: BgNbdParams, x: float, t_x: float, age: float, horizon: float
+) -> None:
+    # A live customer's (rate, dropout) posterior is Gamma(r+x, alpha+T) x Beta(a, b+x); simulate their future.
+    rng = np.random.default_rng(int(x * 1000 + age))
+    n_draws = 100_000
+    rate = rng.gamma(params.r + x, 1.0 / (params.alpha + age), n_draws)
+    dropout = rng.beta(params.a, params.b + x, n_draws)
+    future = future_purchases(rng, rate, dropout, horizon)
+    args = (np.array([x]), np.array([t_x]), np.array([age]))
+    p_alive = btyd.bgnbd_p_alive(params, *args)[0]
+    if_alive = btyd.bgnbd_expected_purchases(params, horizon, *args)[0] / p_alive
+    assert if_alive == pytest.approx(future.mean(), abs=4 * future.std() / math.sqrt(n_draws))
+    none_if_alive = (btyd.bgnbd_p_no_purchase(params, horizon, *args)[0] - (1 - p_alive)) / p_alive
+    assert none_if_alive == pytest.approx((future == 0).mean(), abs=0.005)
+
+
+def test_customers_without_repeat_purchases_are_alive() -> None:
+    age = np.array([0.0, 10.0, 400.0, 5_000.0])
+    np.testing.assert_array_equal(btyd.bgnbd_p_alive(TRUE_BG, np.zeros(4), np.zeros(4), age), np.ones(4))
+
+
+def test_p_alive_falls_as_recency_lags_further_behind_age() -> None:
+    age = np.full(6, 400.0)
+    recency = np.array([400.0, 350.0, 300.0, 200.0, 100.0, 20.0])
+    p_alive = btyd.bgnbd_p_alive(TRUE_BG, np.full(6, 10.0), recency, age)
+    assert np.all(np.diff(p_alive) < 0)
+    assert p_alive[0] > 0.9
+    assert p_alive[-1] < 0.05
+
+
+def test_zero_horizon_means_no_purchases() -> None:
+    x, t_x, age = np.array([0.0, 3.0]), np.array([0.0, 50.0]), np.array([60.0, 60.0])
+    np.testing.assert_array_equal(btyd.bgnbd_expected_purchases(TRUE_BG, 0.0, x, t_x, age), [0.0, 0.0])
+    np.testing.assert_array_equal(btyd.bgnbd_p_no_purchase(TRUE_BG, 0.0, x, t_x, age), [1.0, 1.0])
+
+
+def test_predictions_are_finite_for_extreme_customers() -> None:
+    x = np.array([0.0, 0.0, 1.0, 500.0, 500.0, 2_000.0])
+    t_x = np.array([0.0, 0.0, 0.0, 1.0, 9_999.0, 3_000.0])
+    age = np.array([0.0, 10_000.0, 10_000.0, 10_000.0, 10_000.0, 3_000.0])
+    for horizon in (1.0, 365.0, 36_500.0):
+        expected = btyd.bgnbd_expected_purchases(TRUE_BG, horizon, x, t_x, age)
+        p_none = btyd.bgnbd_p_no_purchase(TRUE_BG, horizon, x, t_x, age)
+        assert np.all(np.isfinite(expected))
+        assert np.all(expected >= 0)
+        assert np.all((p_none >= 0) & (p_none <= 1))
+    assert btyd.bgnbd_p_alive(TRUE_BG, x, t_x, age)[3] == 0.0  # 500 purchases, then silent for 27 years
+
+
+def _frame(n: int = 30) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    age = rng.uniform(50.0, 500.0, n)
+    x = rng.integers(0, 5, n).astype(float)
+    return x, np.where(x > 0, age / 2, 0.0), age
+
+
+def _with(values: np.ndarray, index: int, value: float) -> np.ndarray:
+    changed = values.copy()
+    changed[index] = value
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda x, t_x, t: (_with(x, 3, -1.0), t_x, t), "cannot fit BG/NBD: frequency must be non-negative"),
+        (lambda x, t_x, t: (_with(x, 3, 1.5), t_x, t), "frequency must be whole numbers"),
+        (lambda x, t_x, t: (x, _with(t_x, 3, -2.0), t), "recency must be non-negative"),
+        (lambda x, t_x, t: (x, t_x, _with(t, 3, -2.0)), "age must be non-negative"),
+        (lambda x, t_x, t: (x, _with(t_x, 5, t[5] + 1.0), t), "recency must not exceed age"),
+        (lambda x, t_x, t: (x, t_x, _with(t, 0, np.nan)), "age contains NaN"),
+        (lambda x, t_x, t: (x[:-1], t_x, t), "must have the same length"),
+        (lambda x, t_x, t: (x[:19], t_x[:19], t[:19]), "cannot fit BG/NBD: need at least 20 customers, got 19"),
+        (lambda x, t_x, t: (0 * x, 0 * t_x, t), "cannot fit BG/NBD: no repeat purchasers"),
+        (lambda x, t_x, t: (x, 0 * t_x, 0 * t), "cannot fit BG/NBD: every age is 0"),
+    ],
+)
+def test_bgnbd_fit_rejects_bad_input(make_args: Callable[..., tuple[np.ndarray, ...]], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        btyd.bgnbd_fit(*make_args(*_frame()))
+
+
+def test_predictions_reject_bad_input() -> None:
+    x, t_x, t = _frame()
+    with pytest.raises(ValueError, match="bgnbd_p_alive: recency must not exceed age"):
+        btyd.bgnbd_p_alive(TRUE_BG, x, t + 1.0, t)
+    with pytest.raises(ValueError, match="bgnbd_p_no_purchase: horizon must be a finite number of days >= 0"):
+        btyd.bgnbd_p_no_purchase(TRUE_BG, -1.0, x, t_x, t)
+    with pytest.raises(ValueError, match="bgnbd_expected_purchases: frequency must be non-negative"):
+        btyd.bgnbd_expected_purchases(TRUE_BG, 30.0, -x - 1, t_x, t)
+
+
+def test_analytic_gradients_match_finite_differences() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.poisson(2.0, 300).astype(float)
+    age = rng.uniform(0.1, 2.0, 300)
+    t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, 300), 0.0)
+    weight = rng.integers(1, 4, 300).astype(float)
+    theta = np.array([0.3, -0.5, 0.2, 1.1])
+    _, grad = btyd._bgnbd_objective(theta, x, t_x, age, weight)
+    numeric = approx_fprime(theta, lambda th: btyd._bgnbd_objective(th, x, t_x, age, weight)[0], 1e-7)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+    spend = rng.gamma(3.0, 1.0, 300)
+    theta = np.array([0.5, 1.0, -0.2])
+    _, grad = btyd._gamma_gamma_objective(theta, x + 1, spend)
+    numeric = approx_fprime(theta, lambda th: btyd._gamma_gamma_objective(th, x + 1, spend)[0], 1e-7)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_bgnbd_fit_raises_when_the_optimiser_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_minimize(
+        fun: Callable[..., tuple[float, np.ndarray]], x0: np.ndarray, **kwargs: object
+    ) -> OptimizeResult:
+        return OptimizeResult(x=np.asarray(x0), fun=fun(x0)[0], success=False, message="ABNORMAL: line search")
+
+    monkeypatch.setattr(btyd, "minimize", failing_minimize)
+    with pytest.raises(RuntimeError, match="did not converge: ABNORMAL: line search"):
+        btyd.bgnbd_fit(*_frame())
+
+
+def test_params_round_trip_through_dicts_and_validate() -> None:
+    assert BgNbdParams.from_dict(TRUE_BG.to_dict()) == TRUE_BG
+    assert GammaGammaParams.from_dict({**TRUE_GG.to_dict(), "fitted_on": 123}) == TRUE_GG
+    with pytest.raises(ValueError, match="missing key"):
+        BgNbdParams.from_dict({"r": 1.0, "alpha": 2.0, "a": 3.0})
+    with pytest.raises(ValueError, match="must be a finite positive number"):
+        BgNbdParams(r=1.0, alpha=-2.0, a=1.0, b=1.0)
+    with pytest.raises(ValueError, match="must be a finite positive number"):
+        GammaGammaParams(p=1.0, q=float("nan"), v=1.0)
+
+
+# --- Gamma-Gamma ------------------------------------------------------------------------------------------------------
+
+
+def simulate_spend(rng: np.random.Generator, params: GammaGammaParams, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's spend per purchase ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v); returns (x, mean of x)."""
+    x = 1.0 + rng.poisson(2.0, n)
+    nu = rng.gamma(params.q, 1.0 / params.v, n)
+    return x, rng.gamma(params.p * x, 1.0 / nu) / x  # the sum of x Gamma(p, nu) spends is Gamma(p x, nu)
+
+
+def test_gamma_gamma_fit_recovers_the_simulated_parameters() -> None:
+    x, spend = simulate_spend(np.random.default_rng(5), TRUE_GG, 20_000)
+    x_all = np.concatenate([x, np.zeros(500), [2.0, 3.0]])  # non-repeaters and zero spenders are left out
+    spend_all = np.concatenate([spend, np.full(500, np.nan), [0.0, 0.0]])
+    fitted = btyd.gamma_gamma_fit(x_all, spend_all)
+    assert fitted.p == pytest.approx(TRUE_GG.p, rel=0.25)
+    assert fitted.q == pytest.approx(TRUE_GG.q, rel=0.10)
+    assert fitted.v == pytest.approx(TRUE_GG.v, rel=0.25)  # in Taka, like the spend
+    assert fitted.population_mean == pytest.approx(TRUE_GG.population_mean, rel=0.03)
+
+
+def test_gamma_gamma_expected_value_shrinks_towards_the_population_mean() -> None:
+    mean = TRUE_GG.population_mean
+    x = np.array([0.0, 1.0, 2.0, 5.0, 20.0, 200.0])
+    high = btyd.gamma_gamma_expected_value(TRUE_GG, x, np.full(6, 3 * mean))
+    low = btyd.gamma_gamma_expected_value(TRUE_GG, x, np.full(6, mean / 3))
+    assert high[0] == low[0] == pytest.approx(mean)
+    assert np.all(np.diff(high) > 0)
+    assert np.all(np.diff(low) < 0)
+    assert np.all(high[1:] < 3 * mean)
+    assert np.all(low[1:] > mean / 3)
+    assert high[-1] == pytest.approx(3 * mean, rel=0.01)
+    # Exactly the posterior mean p (v + x m) / (p x + q - 1).
+    assert high[2] == pytest.approx(6.0 * (300.0 + 2 * 3 * mean) / (6.0 * 2 + 4.0 - 1.0))
+
+
+def test_gamma_gamma_expected_value_ignores_spend_of_non_repeaters() -> None:
+    value = btyd.gamma_gamma_expected_value(TRUE_GG, np.array([0.0, 0.0]), np.array([np.nan, 0.0]))
+    np.testing.assert_allclose(value, [600.0, 600.0])
+
+
+def test_gamma_gamma_rejects_bad_input() -> None:
+    x, spend = simulate_spend(np.random.default_rng(1), TRUE_GG, 30)
+    with pytest.raises(ValueError, match="cannot fit Gamma-Gamma: monetary_mean must be non-negative"):
+        btyd.gamma_gamma_fit(x, _with(spend, 2, -5.0))
+    with pytest.raises(ValueError, match="monetary_mean must be finite where frequency > 0"):
+        btyd.gamma_gamma_fit(x, _with(spend, 2, np.nan))
+    with pytest.raises(ValueError, match="need at least 20 repeat purchasers with positive spend, got 19"):
+        btyd.gamma_gamma_fit(x[:19], spend[:19])
+    with pytest.raises(ValueError, match="same length"):
+        btyd.gamma_gamma_fit(x, spend[:-1])
+    with pytest.raises(ValueError, match="needs q > 1"):
+        btyd.gamma_gamma_expected_value(GammaGammaParams(p=1.0, q=0.9, v=1.0), x, spend)
+
+
+def test_btyd_expected_spend_is_purchases_times_value_per_purchase() -> None:
+    x, t_x, age = np.array([0.0, 2.0, 8.0]), np.array([0.0, 100.0, 280.0]), np.array([90.0, 300.0, 300.0])
+    spend = np.array([np.nan, 450.0, 900.0])
+    expected = btyd.btyd_expected_spend(TRUE_BG, TRUE_GG, 90.0, x, t_x, age, spend)
+    purchases = btyd.bgnbd_expected_purchases(TRUE_BG, 90.0, x, t_x, age)
+    np.testing.assert_allclose(expected, purchases * btyd.gamma_gamma_expected_value(TRUE_GG, x, spend))
+    assert np.all(np.isfinite(expected))

@@ -1,0 +1,159 @@
+"""Reads for the prediction pipeline and its interfaces: history frames for mlcore, latest predictions."""
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pandas as pd
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+
+from customers.models import Customer, Segment
+from mlcore.features import History, cutoff_of
+from predictions.models import Prediction, RiskCategory, ScoringSettings
+from sheba_retention.common.bulk import read_frame
+
+
+def history_load(*, before: dt.date | None = None, customer_ids: tuple[int, int] | None = None) -> History:
+    """Bookings, complaints and competitor searches known before `before` (all of them when None).
+
+    `customer_ids` is an inclusive (first, last) primary-key range: scoring runs in chunks of customers.
+    """
+    conditions, params = [], []
+    if before is not None:
+        conditions.append("{time} < %s")
+        params.append(cutoff_of(before).to_pydatetime())
+    if customer_ids is not None:
+        conditions.append("{customer} BETWEEN %s AND %s")
+        params += list(customer_ids)
+
+    # The WHERE clauses are built from the fixed fragments above; every value is a query parameter.
+    def where(time: str, customer: str) -> str:
+        return (" WHERE " + " AND ".join(conditions).format(time=time, customer=customer)) if conditions else ""
+
+    bookings = read_frame(
+        "SELECT b.customer_id, b.booked_at, b.amount, b.discount, b.status, b.rating, c.slug, "
+        "COALESCE(p.is_premium, FALSE), COALESCE(p.is_verified, FALSE) "
+        "FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
+        "JOIN customers_servicecategory c ON c.id = s.category_id "
+        "LEFT JOIN customers_provider p ON p.id = b.provider_id" + where("b.booked_at", "b.customer_id"),
+        params,
+        columns=[
+            "customer_id",
+            "booked_at",
+            "amount",
+            "discount",
+            "status",
+            "rating",
+            "category",
+            "provider_premium",
+            "provider_verified",
+        ],
+        datetimes=("booked_at",),
+    )
+    bookings["amount"] = bookings["amount"].astype(float)
+    bookings["discount"] = bookings["discount"].astype(float)
+    bookings["rating"] = pd.to_numeric(bookings["rating"], errors="coerce")
+    for flag in ("provider_premium", "provider_verified"):
+        bookings[flag] = bookings[flag].map(_as_bool)
+    complaints = read_frame(
+        "SELECT customer_id, created_at FROM customers_complaint" + where("created_at", "customer_id"),  # noqa: S608
+        params,
+        columns=["customer_id", "created_at"],
+        datetimes=("created_at",),
+    )
+    searches = read_frame(
+        "SELECT customer_id, searched_at FROM customers_competitorsearch"  # noqa: S608
+        + where("searched_at", "customer_id"),
+        params,
+        columns=["customer_id", "searched_at"],
+        datetimes=("searched_at",),
+    )
+    customer_where = " WHERE id BETWEEN %s AND %s" if customer_ids is not None else ""
+    customers = read_frame(
+        "SELECT id, joined_at FROM customers_customer" + customer_where,  # noqa: S608
+        list(customer_ids) if customer_ids is not None else [],
+        columns=["customer_id", "joined_at"],
+        datetimes=("joined_at",),
+    )
+    return History(customers=customers, bookings=bookings, complaints=complaints, searches=searches)
+
+
+def _as_bool(value) -> bool:
+    return value in (True, 1, "t", "true", "True", "1")
+
+
+def latest_as_of() -> dt.date | None:
+    """The most recent day anything was scored."""
+    return Prediction.objects.aggregate(latest=Max("as_of"))["latest"]
+
+
+def prediction_list(*, as_of: dt.date | None = None) -> QuerySet[Prediction]:
+    """Predictions of one scoring day (the latest by default), with their customer."""
+    as_of = as_of or latest_as_of()
+    return Prediction.objects.filter(as_of=as_of).select_related("customer")
+
+
+def at_risk_list(*, as_of: dt.date | None = None) -> QuerySet[Prediction]:
+    """Customers flagged at risk (at or above the high-risk threshold), most likely to leave first."""
+    threshold = ScoringSettings.load().high_risk_from
+    return prediction_list(as_of=as_of).filter(churn_probability__gte=threshold).order_by("-churn_probability", "pk")
+
+
+def latest_prediction(*, customer: Customer) -> Prediction | None:
+    return customer.predictions.order_by("-as_of").first()
+
+
+def dashboard_summary(*, as_of: dt.date | None = None) -> dict:
+    """Counts and rates of one scoring day for the dashboards and the API."""
+    as_of = as_of or latest_as_of()
+    predictions = Prediction.objects.filter(as_of=as_of)
+    threshold = ScoringSettings.load().high_risk_from
+    totals = predictions.aggregate(
+        customers=Count("pk"),
+        mean_churn_probability=Avg("churn_probability"),
+        at_risk=Count("pk", filter=Q(churn_probability__gte=threshold)),
+        ltv_total=Sum("ltv"),
+        ltv_at_risk=Sum("ltv", filter=Q(churn_probability__gte=threshold)),
+    )
+    by_risk = dict(predictions.values_list("risk_category").annotate(n=Count("pk")).order_by())
+    by_segment = dict(predictions.values_list("segment").annotate(n=Count("pk")).order_by())
+    by_tier = dict(predictions.values_list("loyalty_tier").annotate(n=Count("pk")).order_by())
+    customers = totals["customers"] or 0
+    return {
+        "as_of": as_of,
+        "customers": customers,
+        "at_risk": totals["at_risk"] or 0,
+        "at_risk_rate": (totals["at_risk"] or 0) / customers if customers else 0.0,
+        "high_risk_threshold": threshold,
+        "mean_churn_probability": totals["mean_churn_probability"] or 0.0,
+        "ltv_total": totals["ltv_total"] or 0,
+        "ltv_at_risk": totals["ltv_at_risk"] or 0,
+        "by_risk": {risk: by_risk.get(risk, 0) for risk in RiskCategory.values},
+        "by_segment": {segment: by_segment.get(segment, 0) for segment in Segment.Key.values},
+        "by_tier": by_tier,
+        "model_version": predictions.values_list("model_version", flat=True).first() or "",
+    }
+
+
+EXPORT_REASONS = 5
+# The first columns are fixed (issue #3); customer_id is the external id exactly as imported or generated.
+EXPORT_FIXED = ["as_of", "churn_probability", "risk_category", "ltv", "ltv_low", "ltv_high", "segment", "loyalty_tier"]
+EXPORT_COLUMNS = [
+    "customer_id",
+    *EXPORT_FIXED,
+    *[f"reason_{i}_{part}" for i in range(1, EXPORT_REASONS + 1) for part in ("feature", "contribution", "en", "bn")],
+]
+
+
+def export_rows(*, as_of: dt.date | None = None) -> Iterator[list]:
+    """Rows of export_predictions, in EXPORT_COLUMNS order."""
+    queryset = (
+        prediction_list(as_of=as_of)
+        .order_by("customer__external_id")
+        .values_list("customer__external_id", *EXPORT_FIXED, "reasons")
+    )
+    for *fixed, reasons in queryset.iterator(chunk_size=5000):
+        cells = []
+        for index in range(EXPORT_REASONS):
+            reason = reasons[index] if index < len(reasons) else {}
+            cells += [reason.get(key, "") for key in ("feature", "contribution", "text_en", "text_bn")]
+        yield [*fixed, *cells]

@@ -1,0 +1,1 @@
+"""Writes of the prediction pipeline: model registry, training, scoring."""

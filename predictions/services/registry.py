@@ -1,0 +1,118 @@
+"""The Django side of the model registry: which version of each kind is active, and loading it once per process."""
+
+import io
+import threading
+from typing import Any
+
+import joblib
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from mlcore import registry
+from mlcore.churn import MODEL_FEATURES, ChurnModel
+from mlcore.ltv import LtvModel
+from mlcore.segmentation import SegmentationModel
+from predictions.models import ModelKind, ModelVersion
+
+
+class NoActiveModel(Exception):
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"there is no active {kind} model yet: train one with `python manage.py train_models` "
+            "(or POST /api/admin/retrain)"
+        )
+        self.kind = kind
+
+
+def artifacts_root():
+    return settings.MODEL_ARTIFACTS_DIR
+
+
+def serialize(kind: str, model: Any) -> dict[str, bytes]:
+    if kind == ModelKind.SEGMENTATION:
+        buffer = io.BytesIO()
+        joblib.dump(model, buffer)
+        return {"segmentation.joblib": buffer.getvalue()}
+    return model.to_files()
+
+
+def deserialize(kind: str, files: dict[str, bytes]) -> Any:
+    try:
+        if kind == ModelKind.CHURN:
+            return ChurnModel.from_files(files)
+        if kind == ModelKind.LTV:
+            return LtvModel.from_files(files)
+        model = joblib.load(io.BytesIO(files["segmentation.joblib"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise registry.ArtifactError(f"the {kind} artifact cannot be loaded: {exc}") from exc
+    if not isinstance(model, SegmentationModel):
+        raise registry.ArtifactError(f"the segmentation artifact holds a {type(model).__name__}")
+    return model
+
+
+def expected_features(kind: str) -> list[str] | None:
+    return list(MODEL_FEATURES) if kind in (ModelKind.CHURN, ModelKind.LTV) else None
+
+
+@transaction.atomic
+def model_version_register(*, kind: str, model: Any, as_of, metadata: dict[str, Any], activate: bool) -> ModelVersion:
+    """Save the artifact to disk, record it, and (optionally) make it the active version of its kind."""
+    root = artifacts_root()
+    version = registry.new_version(kind, timezone.now(), root)
+    artifact = registry.artifact_save(
+        root,
+        kind=kind,
+        version=version,
+        files=serialize(kind, model),
+        metadata={**metadata, "as_of": as_of.isoformat()},
+    )
+    row = ModelVersion.objects.create(kind=kind, version=version, as_of=as_of, metadata=artifact.metadata)
+    if activate:
+        model_version_activate(version=version, user=None)
+        row.refresh_from_db()
+    return row
+
+
+@transaction.atomic
+def model_version_activate(*, version: str, user: AbstractBaseUser | None) -> ModelVersion:
+    """Make `version` the active one of its kind (a rollback is activating an older version).
+
+    The artifact is loaded and verified first: a corrupted or mismatched artifact is never activated.
+    """
+    row = ModelVersion.objects.select_for_update().get(version=version)
+    _load(row.kind, row.version)  # raises ArtifactError
+    ModelVersion.objects.filter(kind=row.kind, is_active=True).exclude(pk=row.pk).update(is_active=False)
+    row.is_active = True
+    row.activated_at = timezone.now()
+    row.activated_by = user
+    row.save(update_fields=["is_active", "activated_at", "activated_by"])
+    return row
+
+
+_cache: dict[str, Any] = {}
+_cache_lock = threading.Lock()
+
+
+def _load(kind: str, version: str) -> Any:
+    with _cache_lock:
+        if version not in _cache:
+            artifact = registry.artifact_load(
+                artifacts_root(), kind=kind, version=version, expected_features=expected_features(kind)
+            )
+            _cache[version] = deserialize(kind, artifact.files)
+        return _cache[version]
+
+
+def active_version(kind: str) -> ModelVersion:
+    row = ModelVersion.objects.filter(kind=kind, is_active=True).first()
+    if row is None:
+        raise NoActiveModel(kind)
+    return row
+
+
+def active_model(kind: str) -> tuple[str, Any]:
+    """(version, loaded model) of the active version; loaded from disk once per process and version."""
+    row = active_version(kind)
+    return row.version, _load(kind, row.version)

@@ -1,0 +1,167 @@
+"""Nightly scoring: churn probability, risk, top-5 reasons, LTV, segment and tier for every customer, in chunks.
+
+Each chunk is one transaction keyed by (customer, as_of): a rerun replaces that day's rows, never adds more.
+The chunks are independent, so Celery can spread them over workers (predictions.tasks).
+"""
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from customers.models import Booking
+from customers.services.segments import segments_apply
+from loyalty.selectors import current_tier_names
+from loyalty.services import tiers_apply
+from mlcore.churn import risk_category
+from mlcore.explain import top_reasons
+from mlcore.features import build_features
+from mlcore.segmentation import segmentation_assign
+from predictions.models import ModelKind, Prediction, ScoringSettings
+from predictions.selectors import history_load
+from predictions.services.registry import active_model
+from predictions.services.training import default_as_of
+from sheba_retention.common.bulk import bulk_insert
+
+logger = logging.getLogger(__name__)
+DEFAULT_CHUNK = 25_000
+
+
+@dataclass
+class ChunkResult:
+    scored: int = 0
+    segment_moves: int = 0
+    tier_changes: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ScoringResult:
+    as_of: dt.date
+    scored: int
+    chunks: int
+    segment_moves: int
+    tier_changes: dict[str, int]
+    seconds: dict[str, float]
+    versions: dict[str, str]
+
+
+def customer_chunks(chunk_size: int = DEFAULT_CHUNK) -> list[tuple[int, int]]:
+    """Inclusive primary-key ranges covering every customer with a booking, about `chunk_size` customers each."""
+    bounds = Booking.objects.aggregate(first=Min("customer_id"), last=Max("customer_id"))
+    if bounds["first"] is None:
+        return []
+    return [
+        (start, min(start + chunk_size - 1, bounds["last"]))
+        for start in range(bounds["first"], bounds["last"] + 1, chunk_size)
+    ]
+
+
+def customers_score(
+    *, as_of: dt.date | None = None, chunk_size: int = DEFAULT_CHUNK, progress: Callable[[int], None] | None = None
+) -> ScoringResult:
+    """Score every customer with at least one booking before `as_of` (default: the day after the last booking)."""
+    as_of = as_of or default_as_of()
+    versions = {kind: active_model(kind)[0] for kind in (ModelKind.CHURN, ModelKind.LTV, ModelKind.SEGMENTATION)}
+    total = ChunkResult()
+    chunks = customer_chunks(chunk_size)
+    for first, last in chunks:
+        result = chunk_score(as_of=as_of, first=first, last=last)
+        total.scored += result.scored
+        total.segment_moves += result.segment_moves
+        for key, value in result.tier_changes.items():
+            total.tier_changes[key] = total.tier_changes.get(key, 0) + value
+        for key, value in result.seconds.items():
+            total.seconds[key] = total.seconds.get(key, 0.0) + value
+        if progress:
+            progress(result.scored)
+    logger.info("scored %s customers as of %s in %s chunks: %s", total.scored, as_of, len(chunks), total.seconds)
+    return ScoringResult(
+        as_of=as_of,
+        scored=total.scored,
+        chunks=len(chunks),
+        segment_moves=total.segment_moves,
+        tier_changes=total.tier_changes,
+        seconds=total.seconds,
+        versions=versions,
+    )
+
+
+def chunk_score(*, as_of: dt.date, first: int, last: int) -> ChunkResult:
+    """Score customers with primary keys first..last and write everything about them as of `as_of`."""
+    result = ChunkResult()
+    clock = _Clock(result.seconds)
+    churn_version, churn = active_model(ModelKind.CHURN)
+    ltv_version, ltv_model = active_model(ModelKind.LTV)
+    segmentation_version, segmentation = active_model(ModelKind.SEGMENTATION)
+    settings_row = ScoringSettings.load()
+
+    history = history_load(before=as_of, customer_ids=(first, last))
+    clock.lap("load")
+    features = build_features(history, as_of)
+    if features.empty:
+        return result
+    clock.lap("features")
+    matrix = churn.matrix(features)
+    probability = churn.calibrator.apply(churn.raw_scores(matrix))
+    clock.lap("churn")
+    reasons = top_reasons(churn.contributions(matrix), matrix, churn.feature_names, k=5)
+    clock.lap("reasons")
+    values = ltv_model.predict(features)
+    clock.lap("ltv")
+    segments = segmentation_assign(segmentation, features.assign(churn_probability=probability))
+    clock.lap("segments")
+
+    with transaction.atomic():
+        moves = segments_apply(as_of=as_of, assignments=segments, model_version=segmentation_version)
+        tier_inputs = features.assign(ltv=values["ltv"])
+        tier_changes = tiers_apply(as_of=as_of, inputs=tier_inputs)
+        tiers = current_tier_names(customer_pks=features.index)
+        clock.lap("segments_tiers_write")
+        Prediction.objects.filter(as_of=as_of, customer_id__gte=first, customer_id__lte=last).delete()
+        rows = pd.DataFrame(
+            {
+                "customer_id": features.index.to_numpy(),
+                "as_of": as_of,
+                "churn_probability": np.round(probability, 4),
+                "risk_category": risk_category(probability, settings_row.risk_thresholds),
+                "reasons": [_json([reason.to_dict() for reason in row]) for row in reasons],
+                "ltv": values["ltv"].to_numpy(),
+                "ltv_low": values["ltv_low"].to_numpy(),
+                "ltv_high": values["ltv_high"].to_numpy(),
+                "segment": segments.to_numpy(),
+                "loyalty_tier": tiers.to_numpy(),
+                "model_version": churn_version,
+                "ltv_model_version": ltv_version,
+                "created_at": pd.Timestamp(timezone.now()),
+            }
+        )
+        bulk_insert(model=Prediction, frame=rows)
+        clock.lap("predictions_write")
+    result.scored = len(rows)
+    result.segment_moves = moves
+    result.tier_changes = tier_changes
+    return result
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.mark
+        self.mark = now
