@@ -7,10 +7,10 @@ DEMO_CUSTOMERS ?= 20000
 DEMO_SEED ?= 7
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help venv demo data serve test test-fast lint format requirements bench clean
+.PHONY: help venv demo test test-fast lint format requirements bench clean
 
 help:
-	@echo "make demo   - install, migrate, generate demo data, create logins, serve on http://$(HOST)"
+	@echo "make demo   - install, migrate, generate demo data, train, score, create logins, serve on http://$(HOST)"
 	@echo "make test   - run the whole test suite (SQLite; set DATABASE_URL/REDIS_URL for real servers)"
 	@echo "make lint   - ruff lint + format check + migrations check"
 	@echo "make bench  - performance benchmarks (need PostgreSQL: DATABASE_URL)"
@@ -27,6 +27,9 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py generate_data --customers $(DEMO_CUSTOMERS) --years 3 --seed $(DEMO_SEED) --if-empty
+	$(PY) manage.py train_models
+	$(PY) manage.py score_customers
+	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py setup_demo_accounts
 	$(PY) manage.py runserver $(HOST)
 
@@ -56,7 +59,8 @@ requirements:
 	  /tmp/sheba-pin/bin/pip freeze --exclude pip | grep -vxFf requirements.txt) > requirements-dev.txt
 
 bench: venv
-	$(PY) bench/bench_data.py
+	cd bench && ../$(PY) bench_data.py
+	cd bench && ../$(PY) bench_ml.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles var

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,7 +29,7 @@ from customers.services.csv_reading import (
     parse_money,
     read_csv,
 )
-from sheba_retention.common.bulk import bulk_insert
+from sheba_retention.common.bulk import bulk_insert, read_frame, temporary_keys
 
 BOOKING_COLUMNS = {"customer_id", "booked_at", "amount"}
 BOOKING_OPTIONAL = {
@@ -367,13 +367,24 @@ def _resolve_providers(rows: pd.DataFrame) -> int:
 
 
 def _existing_bookings(external_ids: pd.Series) -> pd.DataFrame:
+    """The bookings already stored under these ids, with the columns an update compares (index: external id)."""
+    columns = ["pk", "external_id", *COMPARED]
+    if connection.vendor == "postgresql":
+        keys = temporary_keys(external_ids.tolist())
+        selected = ", ".join(f"b.{'id' if column == 'pk' else column}" for column in columns)
+        found = read_frame(
+            f"SELECT {selected} FROM customers_booking b JOIN {keys} k ON k.key = b.external_id",  # noqa: S608
+            columns=columns,
+            datetimes=("booked_at",),
+            texts=("external_id", "status", "payment_method"),
+        )
+        return found.set_index("external_id")
     wanted = external_ids.tolist()
-    found = []
+    rows = []
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
-        found.extend(Booking.objects.filter(external_id__in=chunk).values("pk", "external_id", *COMPARED))
-    columns = ["pk", "external_id", *COMPARED]
-    return pd.DataFrame(found, columns=columns).set_index("external_id")
+        rows.extend(Booking.objects.filter(external_id__in=chunk).values(*columns))
+    return pd.DataFrame(rows, columns=columns).set_index("external_id")
 
 
 def _booking_frame(rows: pd.DataFrame) -> pd.DataFrame:

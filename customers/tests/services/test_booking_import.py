@@ -102,6 +102,17 @@ def test_reimport_is_idempotent_with_and_without_booking_ids(rahima):
 
 
 @pytest.mark.django_db
+def test_reimport_keeps_booking_ids_with_leading_zeros_distinct(rahima):
+    source = csv("000123,00123,2024-03-01,1200,,,,,,,", "123,00123,2024-04-01,900,,,,,,,")
+    bookings_import(source=source)
+
+    again = bookings_import(source=source)
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert set(Booking.objects.values_list("external_id", flat=True)) == {"000123", "123"}
+
+
+@pytest.mark.django_db
 def test_reimport_with_a_changed_status_updates_the_booking(rahima):
     bookings_import(source=csv("B1,00123,2024-03-01,1200,,completed,4,,,,"))
 
