@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pandas as pd
+from django.db.models import Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -10,11 +11,14 @@ from customers.models import BookingStatus, Customer
 from loyalty.models import CustomerLoyalty, LoyaltyTier
 
 
-def current_tier_names(*, customer_pks: pd.Index) -> pd.Series:
-    """The current tier name per customer pk ("" for customers without one)."""
-    rows = CustomerLoyalty.objects.filter(customer_id__in=list(customer_pks), valid_to=None).values_list(
-        "customer_id", "tier__name"
-    )
+def current_tier_names(*, customer_pks: pd.Index, on: dt.date | None = None) -> pd.Series:
+    """The current tier name per customer pk, or the one held on day `on` ("" for customers without one)."""
+    rows = CustomerLoyalty.objects.filter(customer_id__in=list(customer_pks))
+    if on is None:
+        rows = rows.filter(valid_to=None)
+    else:
+        rows = rows.filter(Q(valid_to=None) | Q(valid_to__gt=on), valid_from__lte=on)
+    rows = rows.values_list("customer_id", "tier__name")
     return pd.Series(dict(rows), dtype=object).reindex(customer_pks).fillna("")
 
 

@@ -111,7 +111,8 @@ def describe_reasons(decisions: pd.DataFrame, inputs: pd.DataFrame, rules: TierR
 def tiers_apply(*, as_of: dt.date, inputs: pd.DataFrame) -> dict[str, int]:
     """Decide every customer in `inputs` (index: customer pk) and write the changes to the tier history.
 
-    Re-running the same day is idempotent: a change made on `as_of` is revised in place, not stacked.
+    Re-running the same day is idempotent: a change made on `as_of` is revised in place, not stacked. History only
+    moves forward: a customer whose current row starts after `as_of` (a backfill) is left as they are.
     Returns counts: {"assigned", "upgraded", "downgraded", "unchanged"}.
     """
     rules, program = TierRules.load(), LoyaltyProgram.load()
@@ -127,7 +128,8 @@ def tiers_apply(*, as_of: dt.date, inputs: pd.DataFrame) -> dict[str, int]:
         inputs.index
     )
     decisions = tiers_decide(inputs, current, held, rules, program)
-    changed = decisions["changed"].to_numpy()
+    later = inputs.index.isin([pk for pk, row in open_rows.items() if row.valid_from > as_of])
+    changed = decisions["changed"].to_numpy() & ~later
     decided = decisions[changed]
     reasons = describe_reasons(decided, inputs[changed], rules)
     counts = {"assigned": 0, "upgraded": 0, "downgraded": 0, "unchanged": int((~changed).sum())}

@@ -20,6 +20,9 @@ from mlcore.metrics import binary_metrics
 
 MODEL_FEATURES: tuple[str, ...] = (*FEATURES, "bgnbd_p_alive", "bgnbd_p_churn")
 RISK_CATEGORIES = ("low", "medium", "high", "critical")
+# One thread per process: parallelism comes from more processes (Celery workers, gunicorn workers). On a busy
+# 2-core machine OpenMP threads spinning against other processes made XGBoost 10-20x slower than one thread.
+THREADS = 1
 
 
 class TrainingDataError(ValueError):
@@ -85,7 +88,8 @@ class ChurnModel:
         """Exact TreeSHAP contributions in log-odds (last column is the bias), from XGBoost itself."""
         import xgboost as xgb
 
-        return self.booster.predict(xgb.DMatrix(matrix, feature_names=self.feature_names), pred_contribs=True)
+        data = xgb.DMatrix(matrix, feature_names=self.feature_names, nthread=THREADS)
+        return self.booster.predict(data, pred_contribs=True)
 
     def to_files(self) -> dict[str, bytes]:
         meta = {
@@ -101,7 +105,7 @@ class ChurnModel:
         import xgboost as xgb
 
         meta = json.loads(files["churn.json"])
-        booster = xgb.Booster()
+        booster = xgb.Booster(params={"nthread": THREADS})
         booster.load_model(bytearray(files["booster.json"]))
         if list(booster.feature_names or []) != meta["feature_names"]:
             raise ValueError("the booster's features differ from the model's feature list")
@@ -202,9 +206,9 @@ def _fit_booster(matrix: np.ndarray, labels: np.ndarray, config: ChurnConfig) ->
         "subsample": config.subsample,
         "colsample_bytree": config.colsample_bytree,
         "seed": config.seed,
-        "nthread": 0,
+        "nthread": THREADS,
     }
-    data = xgb.DMatrix(matrix, label=labels, feature_names=list(MODEL_FEATURES))
+    data = xgb.DMatrix(matrix, label=labels, feature_names=list(MODEL_FEATURES), nthread=THREADS)
     return xgb.train(params, data, num_boost_round=config.n_estimators)
 
 

@@ -166,8 +166,8 @@ SENTENCES: dict[str, Sentence] = {
         ("No completed booking yet", "এখনো কোনো সম্পন্ন বুকিং নেই")
         if v < 0
         else (
-            f"Booking pattern: {_pct(v)}% likely to book nothing next quarter",
-            f"বুকিংয়ের ধরন অনুযায়ী আগামী তিন মাসে বুকিং না করার সম্ভাবনা {_pct(v)}%",
+            f"Booking pattern: {_pct(v)}% likely to book nothing in the coming months",
+            f"বুকিংয়ের ধরন অনুযায়ী সামনের কয়েক মাসে বুকিং না করার সম্ভাবনা {_pct(v)}%",
         )
     ),
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 VERSION_RE = re.compile(r"^[a-z]+-\d{8}-\d{6}(-\d+)?$")
+KIND_RE = re.compile(r"^[a-z]+$")
 METADATA_FILE = "metadata.json"
 TRACKED_LIBRARIES = ("xgboost", "scikit-learn", "numpy", "pandas", "scipy")
 
@@ -55,15 +56,17 @@ def new_version(kind: str, now: dt.datetime, root: Path) -> str:
     return version
 
 
-def _check_root(root: Path) -> None:
+def _check_root(root: Path, kind: str) -> None:
     if not root.is_absolute():
         raise ArtifactError(f"the artifact folder must be an absolute path, got {root}")
+    if not KIND_RE.match(kind):  # a kind becomes a folder name: nothing may lead outside the root
+        raise ArtifactError(f"bad model kind {kind!r}: lowercase letters only")
 
 
 def artifact_save(
     root: Path, *, kind: str, version: str, files: dict[str, bytes], metadata: dict[str, Any]
 ) -> Artifact:
-    _check_root(root)
+    _check_root(root, kind)
     if not VERSION_RE.match(version):
         raise ArtifactError(f"bad version name {version!r}")
     target = root / kind / version
@@ -92,21 +95,28 @@ def artifact_save(
 
 def artifact_load(root: Path, *, kind: str, version: str, expected_features: list[str] | None = None) -> Artifact:
     """Read and verify a version; raises ArtifactError on any mismatch rather than returning something half-valid."""
-    _check_root(root)
+    _check_root(root, kind)
+    if not VERSION_RE.match(version):
+        raise ArtifactError(f"bad version name {version!r}")
     path = root / kind / version
     meta_path = path / METADATA_FILE
     if not meta_path.is_file():
         raise ArtifactError(f"no model artifact at {path} (missing {METADATA_FILE})")
     try:
         metadata = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"{meta_path} is not valid JSON: {exc}") from exc
+    if not isinstance(metadata, dict):
+        raise ArtifactError(f"{meta_path} is not a JSON object")
+    # Without its file list nothing would be verified and the artifact would load with no files: refuse it.
+    if not isinstance(metadata.get("files"), dict):
+        raise ArtifactError(f"{meta_path} does not list its files and their checksums")
     if metadata.get("kind") != kind or metadata.get("version") != version:
         raise ArtifactError(
             f"{meta_path} describes {metadata.get('kind')}/{metadata.get('version')}, not {kind}/{version}"
         )
     files = {}
-    for name, checksum in metadata.get("files", {}).items():
+    for name, checksum in metadata["files"].items():
         file_path = path / name
         if not file_path.is_file():
             raise ArtifactError(f"{file_path} is missing")

@@ -3,11 +3,14 @@
 import datetime as dt
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 
 from customers.models import Customer, Segment
 from mlcore.features import History, cutoff_of
+from mlcore.single import CustomerEvents
 from predictions.models import Prediction, RiskCategory, ScoringSettings
 from sheba_retention.common.bulk import read_frame
 
@@ -157,3 +160,52 @@ def export_rows(*, as_of: dt.date | None = None) -> Iterator[list]:
             reason = reasons[index] if index < len(reasons) else {}
             cells += [reason.get(key, "") for key in ("feature", "contribution", "text_en", "text_bn")]
         yield [*fixed, *cells]
+
+
+def customer_events(*, customer: Customer, before: dt.date) -> CustomerEvents:
+    """One customer's history as arrays for the real-time path: three small queries, no pandas."""
+    cutoff = cutoff_of(before).to_pydatetime()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT b.booked_at, b.amount, b.discount, b.status, b.rating, c.slug, "
+            "COALESCE(p.is_premium, FALSE), COALESCE(p.is_verified, FALSE) "
+            "FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
+            "JOIN customers_servicecategory c ON c.id = s.category_id "
+            "LEFT JOIN customers_provider p ON p.id = b.provider_id "
+            "WHERE b.customer_id = %s AND b.booked_at < %s",
+            [customer.pk, cutoff],
+        )
+        bookings = cursor.fetchall()
+        cursor.execute(
+            "SELECT created_at FROM customers_complaint WHERE customer_id = %s AND created_at < %s",
+            [customer.pk, cutoff],
+        )
+        complaints = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT searched_at FROM customers_competitorsearch WHERE customer_id = %s AND searched_at < %s",
+            [customer.pk, cutoff],
+        )
+        searches = [row[0] for row in cursor.fetchall()]
+    columns = list(zip(*bookings, strict=True)) if bookings else [()] * 8
+    return CustomerEvents(
+        joined_at=_utc64(customer.joined_at),
+        booked_at=np.array([_utc64(value) for value in columns[0]], dtype="datetime64[us]"),
+        amount=np.array(columns[1], dtype=float),
+        discount=np.array(columns[2], dtype=float),
+        status=np.array(columns[3], dtype=object),
+        rating=np.array([np.nan if value is None else value for value in columns[4]], dtype=float),
+        category=np.array(columns[5], dtype=object),
+        provider_premium=np.array([_as_bool(value) for value in columns[6]], dtype=bool),
+        provider_verified=np.array([_as_bool(value) for value in columns[7]], dtype=bool),
+        complaint_at=np.array([_utc64(value) for value in complaints], dtype="datetime64[us]"),
+        search_at=np.array([_utc64(value) for value in searches], dtype="datetime64[us]"),
+    )
+
+
+def _utc64(value) -> np.datetime64:
+    """A datetime from the database (aware, or SQLite's naive-UTC text) as naive UTC datetime64."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return np.datetime64(value, "us")

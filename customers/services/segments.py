@@ -15,6 +15,7 @@ def segments_apply(*, as_of: dt.date, assignments: pd.Series, model_version: str
     """Record each customer's segment (index: customer pk, values: segment keys) as of `as_of`; returns moves.
 
     Unchanged customers are not written. Re-running the same day revises that day's rows instead of adding more.
+    History only moves forward: scoring a day before a customer's current row (a backfill) leaves their history alone.
     """
     segment_pks = dict(Segment.objects.values_list("key", "pk"))
     unknown = set(assignments.unique()) - set(segment_pks)
@@ -30,7 +31,7 @@ def segments_apply(*, as_of: dt.date, assignments: pd.Series, model_version: str
     closing, creating, revising = [], [], []
     for customer_pk, key in assignments.items():
         row = open_rows.get(customer_pk)
-        if row is not None and key_of_pk[row.segment_id] == key:
+        if row is not None and (key_of_pk[row.segment_id] == key or row.valid_from > as_of):
             continue
         if row is not None and row.valid_from == as_of:
             row.segment_id, row.model_version = segment_pks[key], model_version

@@ -3,14 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
 from django.utils import timezone
 
 from customers.models import Customer
 from mlcore.churn import risk_category
 from mlcore.explain import Reason, top_reasons
-from mlcore.features import build_features
+from mlcore.single import single_features
 from predictions.models import ModelKind, ScoringSettings
-from predictions.selectors import history_load
+from predictions.selectors import customer_events
 from predictions.services.registry import active_model
 
 
@@ -32,18 +33,19 @@ def churn_predict(*, customer: Customer, as_of: dt.date | None = None) -> LivePr
     """Score `customer` on everything known up to now (or before `as_of`)."""
     as_of = as_of or timezone.localdate() + dt.timedelta(days=1)
     version, model = active_model(ModelKind.CHURN)
-    history = history_load(before=as_of, customer_ids=(customer.pk, customer.pk))
-    features = build_features(history, as_of)
-    if features.empty:
+    # The numpy twin of build_features: the same numbers (tested) in a fraction of a millisecond.
+    values = single_features(customer_events(customer=customer, before=as_of), as_of)
+    if values is None:
         raise NoHistory(f"customer {customer.external_id} has no bookings yet, so there is nothing to score")
-    matrix = model.matrix(features)
-    probability = float(model.calibrator.apply(model.raw_scores(matrix))[0])
+    matrix = model.matrix(pd.DataFrame([values], index=[customer.pk]))
+    # Rounded before the category is taken, so that the two always agree (as in the nightly scores).
+    probability = round(float(model.calibrator.apply(model.raw_scores(matrix))[0]), 4)
     reasons = top_reasons(model.contributions(matrix), matrix, model.feature_names, k=5)[0]
     thresholds = ScoringSettings.load().risk_thresholds
     return LivePrediction(
         customer=customer,
         as_of=as_of,
-        churn_probability=round(probability, 4),
+        churn_probability=probability,
         risk_category=str(risk_category([probability], thresholds)[0]),
         reasons=reasons,
         model_version=version,

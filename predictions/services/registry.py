@@ -82,7 +82,8 @@ def model_version_activate(*, version: str, user: AbstractBaseUser | None) -> Mo
     The artifact is loaded and verified first: a corrupted or mismatched artifact is never activated.
     """
     row = ModelVersion.objects.select_for_update().get(version=version)
-    _load(row.kind, row.version)  # raises ArtifactError
+    # Always re-read the files: a version loaded earlier in this process may have been changed on disk since.
+    _load(row.kind, row.version, verify=True)  # raises ArtifactError
     ModelVersion.objects.filter(kind=row.kind, is_active=True).exclude(pk=row.pk).update(is_active=False)
     row.is_active = True
     row.activated_at = timezone.now()
@@ -95,9 +96,10 @@ _cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 
 
-def _load(kind: str, version: str) -> Any:
+def _load(kind: str, version: str, *, verify: bool = False) -> Any:
+    """The deserialized model, cached per version; `verify` reads and checks the files again even when cached."""
     with _cache_lock:
-        if version not in _cache:
+        if verify or version not in _cache:
             artifact = registry.artifact_load(
                 artifacts_root(), kind=kind, version=version, expected_features=expected_features(kind)
             )

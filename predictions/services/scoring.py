@@ -111,7 +111,8 @@ def chunk_score(*, as_of: dt.date, first: int, last: int) -> ChunkResult:
         return result
     clock.lap("features")
     matrix = churn.matrix(features)
-    probability = churn.calibrator.apply(churn.raw_scores(matrix))
+    # Rounded once, as stored, so that the risk category always agrees with the stored probability.
+    probability = np.round(churn.calibrator.apply(churn.raw_scores(matrix)), 4)
     clock.lap("churn")
     reasons = top_reasons(churn.contributions(matrix), matrix, churn.feature_names, k=5)
     clock.lap("reasons")
@@ -124,14 +125,14 @@ def chunk_score(*, as_of: dt.date, first: int, last: int) -> ChunkResult:
         moves = segments_apply(as_of=as_of, assignments=segments, model_version=segmentation_version)
         tier_inputs = features.assign(ltv=values["ltv"])
         tier_changes = tiers_apply(as_of=as_of, inputs=tier_inputs)
-        tiers = current_tier_names(customer_pks=features.index)
+        tiers = current_tier_names(customer_pks=features.index, on=as_of)
         clock.lap("segments_tiers_write")
         Prediction.objects.filter(as_of=as_of, customer_id__gte=first, customer_id__lte=last).delete()
         rows = pd.DataFrame(
             {
                 "customer_id": features.index.to_numpy(),
                 "as_of": as_of,
-                "churn_probability": np.round(probability, 4),
+                "churn_probability": probability,
                 "risk_category": risk_category(probability, settings_row.risk_thresholds),
                 "reasons": [_json([reason.to_dict() for reason in row]) for row in reasons],
                 "ltv": values["ltv"].to_numpy(),

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import BookingFactory, CustomerFactory, ProviderFactory
 from predictions.models import ModelKind, ModelPerformance, Prediction, RiskCategory
 
 
@@ -58,3 +58,19 @@ class ModelPerformanceFactory(factory.django.DjangoModelFactory):
             "class_balance": 0.23,
         }
     )
+
+
+class OutsiderCustomerFactory(CustomerFactory):
+    """A customer added beside the generated marketplace, whose C… ids the plain factory would collide with."""
+
+    external_id = factory.Sequence(lambda n: f"T{n:07d}")
+
+
+class OutsiderProviderFactory(ProviderFactory):
+    external_id = factory.Sequence(lambda n: f"TP{n:06d}")
+
+
+class OutsiderBookingFactory(BookingFactory):
+    external_id = factory.Sequence(lambda n: f"TB{n:09d}")
+    customer = factory.SubFactory(OutsiderCustomerFactory)
+    provider = factory.SubFactory(OutsiderProviderFactory)
