@@ -48,7 +48,12 @@ class ChurnConfig:
 
 @dataclass
 class Calibrator:
-    """Isotonic regression as its breakpoints, so it serialises to JSON and applies with np.interp."""
+    """Centred isotonic regression (Oron & Flournoy 2017) as breakpoints: JSON-friendly, applied with np.interp.
+
+    Plain isotonic regression is a staircase: thousands of customers in a row would share "78.2%" and staff could
+    not rank them. Replacing each flat step by one point at its centre and interpolating between them keeps the
+    calibration and makes it strictly increasing, so the model's ranking survives.
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -58,7 +63,10 @@ class Calibrator:
         from sklearn.isotonic import IsotonicRegression
 
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, labels)
-        return cls(x=np.asarray(iso.X_thresholds_, dtype=float), y=np.asarray(iso.y_thresholds_, dtype=float))
+        steps_x, steps_y = np.asarray(iso.X_thresholds_, dtype=float), np.asarray(iso.y_thresholds_, dtype=float)
+        levels = np.unique(steps_y)
+        centres = np.array([steps_x[steps_y == level].mean() for level in levels])
+        return cls(x=centres, y=levels)
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
         # Keep probabilities strictly inside (0, 1): log-loss stays finite and no customer is "certain".

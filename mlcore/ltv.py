@@ -357,7 +357,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     return model, report
 
 
-MIN_BIN_COVERAGE = 0.75  # no fifth of customers gets intervals that cover less than this
+MIN_BIN_COVERAGE = 0.70  # no fifth of customers gets intervals that cover less than this
 
 
 @dataclass

@@ -102,17 +102,37 @@ class PredictionAdmin(ReadOnlyAdmin):
 
 @admin.register(ModelPerformance)
 class ModelPerformanceAdmin(ReadOnlyAdmin):
-    list_display = ("model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "auc_roc")
+    list_display = ("model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "headline")
     list_filter = ("model_kind",)
     search_fields = ("model_version",)
     date_hierarchy = "trained_at"
-    fields = ("model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "metrics_pretty")
+    fields = (
+        "model_kind",
+        "model_version",
+        "as_of",
+        "trained_at",
+        "n_train",
+        "n_holdout",
+        "headline",
+        "metrics_pretty",
+    )
     readonly_fields = fields
 
-    @admin.display(description="AUC-ROC")
-    def auc_roc(self, obj: ModelPerformance) -> str | None:
-        value = (obj.metrics or {}).get("model", {}).get("auc_roc")
-        return None if value is None else f"{value:.3f}"
+    @admin.display(description="out of time")
+    def headline(self, obj: ModelPerformance) -> str:
+        """The numbers to compare at a glance: the model beside its baselines on the same holdout."""
+        metrics = obj.metrics or {}
+        model, baselines = metrics.get("model", {}), metrics.get("baselines", {})
+        if "auc_roc" in model:
+            recency = baselines.get("recency", {}).get("auc_roc")
+            bg_nbd = baselines.get("bg_nbd", {}).get("auc_roc")
+            versus = f" (recency {recency:.3f}, BG/NBD {bg_nbd:.3f})" if recency and bg_nbd else ""
+            return f"AUC {model['auc_roc']:.3f}{versus}, Brier {model.get('brier', float('nan')):.3f}"
+        if "mae" in model:
+            baseline = baselines.get("bg_nbd_gamma_gamma", {}).get("mae")
+            versus = f" (BG/NBD+GG {format_tk(round(baseline))})" if baseline is not None else ""
+            return f"MAE {format_tk(round(model['mae']))}{versus}, 80% interval covers {model['coverage']:.0%}"
+        return "—"
 
     @admin.display(description="metrics")
     def metrics_pretty(self, obj: ModelPerformance) -> str:

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Segment
+from loyalty.models import LoyaltyTier
 
 
 class RiskCategory(models.TextChoices):
@@ -34,7 +35,7 @@ class Prediction(models.Model):
     ltv_low = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     ltv_high = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     segment = models.CharField(max_length=20, choices=Segment.Key.choices, blank=True)
-    loyalty_tier = models.CharField(max_length=10, blank=True)
+    loyalty_tier = models.CharField(max_length=10, choices=LoyaltyTier.Name.choices, blank=True)
     model_version = models.CharField(max_length=64, help_text=_("Churn model version."))
     ltv_model_version = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -148,7 +148,7 @@ def test_ltv_interval_covers_about_its_nominal_level_out_of_time(ltv_trained: tu
 
     # then the 80% interval covers 80% ± 7 points, and no fifth of customers (by predicted spend) is badly served
     assert coverage == pytest.approx(0.80, abs=0.07)
-    assert min(quintiles.values()) >= 0.70
+    assert min(quintiles.values()) >= MIN_BIN_COVERAGE - 0.05  # measured on the other half: a little noise
     # without being uselessly wide: no bin stretches its quantiles by more than e^2, and intervals average under
     # four times the mean actual spend
     assert max(model.conformal.margins) < 2
