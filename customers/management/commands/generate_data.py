@@ -47,6 +47,8 @@ class Command(BaseCommand):
             except (DatabaseNotEmpty, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
         seconds = time.perf_counter() - started
+        if options["verbosity"] < 1:
+            return
         rows = result.customers + result.bookings + result.providers + result.complaints + result.competitor_searches
         self.stdout.write(
             self.style.SUCCESS(

@@ -21,7 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of, chunk_size, **options):
         try:
-            with tqdm(total=Customer.objects.count(), unit="customer", disable=options["verbosity"] < 1) as bar:
+            total = Customer.objects.filter(bookings__isnull=False).distinct().count()
+            with tqdm(total=total, unit="customer", disable=options["verbosity"] < 1) as bar:
                 result = customers_score(as_of=as_of, chunk_size=chunk_size, progress=bar.update)
         except (NoActiveModel, ArtifactError, ModelTrainingError) as exc:
             raise CommandError(str(exc)) from exc
