@@ -61,6 +61,7 @@ requirements:
 bench: venv
 	cd bench && ../$(PY) bench_data.py
 	cd bench && ../$(PY) bench_ml.py
+	cd bench && ../$(PY) bench_api.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles var
