@@ -30,7 +30,7 @@ demo: venv
 	$(PY) manage.py train_models
 	$(PY) manage.py score_customers
 	$(PY) manage.py setup_periodic_tasks
-	$(PY) manage.py setup_demo_accounts
+	$(PY) manage.py setup_demo_accounts --site http://$(HOST)
 	$(PY) manage.py runserver $(HOST)
 
 test: venv

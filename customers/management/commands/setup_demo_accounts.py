@@ -10,15 +10,16 @@ class Command(BaseCommand):
     help = "Create or reset the demo logins (admin, staff, analyst, customer) and print them."
 
     def add_arguments(self, parser):
+        parser.add_argument("--site", default="http://127.0.0.1:8000", help="where the site is served (printed)")
         parser.add_argument(
             "--password",
             default=env("DEMO_PASSWORD", default="") or None,
             help="one password for every demo login (default: DEMO_PASSWORD, else a random one each)",
         )
 
-    def handle(self, *args, password, **options):
+    def handle(self, *args, password, site, **options):
         logins = demo_accounts_setup(password=password)
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (site: http://127.0.0.1:8000):"))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (site: {site}):"))
         for login in logins:
             line = f"  {login.role:<22} {login.username:<9} password: {login.password:<14} → {login.where}"
             self.stdout.write(line)
