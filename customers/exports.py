@@ -7,21 +7,11 @@ from typing import TextIO
 from django.utils import timezone
 
 from customers.models import Booking, Customer
+from customers.services.booking_import import BOOKING_CSV_COLUMNS
+from customers.services.customer_import import CUSTOMER_CSV_COLUMNS
 
-CUSTOMER_EXPORT_COLUMNS = ["customer_id", "name", "phone", "email", "area", "city", "gender", "language", "joined_at"]
-BOOKING_EXPORT_COLUMNS = [
-    "booking_id",
-    "customer_id",
-    "booked_at",
-    "amount",
-    "service",
-    "status",
-    "rating",
-    "provider_id",
-    "discount",
-    "payment_method",
-    "complained",
-]
+CUSTOMER_EXPORT_COLUMNS = CUSTOMER_CSV_COLUMNS
+BOOKING_EXPORT_COLUMNS = BOOKING_CSV_COLUMNS
 CHUNK = 5_000
 
 

@@ -4,6 +4,8 @@ from import_export import fields, resources
 
 from customers.exports import iso_local
 from customers.models import Booking, Customer
+from customers.services.booking_import import BOOKING_CSV_COLUMNS
+from customers.services.customer_import import CUSTOMER_CSV_COLUMNS
 
 
 class CustomerResource(resources.ModelResource):
@@ -11,7 +13,7 @@ class CustomerResource(resources.ModelResource):
 
     class Meta:
         model = Customer
-        fields = ("customer_id", "name", "phone", "email", "area", "city", "gender", "language", "joined_at")
+        fields = tuple(CUSTOMER_CSV_COLUMNS)
         export_order = fields
 
     def dehydrate_joined_at(self, customer: Customer) -> str:
@@ -27,19 +29,7 @@ class BookingResource(resources.ModelResource):
 
     class Meta:
         model = Booking
-        fields = (
-            "booking_id",
-            "customer_id",
-            "booked_at",
-            "amount",
-            "service",
-            "status",
-            "rating",
-            "provider_id",
-            "discount",
-            "payment_method",
-            "complained",
-        )
+        fields = tuple(BOOKING_CSV_COLUMNS)
         export_order = fields
 
     def dehydrate_booked_at(self, booking: Booking) -> str:

@@ -31,17 +31,13 @@ from customers.services.csv_reading import (
 )
 from sheba_retention.common.bulk import bulk_insert, read_frame, temporary_keys
 
+# Every column the file may have, in the order the exports write them.
+BOOKING_CSV_COLUMNS = [
+    "booking_id", "customer_id", "booked_at", "amount", "service", "status", "rating", "provider_id", "discount",
+    "payment_method", "complained",
+]  # fmt: skip
 BOOKING_COLUMNS = {"customer_id", "booked_at", "amount"}
-BOOKING_OPTIONAL = {
-    "booking_id",
-    "service",
-    "status",
-    "rating",
-    "provider_id",
-    "discount",
-    "payment_method",
-    "complained",
-}
+BOOKING_OPTIONAL = set(BOOKING_CSV_COLUMNS) - BOOKING_COLUMNS
 MAX_AMOUNT = 10_000_000  # Tk; above this a row is a typo, not a home service
 LOOKUP_CHUNK = 5_000
 COMPARED = [

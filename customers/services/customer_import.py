@@ -23,8 +23,10 @@ from customers.services.csv_reading import (
 from sheba_retention.common.bulk import bulk_insert
 from sheba_retention.common.validators import normalize_bd_phone
 
+# Every column the file may have, in the order the exports write them; only customer_id is required.
+CUSTOMER_CSV_COLUMNS = ["customer_id", "name", "phone", "email", "area", "city", "gender", "language", "joined_at"]
 CUSTOMER_COLUMNS = {"customer_id"}
-CUSTOMER_OPTIONAL = {"name", "phone", "email", "area", "city", "gender", "language", "joined_at"}
+CUSTOMER_OPTIONAL = set(CUSTOMER_CSV_COLUMNS) - CUSTOMER_COLUMNS
 # Columns that update an existing customer when the file gives a non-blank value.
 UPDATABLE = ["name", "phone", "email", "area", "city", "gender", "language", "joined_at"]
 
