@@ -12,6 +12,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("loyalty.migrations.0002_default_tiers", "load"),
     ("loyalty.migrations.0003_engagement_and_programme_settings", "set_active_months"),
     ("predictions.migrations.0002_model_registry_and_scoring_settings", "create_settings"),
+    ("interventions.migrations.0002_engine_fields_and_settings", "create_settings"),
     ("analytics.migrations.0001_roles", "create_roles"),
 ]
 

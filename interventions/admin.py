@@ -1,13 +1,31 @@
 """Admin screens for the approval queue and its audit trail; state changes happen only through services."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from interventions.models import Intervention, InterventionEvent, InterventionStatus
+from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
+from interventions.services import discount_cap, intervention_approve, intervention_reject
 from sheba_retention.common.admin import format_tk
 
-EDITABLE_WHILE_PROPOSED = ("message_en", "message_bn")
+EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
+
+
+class InterventionForm(forms.ModelForm):
+    """Staff may change the discount before approving, within the same caps the approval service enforces."""
+
+    class Meta:
+        model = Intervention
+        fields = list(EDITABLE_WHILE_PROPOSED)
+
+    def clean_discount_amount(self):
+        amount = self.cleaned_data["discount_amount"]
+        cap = discount_cap(self.instance, InterventionSettings.load())
+        if amount is not None and not 0 <= amount <= cap:
+            raise ValidationError(f"For this customer the discount must be between Tk 0 and Tk {cap:,}.")
+        return amount
 
 
 class InterventionEventInline(admin.TabularInline):
@@ -34,27 +52,41 @@ class InterventionEventInline(admin.TabularInline):
 class InterventionAdmin(admin.ModelAdmin):
     """Proposals come from the recommendation engine; staff may reword a proposal's message before it is decided."""
 
+    form = InterventionForm
     list_display = (
         "customer",
+        "churn_percent",
+        "addresses_reason",
         "action",
-        "status",
-        "expected_roi_percent",
+        "service",
         "discount",
-        "expected_cost_tk",
-        "outcome",
+        "expected_roi_percent",
+        "risk_adjusted_roi_percent",
+        "status",
         "decided_by",
         "created_at",
     )
-    list_filter = ("status", "action", "outcome")
-    list_select_related = ("customer", "decided_by")
+    list_filter = ("status", "action", "outcome", "prediction__segment")
+    list_select_related = ("customer", "decided_by", "service", "prediction")
+    actions = ("approve_selected", "reject_selected")
+    ordering = ("-expected_net_benefit",)
     search_fields = ("^customer__external_id", "customer__name", "addresses_reason")
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("customer", "prediction", "action", "service", "addresses_reason", "status", "outcome")}),
-        ("Offer", {"fields": ("discount", "message_en", "message_bn", "expires_at")}),
+        ("Offer", {"fields": ("discount_amount", "message_en", "message_bn", "expires_at")}),
         (
             "Expected value",
-            {"fields": ("uplift_percent", "expected_cost_tk", "expected_net_benefit_tk", "expected_roi_percent")},
+            {
+                "fields": (
+                    "churn_percent",
+                    "uplift_percent",
+                    "expected_cost_tk",
+                    "expected_net_benefit_tk",
+                    "expected_roi_percent",
+                    "risk_adjusted_roi_percent",
+                )
+            },
         ),
         ("Decision", {"fields": ("decided_by", "decided_at", "sent_at")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
@@ -96,6 +128,40 @@ class InterventionAdmin(admin.ModelAdmin):
     def expected_roi_percent(self, obj: Intervention) -> str:
         return f"{obj.expected_roi:.0%}"
 
+    @admin.display(description="risk-adjusted ROI", ordering="risk_adjusted_roi")
+    def risk_adjusted_roi_percent(self, obj: Intervention) -> str:
+        return f"{obj.risk_adjusted_roi:.0%}"
+
+    @admin.display(description="churn risk", ordering="churn_probability")
+    def churn_percent(self, obj: Intervention) -> str:
+        return f"{obj.churn_probability:.0%}"
+
+    def _decide(self, request: HttpRequest, queryset, decide, done: str) -> None:
+        succeeded, problems = 0, []
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                decide(pk)
+            except ValidationError as exc:
+                problems.append(" ".join(exc.messages))
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{succeeded} intervention(s) {done}.", messages.SUCCESS)
+        for problem in problems[:10]:
+            self.message_user(request, problem, messages.WARNING)
+
+    @admin.action(description="Approve the selected proposals", permissions=["change"])
+    def approve_selected(self, request: HttpRequest, queryset) -> None:
+        self._decide(
+            request, queryset, lambda pk: intervention_approve(intervention_id=pk, user=request.user), "approved"
+        )
+
+    @admin.action(description="Reject the selected proposals", permissions=["change"])
+    def reject_selected(self, request: HttpRequest, queryset) -> None:
+        self._decide(
+            request, queryset, lambda pk: intervention_reject(intervention_id=pk, user=request.user), "rejected"
+        )
+
     @admin.display(description="expected retention uplift", ordering="expected_retention_uplift")
     def uplift_percent(self, obj: Intervention) -> str:
         return f"{obj.expected_retention_uplift:.1%}"
@@ -120,4 +186,15 @@ class InterventionEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: InterventionEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(InterventionSettings)
+class InterventionSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "control_share", "min_roi", "max_discount_amount", "ltv_discount_share", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the single row is created by a migration
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

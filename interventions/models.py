@@ -27,6 +27,8 @@ class InterventionStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     REDEEMED = "redeemed", _("Redeemed")
     EXPIRED = "expired", _("Expired")
+    # Held out at random: proposed but deliberately never sent, so uplift is measured against these customers.
+    CONTROL = "control", _("Control (held out)")
 
 
 OPEN_STATUSES = [InterventionStatus.PROPOSED, InterventionStatus.APPROVED, InterventionStatus.SENT]
@@ -51,10 +53,13 @@ class Intervention(TimeStampedModel):
     discount_percent = models.DecimalField(max_digits=4, decimal_places=1, default=0)
     message_en = models.TextField(blank=True)
     message_bn = models.TextField(blank=True)
+    churn_probability = models.FloatField(default=0, help_text=_("At the time of the proposal."))
     expected_retention_uplift = models.FloatField(default=0)
     expected_cost = models.DecimalField(_("expected cost (Tk)"), max_digits=10, decimal_places=2, default=0)
     expected_net_benefit = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     expected_roi = models.FloatField(default=0)
+    # The same ROI with the lower bound of the LTV interval: what staff can count on.
+    risk_adjusted_roi = models.FloatField(default=0)
     status = models.CharField(max_length=10, choices=InterventionStatus.choices, default=InterventionStatus.PROPOSED)
     outcome = models.CharField(max_length=10, choices=InterventionOutcome.choices, default=InterventionOutcome.PENDING)
     decided_by = models.ForeignKey(
@@ -62,7 +67,9 @@ class Intervention(TimeStampedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateField(null=True, blank=True, help_text=_("The scoring day the proposal was made from."))
 
     class Meta:
         ordering = ["-created_at"]
@@ -96,3 +103,50 @@ class InterventionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class InterventionSettings(models.Model):
+    """What the engine may offer and when it pays. A single row (pk 1) created by a migration; staff edit it."""
+
+    control_share = models.FloatField(
+        default=0.10, help_text=_("Share of eligible customers held out at random to measure what works.")
+    )
+    min_roi = models.FloatField(default=1.0, help_text=_("Proposals below this ROI (1.0 = 100%) are not made."))
+    max_discount_amount = models.DecimalField(_("largest discount (Tk)"), max_digits=8, decimal_places=2, default=500)
+    max_discount_percent = models.DecimalField(max_digits=4, decimal_places=1, default=25)
+    ltv_discount_share = models.FloatField(
+        default=0.10,
+        help_text=_("A discount is at most this share of the lower bound of the customer's LTV if they stay."),
+    )
+    message_cost = models.DecimalField(_("cost of one message (Tk)"), max_digits=6, decimal_places=2, default=2)
+    call_cost = models.DecimalField(_("cost of one support call (Tk)"), max_digits=6, decimal_places=2, default=120)
+    offer_valid_days = models.PositiveSmallIntegerField(default=14)
+    cooldown_days = models.PositiveSmallIntegerField(
+        default=30, help_text=_("No new proposal for a customer within this many days of the last one.")
+    )
+    # Expected retention uplift per action before outcomes exist, e.g. {"win_back_discount": 0.06}.
+    uplift_priors = models.JSONField(default=dict, blank=True)
+    control_salt = models.CharField(
+        max_length=32, default="sheba-2026", help_text=_("Changing it re-draws the control group.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "intervention settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(control_share__gte=0) & Q(control_share__lt=1), name="control_share_0_to_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_discount_percent__gte=0) & Q(max_discount_percent__lte=100),
+                name="max_discount_percent_0_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Intervention settings"
+
+    @classmethod
+    def load(cls) -> "InterventionSettings":
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row

@@ -37,7 +37,7 @@ from customers.tests.factories import (
     existing_category,
 )
 from customers.tests.segment_factories import CustomerSegmentFactory
-from interventions.models import Intervention, InterventionEvent, InterventionStatus
+from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
 from interventions.tests.factories import InterventionEventFactory, InterventionFactory
 from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory, existing_tier
@@ -118,6 +118,7 @@ FIXED_ROWS: dict[type[Model], Callable[[], Model]] = {
     LoyaltyTier: existing_tier,
     ScoringSettings: ScoringSettings.load,
     LoyaltyProgram: LoyaltyProgram.load,
+    InterventionSettings: InterventionSettings.load,
 }
 ADDABLE = {ServiceCategory, Service, Provider, Customer, Booking, Complaint, CompetitorSearch, DiscountCode}
 ALL_MODELS = [*ROW_MAKERS, *FIXED_ROWS]
@@ -347,6 +348,7 @@ def test_proposed_intervention_message_is_editable_but_status_is_not(admin_clien
     intervention = InterventionFactory(message_en="Original")
     url = admin_url(Intervention, "change", intervention.pk)
     data = {
+        "discount_amount": "200.00",
         "message_en": "Reworded",
         "message_bn": "নতুন বার্তা",
         "status": InterventionStatus.APPROVED,

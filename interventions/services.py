@@ -1,0 +1,278 @@
+"""The approval queue: propose interventions for at-risk customers, approve or reject them, and track their state.
+
+Every change of state locks the row, checks the state it starts from, and writes an audit event, so approving twice
+sends once and a redeemed intervention cannot be rejected.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.models import Booking, BookingStatus, Service
+from interventions.messages import CODE_PLACEHOLDER, render
+from interventions.models import (
+    OPEN_STATUSES,
+    Intervention,
+    InterventionEvent,
+    InterventionSettings,
+    InterventionStatus,
+)
+from mlcore.offers import OfferPolicy, if_retained, in_control_group, propose
+from mlcore.recommend import service_similarity_fit
+from predictions.models import Prediction, ScoringSettings
+from predictions.selectors import latest_as_of
+from sheba_retention.common.bulk import read_frame
+
+logger = logging.getLogger(__name__)
+
+
+class TransitionError(ValidationError):
+    """The intervention is not in a state that allows this change."""
+
+
+@dataclass(frozen=True)
+class ProposalRun:
+    as_of: dt.date
+    eligible: int
+    proposed: int
+    control: int
+    not_paying: int
+    skipped_open_or_recent: int
+
+
+def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) -> OfferPolicy:
+    return OfferPolicy(
+        max_discount_amount=float(settings_row.max_discount_amount),
+        ltv_discount_share=settings_row.ltv_discount_share,
+        message_cost=float(settings_row.message_cost),
+        call_cost=float(settings_row.call_cost),
+        min_roi=settings_row.min_roi,
+        critical_from=scoring.critical_risk_from,
+        uplift=dict(settings_row.uplift_priors or {}),
+    )
+
+
+def _spend_and_services(customer_pks: list[int]) -> tuple[pd.Series, dict[int, list[str]]]:
+    """Average net spend per completed booking, and the services each customer booked."""
+    rows = Booking.objects.filter(customer_id__in=customer_pks, status=BookingStatus.COMPLETED).values_list(
+        "customer_id", "service__slug", "amount", "discount"
+    )
+    frame = pd.DataFrame(list(rows), columns=["customer_id", "service", "amount", "discount"])
+    if frame.empty:
+        return pd.Series(dtype=float), {}
+    frame["net"] = frame["amount"].astype(float) - frame["discount"].astype(float)
+    spend = frame.groupby("customer_id")["net"].mean()
+    booked = frame.groupby("customer_id")["service"].agg(lambda services: sorted(set(services))).to_dict()
+    return spend, booked
+
+
+def _service_recommendations(booked: dict[int, list[str]]) -> dict[int, str | None]:
+    history = read_frame(
+        "SELECT b.customer_id, s.slug FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
+        "WHERE b.status = 'completed'",
+        columns=["customer_id", "service"],
+        texts=("service",),
+    )
+    if history.empty:
+        return {}
+    return service_similarity_fit(history).recommend(booked)
+
+
+def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
+    """Propose for every customer scored at or above the high-risk threshold on `as_of` (default: latest day).
+
+    Customers with an open intervention, or one in the last `cooldown_days`, are skipped; a reproducible random
+    share goes to the control group and is recorded but never contacted.
+    """
+    as_of = as_of or latest_as_of()
+    if as_of is None:
+        raise ValidationError("nothing has been scored yet: run `python manage.py score_customers` first")
+    settings_row, scoring = InterventionSettings.load(), ScoringSettings.load()
+    at_risk = Prediction.objects.filter(as_of=as_of, churn_probability__gte=scoring.high_risk_from).select_related(
+        "customer"
+    )
+    recent = timezone.now() - dt.timedelta(days=settings_row.cooldown_days)
+    busy = set(
+        Intervention.objects.filter(Q(status__in=OPEN_STATUSES) | Q(created_at__gte=recent)).values_list(
+            "customer_id", flat=True
+        )
+    )
+    predictions = [prediction for prediction in at_risk if prediction.customer_id not in busy]
+    skipped = at_risk.count() - len(predictions)
+    if not predictions:
+        return ProposalRun(as_of, 0, 0, 0, 0, skipped)
+
+    spend, booked = _spend_and_services([prediction.customer_id for prediction in predictions])
+    frame = pd.DataFrame(
+        {
+            "churn_probability": [prediction.churn_probability for prediction in predictions],
+            "segment": [prediction.segment for prediction in predictions],
+            "loyalty_tier": [prediction.loyalty_tier for prediction in predictions],
+            "ltv": [float(prediction.ltv or 0) for prediction in predictions],
+            "ltv_low": [float(prediction.ltv_low or 0) for prediction in predictions],
+            "reasons": [prediction.reasons for prediction in predictions],
+        },
+        index=[prediction.customer_id for prediction in predictions],
+    )
+    frame["spend_avg"] = spend.reindex(frame.index).fillna(0.0)
+    proposals = propose(frame, policy_from(settings_row, scoring))
+    by_customer = {prediction.customer_id: prediction for prediction in predictions}
+    external_ids = pd.Series({pk: by_customer[pk].customer.external_id for pk in proposals.index}, dtype=object)
+    control = in_control_group(external_ids, settings_row.control_share, settings_row.control_salt)
+    recommended = _service_recommendations({pk: booked.get(pk, []) for pk in proposals.index})
+    services = {service.slug: service for service in Service.objects.all()}
+
+    rows = []
+    for pk, proposal in proposals.iterrows():
+        prediction = by_customer[pk]
+        slug = recommended.get(pk) or (booked.get(pk) or ["other"])[0]
+        service = services.get(slug)
+        message = render(
+            action=proposal["action"],
+            name=prediction.customer.name.split(" ")[0] if prediction.customer.name else "",
+            amount=proposal["discount_amount"],
+            code=CODE_PLACEHOLDER,
+            until=None,
+            service=service.name if service else "home service",
+            service_bn=service.name_bn if service else "হোম সার্ভিস",
+            price=float(service.min_price) if service else 0.0,
+            tier=prediction.loyalty_tier,
+        )
+        rows.append(
+            Intervention(
+                customer_id=pk,
+                prediction=prediction,
+                as_of=as_of,
+                action=proposal["action"],
+                service=service,
+                addresses_reason=proposal["addresses_reason"],
+                message_en=message.body_en,
+                message_bn=message.body_bn,
+                discount_amount=Decimal(str(proposal["discount_amount"])),
+                churn_probability=prediction.churn_probability,
+                expected_retention_uplift=proposal["uplift"],
+                expected_cost=Decimal(str(proposal["cost"])),
+                expected_net_benefit=Decimal(str(proposal["net_benefit"])),
+                expected_roi=proposal["roi"],
+                risk_adjusted_roi=proposal["risk_adjusted_roi"],
+                status=InterventionStatus.CONTROL if control[pk] else InterventionStatus.PROPOSED,
+            )
+        )
+    with transaction.atomic():
+        created = Intervention.objects.bulk_create(rows, batch_size=1000)
+        InterventionEvent.objects.bulk_create(
+            [
+                InterventionEvent(intervention=row, from_status="", to_status=row.status, note="proposed")
+                for row in created
+            ],
+            batch_size=1000,
+        )
+    n_control = int(control.sum())
+    return ProposalRun(
+        as_of=as_of,
+        eligible=len(predictions),
+        proposed=len(created) - n_control,
+        control=n_control,
+        not_paying=len(predictions) - len(proposals),
+        skipped_open_or_recent=skipped,
+    )
+
+
+def _transition(
+    intervention: Intervention, to: str, *, allowed_from: tuple[str, ...], actor=None, note: str = ""
+) -> Intervention:
+    if intervention.status not in allowed_from:
+        sources = " or ".join(str(InterventionStatus(state).label).lower() for state in allowed_from)
+        raise TransitionError(
+            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}; only a {sources} one "
+            f"can become {str(InterventionStatus(to).label).lower()}",
+            code="invalid_state",
+        )
+    InterventionEvent.objects.create(
+        intervention=intervention, from_status=intervention.status, to_status=to, actor=actor, note=note[:255]
+    )
+    intervention.status = to
+    return intervention
+
+
+def discount_cap(intervention: Intervention, settings_row: InterventionSettings) -> Decimal:
+    """The largest discount staff may approve: the settings' cap, and the engine's share of the value if retained."""
+    prediction = intervention.prediction
+    ltv = float(prediction.ltv or 0) if prediction else 0.0
+    by_ltv = settings_row.ltv_discount_share * if_retained(ltv, intervention.churn_probability)
+    return min(settings_row.max_discount_amount, Decimal(str(by_ltv))).quantize(Decimal("1"))
+
+
+@transaction.atomic
+def intervention_approve(
+    *, intervention_id: int, user: AbstractBaseUser, discount_amount: Decimal | None = None
+) -> Intervention:
+    """Approve a proposal (optionally with a different discount within the caps) and queue it for sending."""
+    intervention = Intervention.objects.select_for_update().select_related("prediction").get(pk=intervention_id)
+    if discount_amount is not None and discount_amount != intervention.discount_amount:
+        cap = discount_cap(intervention, InterventionSettings.load())
+        if discount_amount < 0 or discount_amount > cap:
+            raise ValidationError(
+                f"the discount must be between Tk 0 and Tk {cap:,} for this customer (settings' cap and "
+                f"{InterventionSettings.load().ltv_discount_share:.0%} of the LTV's lower bound)",
+                code="discount_above_cap",
+            )
+        intervention.discount_amount = discount_amount
+    _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    intervention.decided_by, intervention.decided_at = user, timezone.now()
+    intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
+    return intervention
+
+
+@transaction.atomic
+def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason: str = "") -> Intervention:
+    intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
+    _transition(
+        intervention, InterventionStatus.REJECTED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, note=reason
+    )
+    intervention.decided_by, intervention.decided_at = user, timezone.now()
+    intervention.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return intervention
+
+
+@transaction.atomic
+def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime | None = None) -> Intervention:
+    """Called by payments when the intervention's code is redeemed; a second redemption changes nothing."""
+    intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
+    if intervention.status == InterventionStatus.REDEEMED:
+        return intervention
+    _transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
+    intervention.redeemed_at = redeemed_at or timezone.now()
+    intervention.save(update_fields=["status", "redeemed_at", "updated_at"])
+    return intervention
+
+
+def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int = 7) -> dict[str, int]:
+    """Sent offers past their expiry, and proposals nobody decided on within `proposal_days`, become expired."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "proposed": 0}
+    stale = Q(status=InterventionStatus.SENT, expires_at__lt=now) | Q(
+        status=InterventionStatus.PROPOSED, created_at__lt=now - dt.timedelta(days=proposal_days)
+    )
+    for pk in Intervention.objects.filter(stale).values_list("pk", flat=True):
+        with transaction.atomic():
+            intervention = Intervention.objects.select_for_update().get(pk=pk)
+            if intervention.status not in (InterventionStatus.SENT, InterventionStatus.PROPOSED):
+                continue  # changed since the query: someone approved or it was redeemed
+            counts[intervention.status] += 1
+            _transition(
+                intervention,
+                InterventionStatus.EXPIRED,
+                allowed_from=(InterventionStatus.SENT, InterventionStatus.PROPOSED),
+                note="offer expired" if intervention.status == InterventionStatus.SENT else "not decided in time",
+            )
+            intervention.save(update_fields=["status", "updated_at"])
+    return counts

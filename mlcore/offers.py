@@ -1,0 +1,215 @@
+"""The intervention engine: for each at-risk customer, the action that answers their churn reasons and pays most.
+
+Rules map each SHAP reason to the kinds of intervention that address it; every candidate action gets a discount
+(capped by the settings and by the lower bound of the customer's LTV), an expected retention uplift (priors per
+action and segment until outcomes exist) and its economics: net benefit = value if retained × margin × uplift − cost,
+ROI = net benefit ÷ cost, and a risk-adjusted ROI on the LTV's lower bound. The best-paying candidate above the minimum
+ROI is proposed; a customer for whom nothing pays gets no proposal.
+
+Value if retained: the predicted LTV already counts the customer's churn risk (it is an expectation over staying and
+leaving), so the value an intervention wins back is the LTV of a customer who stays, about LTV ÷ (1 − churn
+probability). The division is capped at 10× so a near-certain leaver's thin LTV is not blown up into a fortune.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+WIN_BACK = "win_back_discount"
+BUDGET = "budget_service"
+PREMIUM = "premium_provider"
+SEASONAL = "seasonal_reminder"
+LOYALTY = "loyalty_bonus"
+RECOVERY = "service_recovery"
+CALL = "personal_call"
+ACTIONS = (WIN_BACK, BUDGET, PREMIUM, SEASONAL, LOYALTY, RECOVERY, CALL)
+
+# Which reasons (features pushing churn up) each action answers.
+REASON_ACTIONS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("complaints_total", "complaints_90d", "days_since_last_complaint", "low_ratings", "rating_avg",
+         "no_shows_total", "cancellations_total", "cancel_share"),
+        (RECOVERY, PREMIUM),
+    ),
+    **dict.fromkeys(
+        ("competitor_searches_total", "competitor_searches_30d", "competitor_searches_90d", "discount_share",
+         "discount_pct_avg"),
+        (WIN_BACK, BUDGET),
+    ),
+    **dict.fromkeys(
+        ("usual_season_upcoming", "days_to_usual_season", "share_summer", "share_monsoon", "share_autumn",
+         "share_winter"),
+        (SEASONAL,),
+    ),
+    **dict.fromkeys(("premium_share", "verified_share"), (PREMIUM,)),
+}  # fmt: skip
+# Everything else that raises risk (recency, falling frequency, the BG/NBD view) is drift: win back, or for the
+# best customers a loyalty bonus or a call.
+DRIFT_ACTIONS = (WIN_BACK, LOYALTY, CALL)
+
+DEFAULT_UPLIFT = {
+    WIN_BACK: 0.06,
+    BUDGET: 0.05,
+    PREMIUM: 0.04,
+    SEASONAL: 0.04,
+    LOYALTY: 0.05,
+    RECOVERY: 0.08,
+    CALL: 0.12,
+}
+# Segments respond differently: priors until outcomes say otherwise.
+SEGMENT_RESPONSE = {
+    "price_sensitive": {WIN_BACK: 1.3, BUDGET: 1.4, PREMIUM: 0.6},
+    "quality_focused": {PREMIUM: 1.4, RECOVERY: 1.3, BUDGET: 0.6},
+    "high_value_loyal": {LOYALTY: 1.3, CALL: 1.2, BUDGET: 0.5},
+    "occasional": {SEASONAL: 1.3, LOYALTY: 0.6},
+    "at_risk": {WIN_BACK: 1.1, RECOVERY: 1.1},
+}
+DISCOUNT_SHARE_OF_SPEND = {WIN_BACK: 0.15, BUDGET: 0.10, PREMIUM: 0.10, SEASONAL: 0.08, LOYALTY: 0.12, RECOVERY: 0.25}
+
+
+@dataclass(frozen=True)
+class OfferPolicy:
+    max_discount_amount: float = 500.0
+    ltv_discount_share: float = 0.10
+    min_discount_amount: float = 50.0
+    message_cost: float = 2.0
+    call_cost: float = 120.0
+    min_roi: float = 1.0
+    margin_rate: float = 1.0  # share of LTV the business keeps; 1.0 counts revenue, as the plan's formula does
+    critical_from: float = 0.8
+    call_min_ltv_low: float = 20_000.0  # a personal call is for customers whose LTV's lower bound is at least this
+    uplift: dict[str, float] = field(default_factory=dict)  # overrides of DEFAULT_UPLIFT, e.g. learned values
+
+
+@dataclass(frozen=True)
+class Proposal:
+    action: str
+    addresses_reason: str
+    discount_amount: float
+    uplift: float
+    cost: float
+    net_benefit: float
+    roi: float
+    risk_adjusted_roi: float
+
+
+def _round_to(value: float, step: float) -> float:
+    return math.floor(value / step) * step
+
+
+MAX_RETENTION_FACTOR = 10.0
+
+
+def if_retained(value: float, churn_probability: float) -> float:
+    """A churn-weighted value as it would be if the customer stays (see the module docstring)."""
+    return value * min(1.0 / max(1.0 - churn_probability, 1e-9), MAX_RETENTION_FACTOR)
+
+
+def discount_for(action: str, spend_avg: float, ltv_low: float, policy: OfferPolicy) -> float:
+    """Tk off: a share of the customer's usual booking, rounded down to Tk 50, capped by the settings and by a share of
+    the customer's value if retained (`ltv_low` here)."""
+    if action == CALL:
+        return 0.0
+    wanted = DISCOUNT_SHARE_OF_SPEND[action] * max(spend_avg, 0.0)
+    cap = min(policy.max_discount_amount, policy.ltv_discount_share * max(ltv_low, 0.0))
+    amount = _round_to(min(max(wanted, policy.min_discount_amount), cap), 50)
+    if amount < policy.min_discount_amount:
+        return 0.0 if action == SEASONAL else -1.0  # -1: the LTV cannot carry even the smallest discount
+    return amount
+
+
+def uplift_for(action: str, segment: str, policy: OfferPolicy) -> float:
+    base = policy.uplift.get(action, DEFAULT_UPLIFT[action])
+    return base * SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0)
+
+
+def candidates(reasons: list[dict], tier: str, churn_probability: float, ltv_low: float, policy: OfferPolicy):
+    """(action, reason) pairs answering the customer's reasons that raise risk, strongest reason first."""
+    seen: set[str] = set()
+    for reason in reasons:
+        if reason.get("contribution", 0) <= 0:
+            continue
+        feature = reason["feature"]
+        for action in REASON_ACTIONS.get(feature, DRIFT_ACTIONS):
+            if action == LOYALTY and tier not in ("gold", "platinum"):
+                continue
+            if action == CALL and (churn_probability < policy.critical_from or ltv_low < policy.call_min_ltv_low):
+                continue
+            if action not in seen:
+                seen.add(action)
+                yield action, feature
+    if WIN_BACK not in seen:
+        yield WIN_BACK, reasons[0]["feature"] if reasons else ""
+
+
+def propose_one(
+    *,
+    churn_probability: float,
+    segment: str,
+    tier: str,
+    ltv: float,
+    ltv_low: float,
+    spend_avg: float,
+    reasons: list[dict],
+    policy: OfferPolicy,
+) -> Proposal | None:
+    best: Proposal | None = None
+    value, value_low = if_retained(ltv, churn_probability), if_retained(ltv_low, churn_probability)
+    # The cap uses the value if retained: the unconditional lower bound is Tk 0 for nearly every at-risk customer
+    # (most of them will spend nothing), which would forbid any discount at all.
+    for action, reason in candidates(reasons, tier, churn_probability, value_low, policy):
+        discount = discount_for(action, spend_avg, value, policy)
+        if discount < 0:
+            continue
+        cost = discount + (policy.call_cost if action == CALL else policy.message_cost)
+        uplift = uplift_for(action, segment, policy)
+        net = value * policy.margin_rate * uplift - cost
+        proposal = Proposal(
+            action=action,
+            addresses_reason=reason,
+            discount_amount=discount,
+            uplift=round(uplift, 4),
+            cost=round(cost, 2),
+            net_benefit=round(net, 2),
+            roi=round(net / cost, 3),
+            risk_adjusted_roi=round((value_low * policy.margin_rate * uplift - cost) / cost, 3),
+        )
+        if proposal.roi >= policy.min_roi and (best is None or proposal.net_benefit > best.net_benefit):
+            best = proposal
+    return best
+
+
+def propose(customers: pd.DataFrame, policy: OfferPolicy) -> pd.DataFrame:
+    """One row per customer who gets a proposal (index kept): the Proposal's fields as columns.
+
+    `customers` columns: churn_probability, segment, loyalty_tier, ltv, ltv_low, spend_avg, reasons (list of dicts
+    with feature and contribution, strongest first).
+    """
+    rows = {}
+    for index, row in zip(customers.index, customers.itertuples(index=False), strict=True):
+        proposal = propose_one(
+            churn_probability=float(row.churn_probability),
+            segment=row.segment,
+            tier=row.loyalty_tier,
+            ltv=float(row.ltv),
+            ltv_low=float(row.ltv_low),
+            spend_avg=float(row.spend_avg),
+            reasons=row.reasons,
+            policy=policy,
+        )
+        if proposal is not None:
+            rows[index] = proposal.__dict__
+    columns = list(Proposal.__dataclass_fields__)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def in_control_group(external_ids: pd.Series, share: float, salt: str) -> pd.Series:
+    """Reproducible random hold-out: a hash of the salt and the customer's id, uniform on [0, 1), below `share`."""
+    import hashlib
+
+    def draw(external_id: str) -> float:
+        digest = hashlib.sha256(f"{salt}:{external_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    return external_ids.map(draw) < share

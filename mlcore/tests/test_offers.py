@@ -1,0 +1,110 @@
+import pandas as pd
+import pytest
+
+from mlcore import offers
+from mlcore.offers import OfferPolicy, in_control_group, propose_one
+from mlcore.recommend import service_similarity_fit
+
+POLICY = OfferPolicy(max_discount_amount=500, ltv_discount_share=0.10, message_cost=2, call_cost=120, min_roi=1.0)
+
+
+def reasons(*features: str) -> list[dict]:
+    return [{"feature": feature, "contribution": 1.0 - 0.1 * rank} for rank, feature in enumerate(features)]
+
+
+def test_roi_arithmetic_uses_the_value_if_retained():
+    # given an at-risk customer: LTV Tk 6,000 at 70% churn risk is Tk 20,000 if they stay
+    proposal = propose_one(
+        churn_probability=0.7, segment="occasional", tier="bronze", ltv=6000, ltv_low=600, spend_avg=2000,
+        reasons=reasons("days_since_last_booking"), policy=POLICY,
+    )  # fmt: skip
+
+    # then: win-back, 15% of Tk 2,000 = Tk 300 off, uplift 6%, cost Tk 302
+    assert proposal.action == offers.WIN_BACK
+    assert proposal.discount_amount == 300
+    assert proposal.cost == 302
+    assert proposal.net_benefit == pytest.approx(20000 * 0.06 - 302)
+    assert proposal.roi == pytest.approx((20000 * 0.06 - 302) / 302, abs=1e-3)
+    assert proposal.risk_adjusted_roi == pytest.approx((2000 * 0.06 - 302) / 302, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("spend_avg", "ltv", "expected"),
+    [
+        (10_000, 100_000, 500),  # the settings' cap
+        (10_000, 2_400, 500),  # value if retained 8,000 → 10% = 800, still capped at 500
+        (10_000, 600, 200),  # value if retained 2,000 → 10% = 200
+        (100, 100_000, 50),  # the smallest discount worth sending
+    ],
+)
+def test_discounts_are_capped_by_settings_and_value(spend_avg, ltv, expected):
+    proposal = propose_one(
+        churn_probability=0.7, segment="occasional", tier="bronze", ltv=ltv, ltv_low=0, spend_avg=spend_avg,
+        reasons=reasons("days_since_last_booking"), policy=OfferPolicy(min_roi=-1.0),
+    )  # fmt: skip
+
+    assert proposal.discount_amount == expected
+
+
+def test_reasons_drive_the_action():
+    complaint = propose_one(
+        churn_probability=0.7, segment="quality_focused", tier="silver", ltv=9000, ltv_low=0, spend_avg=3000,
+        reasons=reasons("complaints_90d", "days_since_last_booking"), policy=POLICY,
+    )  # fmt: skip
+    searcher = propose_one(
+        churn_probability=0.7, segment="price_sensitive", tier="bronze", ltv=9000, ltv_low=0, spend_avg=3000,
+        reasons=reasons("competitor_searches_30d"), policy=POLICY,
+    )  # fmt: skip
+
+    assert (complaint.action, complaint.addresses_reason) == (offers.RECOVERY, "complaints_90d")
+    assert searcher.addresses_reason == "competitor_searches_30d"
+    assert searcher.action in (offers.WIN_BACK, offers.BUDGET)
+
+
+def test_personal_call_only_for_critical_high_value_customers():
+    kwargs = dict(segment="high_value_loyal", tier="platinum", spend_avg=5000, reasons=reasons("overdue_ratio"))
+    critical_valuable = propose_one(churn_probability=0.85, ltv=30000, ltv_low=5000, policy=POLICY, **kwargs)
+    high_only = propose_one(churn_probability=0.7, ltv=30000, ltv_low=5000, policy=POLICY, **kwargs)
+
+    assert critical_valuable.action == offers.CALL
+    assert critical_valuable.discount_amount == 0
+    assert high_only.action != offers.CALL
+
+
+def test_no_proposal_when_nothing_pays():
+    proposal = propose_one(
+        churn_probability=0.95, segment="at_risk", tier="bronze", ltv=5, ltv_low=0, spend_avg=800,
+        reasons=reasons("days_since_last_booking"), policy=POLICY,
+    )  # fmt: skip
+
+    assert proposal is None
+
+
+def test_control_group_is_stable_and_about_the_right_size():
+    ids = pd.Series([f"C{n:07d}" for n in range(20_000)])
+
+    first = in_control_group(ids, 0.10, "salt")
+    again = in_control_group(ids.sample(frac=1, random_state=1), 0.10, "salt").sort_index()
+    other_salt = in_control_group(ids, 0.10, "another")
+
+    assert first.equals(again)
+    assert first.mean() == pytest.approx(0.10, abs=0.01)
+    assert (first != other_salt).any()
+
+
+def test_collaborative_filtering_is_not_just_the_most_popular_service():
+    # given: cleaning is the most popular; AC people also book electricians, plumbing people also pest control
+    rows = []
+    for n in range(300):
+        rows += [(n, "cleaning")]
+    for n in range(100):
+        rows += [(n, "ac"), (n, "electrician")]
+    for n in range(100, 200):
+        rows += [(n, "plumbing"), (n, "pest")]
+    model = service_similarity_fit(pd.DataFrame(rows, columns=["customer_id", "service"]))
+
+    # when
+    picks = model.recommend({1: ["ac"], 2: ["plumbing"], 3: ["cleaning", "ac"]})
+
+    # then
+    assert picks == {1: "electrician", 2: "pest", 3: "electrician"}
