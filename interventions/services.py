@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Booking, BookingStatus, Service
-from interventions.messages import CODE_PLACEHOLDER, render
+from interventions.messages import CODE_PLACEHOLDER, fill_placeholders, render
 from interventions.models import (
     OPEN_STATUSES,
     Intervention,
@@ -216,7 +216,9 @@ def intervention_approve(
     *, intervention_id: int, user: AbstractBaseUser, discount_amount: Decimal | None = None
 ) -> Intervention:
     """Approve a proposal (optionally with a different discount within the caps) and queue it for sending."""
-    intervention = Intervention.objects.select_for_update().select_related("prediction").get(pk=intervention_id)
+    intervention = (
+        Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
+    )
     if discount_amount is not None and discount_amount != intervention.discount_amount:
         cap = discount_cap(intervention, InterventionSettings.load())
         if discount_amount < 0 or discount_amount > cap:
@@ -229,7 +231,14 @@ def intervention_approve(
     _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     intervention.decided_by, intervention.decided_at = user, timezone.now()
     intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
     return intervention
+
+
+def _enqueue_send(intervention_id: int) -> None:
+    from interventions.tasks import send_intervention_task
+
+    send_intervention_task.delay(intervention_id)
 
 
 @transaction.atomic
@@ -268,6 +277,8 @@ def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int =
             if intervention.status not in (InterventionStatus.SENT, InterventionStatus.PROPOSED):
                 continue  # changed since the query: someone approved or it was redeemed
             counts[intervention.status] += 1
+            if intervention.status == InterventionStatus.SENT:
+                _deactivate_codes(intervention)
             _transition(
                 intervention,
                 InterventionStatus.EXPIRED,
@@ -276,3 +287,79 @@ def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int =
             )
             intervention.save(update_fields=["status", "updated_at"])
     return counts
+
+
+@transaction.atomic
+def intervention_send(*, intervention_id: int) -> Intervention:
+    """Issue the code, write the message in the customer's language and queue it; an approved intervention only.
+
+    Safe to repeat (a task retry, a second approval click): an intervention that has been sent is returned as it is,
+    and the notification is made once per intervention and channel.
+    """
+    from notifications.services import notification_create, notification_enqueue
+    from payments.services.codes import discount_code_issue
+
+    intervention = (
+        # Lock only the intervention: PostgreSQL cannot lock the nullable side of the joined rows.
+        Intervention.objects.select_for_update(of=("self",))
+        .select_related("customer", "service", "prediction")
+        .get(pk=intervention_id)
+    )
+    if intervention.status in (InterventionStatus.SENT, InterventionStatus.REDEEMED, InterventionStatus.EXPIRED):
+        return intervention
+    if intervention.status != InterventionStatus.APPROVED:
+        raise TransitionError(
+            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}: only an approved one "
+            "is sent",
+            code="invalid_state",
+        )
+    settings_row = InterventionSettings.load()
+    now = timezone.now()
+    expires = now + dt.timedelta(days=settings_row.offer_valid_days)
+    code = ""
+    if intervention.discount_amount > 0:
+        code = discount_code_issue(
+            customer=intervention.customer,
+            intervention=intervention,
+            kind="amount",
+            value=intervention.discount_amount,
+            valid_days=settings_row.offer_valid_days,
+        ).code
+    until = timezone.localtime(expires).date()
+    subject = _subjects(intervention)
+    notification = notification_create(
+        customer=intervention.customer,
+        intervention=intervention,
+        subject_en=subject.subject_en,
+        subject_bn=subject.subject_bn,
+        body_en=fill_placeholders(intervention.message_en, code=code, until=until, bengali=False),
+        body_bn=fill_placeholders(intervention.message_bn, code=code, until=until, bengali=True),
+    )
+    notification_enqueue(notification=notification)
+    _transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
+    intervention.sent_at, intervention.expires_at = now, expires
+    intervention.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
+    return intervention
+
+
+def _deactivate_codes(intervention: Intervention) -> None:
+    """An expired offer's codes stop working with it."""
+    from payments.services.codes import discount_code_deactivate
+
+    for code in intervention.discount_codes.filter(is_active=True):
+        discount_code_deactivate(code=code)
+
+
+def _subjects(intervention: Intervention):
+    service = intervention.service
+    return render(
+        action=intervention.action,
+        name=intervention.customer.name.split(" ")[0] if intervention.customer.name else "",
+        amount=float(intervention.discount_amount),
+        code=CODE_PLACEHOLDER,
+        until=None,
+        service=service.name if service else "home service",
+        service_bn=service.name_bn if service else "হোম সার্ভিস",
+        price=float(service.min_price) if service else 0.0,
+        tier=intervention.prediction.loyalty_tier if intervention.prediction else "",
+    )

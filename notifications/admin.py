@@ -1,9 +1,24 @@
 """Admin screen for the notification log: what was sent to whom, on which channel, and whether it arrived."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationAttempt, NotificationStatus
+from notifications.services import NotificationError, notification_retry
+
+
+class NotificationAttemptInline(admin.TabularInline):
+    model = NotificationAttempt
+    fields = ("number", "at", "outcome", "gateway_message_id", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Notification)
@@ -33,6 +48,30 @@ class NotificationAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     list_per_page = 50
+    inlines = (NotificationAttemptInline,)
+    actions = ("retry_sending",)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # Whoever works the approval queue may push its messages out again; analysts only look.
+        return request.user.has_perm("interventions.change_intervention")
+
+    @admin.action(description="Retry sending the selected failed or queued notifications", permissions=["retry"])
+    def retry_sending(self, request: HttpRequest, queryset) -> None:
+        retried, refused = 0, []
+        for notification in queryset.filter(status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED]):
+            try:
+                notification_retry(notification_id=notification.pk)
+            except NotificationError as exc:
+                refused.append(str(exc))
+            else:
+                retried += 1
+        skipped = queryset.exclude(status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED]).count()
+        if retried:
+            self.message_user(request, f"{retried} notification(s) queued for sending again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} sent or delivered notification(s) left alone.", messages.INFO)
+        for reason in refused:
+            self.message_user(request, f"Not retried: {reason}", messages.WARNING)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,7 @@
 """The notification log: one row per message per channel, with its delivery status."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel, Customer, Language
@@ -34,7 +35,11 @@ class Notification(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # Delivery reports find their notification by the gateway's message id.
+            models.Index(fields=["gateway_message_id"], name="notification_gateway_msg_idx"),
+        ]
         constraints = [
             # An intervention's message goes out once per channel, however often a task is retried.
             models.UniqueConstraint(
@@ -44,3 +49,29 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient} ({self.get_status_display()})"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENT = "sent", _("Sent")
+    TEMPORARY_FAILURE = "temporary", _("Temporary failure (will retry)")
+    PERMANENT_FAILURE = "permanent", _("Permanent failure")
+
+
+class NotificationAttempt(models.Model):
+    """Audit trail: one row per call to a channel gateway, with what the gateway answered."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
+    gateway_message_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["notification", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "number"], name="one_row_per_notification_attempt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} #{self.number}: {self.get_outcome_display()}"

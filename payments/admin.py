@@ -2,12 +2,32 @@
 
 import json
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from payments.models import DiscountCode, DiscountKind, PaymentTransaction, Redemption
+from payments.services import discount_code_deactivate, discount_code_issue
 from sheba_retention.common.admin import format_tk
+
+
+class DiscountCodeIssueForm(forms.ModelForm):
+    """The add form: staff choose the offer, the service draws the code (never typed in, so never guessable)."""
+
+    valid_days = forms.IntegerField(min_value=1, max_value=365, initial=14, help_text="Days until the code expires.")
+
+    class Meta:
+        model = DiscountCode
+        fields = ["customer", "intervention", "kind", "value", "max_uses", "min_order"]
+
+    def clean(self):
+        cleaned = super().clean()
+        intervention, customer = cleaned.get("intervention"), cleaned.get("customer")
+        if intervention is not None and customer is not None and intervention.customer_id != customer.pk:
+            self.add_error("intervention", "The intervention belongs to another customer.")
+        return cleaned
 
 
 class LogAdmin(admin.ModelAdmin):
@@ -38,13 +58,60 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     search_fields = ("^code", "^customer__external_id")
     date_hierarchy = "created_at"
     raw_id_fields = ("customer", "intervention")
-    readonly_fields = ("uses", "created_at", "updated_at")
+    # Once issued, what the customer was promised stays as it was; staff may extend, limit or withdraw it.
+    readonly_fields = ("code", "customer", "intervention", "kind", "value", "uses", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("code", "customer", "intervention", "is_active")}),
         ("Discount", {"fields": ("kind", "value", "min_order", "max_uses", "uses", "expires_at")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+    add_form = DiscountCodeIssueForm
+    add_fieldsets = (
+        (None, {"fields": ("customer", "intervention")}),
+        ("Discount", {"fields": ("kind", "value", "min_order", "max_uses", "valid_days")}),
+    )
+    actions = ["deactivate_codes"]
     list_per_page = 50
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: DiscountCode, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        issued = discount_code_issue(
+            customer=data["customer"],
+            intervention=data["intervention"],
+            kind=data["kind"],
+            value=data["value"],
+            max_uses=data["max_uses"],
+            min_order=data["min_order"],
+            valid_days=data["valid_days"],
+        )
+        # The admin goes on with `obj` (message, log entry, redirect): make it the issued row.
+        obj.__dict__.update({k: v for k, v in issued.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+        obj._state.db = issued._state.db
+
+    @admin.action(description="Deactivate selected codes", permissions=["change"])
+    def deactivate_codes(self, request: HttpRequest, queryset: QuerySet[DiscountCode]) -> None:
+        changed = 0
+        for code in queryset.filter(is_active=True):
+            discount_code_deactivate(code=code)
+            self.log_change(request, code, "Deactivated")
+            changed += 1
+        self.message_user(request, f"Deactivated {changed} code(s).", messages.SUCCESS)
 
     @admin.display(description="value", ordering="value")
     def value_display(self, obj: DiscountCode) -> str | None:

@@ -58,6 +58,12 @@ class Redemption(models.Model):
 
     class Meta:
         ordering = ["-redeemed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0) & Q(discount_amount__lte=F("order_amount")),
+                name="redemption_discount_within_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} by {self.customer_id}"
@@ -88,7 +94,15 @@ class PaymentTransaction(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
+            # Callbacks find their transaction by the gateway's reference: it must name exactly one.
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_reference"],
+                condition=~Q(gateway_reference=""),
+                name="transaction_reference_unique_per_gateway",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_gateway_display()} Tk {self.amount} ({self.get_status_display()})"

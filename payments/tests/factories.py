@@ -8,13 +8,23 @@ from django.utils import timezone
 
 from customers.tests.factories import BookingFactory, CustomerFactory
 from payments.models import DiscountCode, DiscountKind, Gateway, PaymentTransaction, Redemption, TransactionStatus
+from payments.services.codes import CODE_ALPHABET, normalise_code
+
+
+def code_for(n: int) -> str:
+    """A well-formed code, distinct per n (factories need no randomness)."""
+    body = ""
+    for _ in range(8):
+        n, digit = divmod(n, len(CODE_ALPHABET))
+        body = CODE_ALPHABET[digit] + body
+    return normalise_code(body)
 
 
 class DiscountCodeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DiscountCode
 
-    code = factory.Sequence(lambda n: f"SHEBA{n:05d}")
+    code = factory.Sequence(code_for)
     customer = factory.SubFactory(CustomerFactory)
     intervention = None
     kind = DiscountKind.AMOUNT
@@ -49,4 +59,21 @@ class PaymentTransactionFactory(factory.django.DjangoModelFactory):
     status = TransactionStatus.CONFIRMED
     gateway_reference = factory.Sequence(lambda n: f"TRX{n:010d}")
     idempotency_key = factory.Sequence(lambda n: f"pay-{n:08d}")
-    payload = factory.LazyAttribute(lambda o: {"trxID": o.gateway_reference, "transactionStatus": "Completed"})
+    payload = factory.LazyAttribute(
+        lambda o: {
+            "log": [
+                {
+                    "step": "initiate",
+                    "outcome": "ok",
+                    "status": "initiated",
+                    "data": {"paymentID": o.gateway_reference},
+                },
+                {
+                    "step": "confirm",
+                    "outcome": "confirmed",
+                    "status": o.status,
+                    "data": {"transactionStatus": "Completed"},
+                },
+            ]
+        }
+    )

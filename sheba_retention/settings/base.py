@@ -171,3 +171,41 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Payments
+# Per-gateway secrets that sign payment callbacks (HMAC-SHA256). The defaults only suit local runs and tests.
+PAYMENTS_GATEWAY_SECRETS = {
+    "bkash": env("PAYMENTS_BKASH_CALLBACK_SECRET", default="insecure-bkash-callback-secret"),
+    "nagad": env("PAYMENTS_NAGAD_CALLBACK_SECRET", default="insecure-nagad-callback-secret"),
+    "bank": env("PAYMENTS_BANK_CALLBACK_SECRET", default="insecure-bank-callback-secret"),
+}
+# Where gateways send the customer back and post callbacks: the public origin of this site.
+PAYMENTS_CALLBACK_BASE_URL = env("PAYMENTS_CALLBACK_BASE_URL", default="http://127.0.0.1:8000")
+# Mock gateways: share of calls that time out or are declined (0 to 1), and the seed that makes them repeatable.
+PAYMENTS_MOCK_TIMEOUT_RATE = env.float("PAYMENTS_MOCK_TIMEOUT_RATE", default=0.0)
+PAYMENTS_MOCK_FAILURE_RATE = env.float("PAYMENTS_MOCK_FAILURE_RATE", default=0.0)
+PAYMENTS_MOCK_SEED = env.int("PAYMENTS_MOCK_SEED", default=0)
+# Redeem attempts per user: a brake on guessing codes.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    "code_redeem": env("PAYMENTS_REDEEM_RATE", default="30/min"),
+}
+# End of Payments
+
+# Notifications ------------------------------------------------------------------------------------------------
+# One backend class per channel (dotted path); the defaults are in-process mocks, so nothing leaves the machine.
+# Plug a real gateway in by pointing a channel at a class with the notifications.backends.NotificationBackend API.
+NOTIFICATION_BACKENDS = {
+    "sms": env("NOTIFICATION_SMS_BACKEND", default="notifications.backends.MockSmsBackend"),
+    "email": env("NOTIFICATION_EMAIL_BACKEND", default="notifications.backends.DjangoEmailBackend"),
+    "push": env("NOTIFICATION_PUSH_BACKEND", default="notifications.backends.MockPushBackend"),
+}
+NOTIFICATION_FROM_EMAIL = env("NOTIFICATION_FROM_EMAIL", default="Sheba Retention <no-reply@sheba.example>")
+# SMS: the masking sender id customers see (at most 11 letters/digits) and the provider's price per segment.
+SMS_SENDER_ID = env("SMS_SENDER_ID", default="ShebaXYZ")
+SMS_COST_PER_SEGMENT_TK = env.float("SMS_COST_PER_SEGMENT_TK", default=0.35)
+# Mock gateways only: share of sends that time out (0..1) and numbers that are blocked (DND) for good.
+SMS_MOCK_FAILURE_RATE = env.float("SMS_MOCK_FAILURE_RATE", default=0.0)
+SMS_MOCK_BLOCKED_NUMBERS = env.list("SMS_MOCK_BLOCKED_NUMBERS", default=[])
+PUSH_MOCK_FAILURE_RATE = env.float("PUSH_MOCK_FAILURE_RATE", default=0.0)
+# End of notifications -----------------------------------------------------------------------------------------

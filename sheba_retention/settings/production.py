@@ -17,3 +17,8 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Payment gateway callbacks are verified with these secrets: the insecure local defaults must never reach production.
+for _gateway, _secret in PAYMENTS_GATEWAY_SECRETS.items():  # noqa: F405
+    if not _secret or _secret.startswith("insecure"):
+        raise ImproperlyConfigured(f"Set PAYMENTS_{_gateway.upper()}_CALLBACK_SECRET in production.")

@@ -1,0 +1,39 @@
+"""Writes of the payments app: discount codes and gateway payments."""
+
+from payments.services.codes import (
+    CodeCheck,
+    CodeRejected,
+    CodeRejection,
+    IdempotencyKeyReused,
+    discount_code_check,
+    discount_code_deactivate,
+    discount_code_issue,
+    discount_code_redeem,
+    normalise_code,
+)
+from payments.services.transactions import (
+    PaymentError,
+    payment_callback,
+    payment_confirm,
+    payment_initiate,
+    payment_refund,
+    transaction_redirect_url,
+)
+
+__all__ = [
+    "CodeCheck",
+    "CodeRejected",
+    "CodeRejection",
+    "IdempotencyKeyReused",
+    "PaymentError",
+    "discount_code_check",
+    "discount_code_deactivate",
+    "discount_code_issue",
+    "discount_code_redeem",
+    "normalise_code",
+    "payment_callback",
+    "payment_confirm",
+    "payment_initiate",
+    "payment_refund",
+    "transaction_redirect_url",
+]
