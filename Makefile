@@ -28,7 +28,7 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py generate_data --customers $(DEMO_CUSTOMERS) --years 3 --seed $(DEMO_SEED) --if-empty
 	$(PY) manage.py train_models
-	$(PY) manage.py score_customers
+	$(PY) manage.py run_nightly
 	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py setup_demo_accounts --site http://$(HOST)
 	$(PY) manage.py runserver $(HOST)

@@ -49,6 +49,8 @@ class ProposalRun:
 
 
 def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) -> OfferPolicy:
+    """The engine's policy: the settings, with uplift learned from outcomes where there are any (else the priors)."""
+    learned = {estimate.action: estimate.uplift for estimate in uplift_estimates()}
     return OfferPolicy(
         max_discount_amount=float(settings_row.max_discount_amount),
         ltv_discount_share=settings_row.ltv_discount_share,
@@ -56,7 +58,7 @@ def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) ->
         call_cost=float(settings_row.call_cost),
         min_roi=settings_row.min_roi,
         critical_from=scoring.critical_risk_from,
-        uplift=dict(settings_row.uplift_priors or {}),
+        uplift={**(settings_row.uplift_priors or {}), **learned},
     )
 
 
@@ -363,3 +365,127 @@ def _subjects(intervention: Intervention):
         price=float(service.min_price) if service else 0.0,
         tier=intervention.prediction.loyalty_tier if intervention.prediction else "",
     )
+
+
+TREATED = (InterventionStatus.SENT, InterventionStatus.REDEEMED, InterventionStatus.EXPIRED)
+SHRINK_TOWARDS_PRIOR = 200  # outcomes it takes for the measured uplift to weigh as much as the prior
+
+
+def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Retained or churned, once a churn window has passed since the offer went out (or was held back).
+
+    Retained means a completed booking within the window: the same definition the churn model predicts, so treated
+    and control customers are judged alike. Control rows start when they were proposed, treated ones when sent.
+    """
+    from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef
+    from django.db.models.functions import Coalesce
+
+    from customers.models import Booking as BookingModel
+
+    now = now or timezone.now()
+    window = dt.timedelta(days=ScoringSettings.load().churn_window_days)
+    start = Coalesce("sent_at", "created_at")
+    due = (
+        Intervention.objects.filter(outcome="pending", status__in=[*TREATED, InterventionStatus.CONTROL])
+        .annotate(started=start, ends=ExpressionWrapper(start + window, output_field=DateTimeField()))
+        .filter(ends__lte=now)
+    )
+    booked = BookingModel.objects.filter(
+        customer=OuterRef("customer"),
+        status=BookingStatus.COMPLETED,
+        booked_at__gte=OuterRef("started"),
+        booked_at__lt=OuterRef("ends"),
+    )
+    flagged = dict(due.annotate(came_back=Exists(booked)).values_list("pk", "came_back"))
+    retained = [pk for pk, came_back in flagged.items() if came_back]
+    churned = [pk for pk, came_back in flagged.items() if not came_back]
+    with transaction.atomic():
+        Intervention.objects.filter(pk__in=retained).update(outcome="retained", updated_at=now)
+        Intervention.objects.filter(pk__in=churned).update(outcome="churned", updated_at=now)
+    return {"retained": len(retained), "churned": len(churned)}
+
+
+@dataclass(frozen=True)
+class UpliftEstimate:
+    action: str
+    treated: int
+    control: int
+    retention_treated: float
+    retention_control: float
+    measured_uplift: float
+    prior: float
+    uplift: float  # the measured uplift shrunk towards the prior by how much evidence there is
+
+
+def uplift_estimates() -> list[UpliftEstimate]:
+    """Retention of treated against control customers per action, from the outcomes so far."""
+    from django.db.models import Count
+    from django.db.models import Q as Query
+
+    from mlcore.offers import DEFAULT_UPLIFT
+
+    priors = {**DEFAULT_UPLIFT, **(InterventionSettings.load().uplift_priors or {})}
+    rows = (
+        Intervention.objects.exclude(outcome="pending")
+        .values("action")
+        .annotate(
+            treated=Count("pk", filter=Query(status__in=TREATED)),
+            treated_kept=Count("pk", filter=Query(status__in=TREATED, outcome="retained")),
+            control=Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
+            control_kept=Count("pk", filter=Query(status=InterventionStatus.CONTROL, outcome="retained")),
+        )
+    )
+    estimates = []
+    for row in rows:
+        if not row["treated"] or not row["control"]:
+            continue
+        rate_treated, rate_control = row["treated_kept"] / row["treated"], row["control_kept"] / row["control"]
+        measured = rate_treated - rate_control
+        evidence = min(row["treated"], row["control"])
+        weight = evidence / (evidence + SHRINK_TOWARDS_PRIOR)
+        prior = priors.get(row["action"], 0.0)
+        estimates.append(
+            UpliftEstimate(
+                action=row["action"],
+                treated=row["treated"],
+                control=row["control"],
+                retention_treated=round(rate_treated, 4),
+                retention_control=round(rate_control, 4),
+                measured_uplift=round(measured, 4),
+                prior=prior,
+                uplift=round(weight * measured + (1 - weight) * prior, 4),
+            )
+        )
+    return estimates
+
+
+def interventions_send_approved() -> int:
+    """Send approved interventions whose send never ran (a broker outage when they were approved)."""
+    sent = 0
+    for pk in Intervention.objects.filter(status=InterventionStatus.APPROVED).values_list("pk", flat=True):
+        intervention_send(intervention_id=pk)
+        sent += 1
+    return sent
+
+
+@dataclass(frozen=True)
+class NightlyRun:
+    as_of: dt.date
+    scored: int
+    proposals: ProposalRun
+    sent: int
+    expired: dict[str, int]
+    outcomes: dict[str, int]
+
+
+def nightly_run(*, as_of: dt.date | None = None) -> NightlyRun:
+    """The whole nightly chain, as beat runs it: score → propose → send approved → expire → outcomes."""
+    from predictions.services.scoring import customers_score
+
+    scored = customers_score(as_of=as_of)
+    proposals = interventions_propose(as_of=scored.as_of)
+    sent = interventions_send_approved()
+    expired = interventions_expire()
+    outcomes = interventions_track_outcomes()
+    logger.info("nightly run as of %s: %s scored, %s", scored.as_of, scored.scored, proposals)
+    return NightlyRun(scored.as_of, scored.scored, proposals, sent, expired, outcomes)

@@ -21,3 +21,13 @@ def propose_interventions_task(as_of: str | None = None) -> dict:
 @shared_task(name="interventions.expire")
 def expire_interventions_task() -> dict:
     return interventions_expire()
+
+
+@shared_task(name="interventions.nightly", soft_time_limit=30 * 60, time_limit=35 * 60)
+def nightly_task(as_of: str | None = None) -> dict:
+    import datetime as dt
+
+    from interventions.services import nightly_run
+
+    run = nightly_run(as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    return {"as_of": run.as_of.isoformat(), "scored": run.scored, "sent": run.sent, **run.outcomes}

@@ -12,7 +12,8 @@ class Schedule:
 
 
 SCHEDULES = [
-    Schedule("Nightly churn scoring", "predictions.score_customers", {"minute": "0", "hour": "2"}, 6 * 3600),
+    # Score → propose → send approved → expire → outcomes (interventions.services.nightly_run).
+    Schedule("Nightly retention run", "interventions.nightly", {"minute": "0", "hour": "2"}, 6 * 3600),
     Schedule(
         "Weekly model retraining",
         "predictions.train_models",

@@ -32,7 +32,7 @@ def test_setup_creates_the_three_periodic_tasks_in_dhaka_time():
     # then
     assert schedule_rows() == [
         ("Monthly re-segmentation", "predictions.resegment", True, 43200, "0", "4", "*", "1", "*"),
-        ("Nightly churn scoring", "predictions.score_customers", True, 21600, "0", "2", "*", "*", "*"),
+        ("Nightly retention run", "interventions.nightly", True, 21600, "0", "2", "*", "*", "*"),
         ("Weekly model retraining", "predictions.train_models", True, 43200, "0", "3", "5", "*", "*"),
     ]
     assert {str(crontab.timezone) for crontab in CrontabSchedule.objects.all()} == {"Asia/Dhaka"}
