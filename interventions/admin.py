@@ -1,11 +1,16 @@
 """Admin screens for the approval queue and its audit trail; state changes happen only through services."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
 
+from interventions.messages import fill_placeholders
 from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
 from interventions.services import discount_cap, intervention_approve, intervention_reject
 from sheba_retention.common.admin import format_tk
@@ -74,7 +79,7 @@ class InterventionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("customer", "prediction", "action", "service", "addresses_reason", "status", "outcome")}),
-        ("Offer", {"fields": ("discount_amount", "message_en", "message_bn", "expires_at")}),
+        ("Offer", {"fields": ("discount_amount", "message_en", "message_bn", "preview", "expires_at")}),
         (
             "Expected value",
             {
@@ -127,6 +132,18 @@ class InterventionAdmin(admin.ModelAdmin):
     @admin.display(description="expected ROI", ordering="expected_roi")
     def expected_roi_percent(self, obj: Intervention) -> str:
         return f"{obj.expected_roi:.0%}"
+
+    @admin.display(description="as the customer will read it")
+    def preview(self, obj: Intervention) -> str:
+        """The message filled in as it would go out today, with a sample code; the real code is issued on sending."""
+        if obj.pk is None:
+            return "—"
+        until = timezone.localdate() + dt.timedelta(days=InterventionSettings.load().offer_valid_days)
+        filled = [
+            fill_placeholders(text, code="SHEBA-XXXX-XXXX", until=until, amount=obj.discount_amount, bengali=bengali)
+            for text, bengali in ((obj.message_en, False), (obj.message_bn, True))
+        ]
+        return format_html("<p>{}</p><p>{}</p>", *filled)
 
     @admin.display(description="risk-adjusted ROI", ordering="risk_adjusted_roi")
     def risk_adjusted_roi_percent(self, obj: Intervention) -> str:

@@ -69,6 +69,7 @@ MONTHS_BN = ("জানুয়ারি", "ফেব্রুয়ারি",
              "ডিসেম্বর")  # fmt: skip
 # A proposal's message is written before the code and the expiry exist; sending fills these in (fill_placeholders).
 CODE_PLACEHOLDER = "{code}"
+AMOUNT_PLACEHOLDER = "{amount}"
 UNTIL_PLACEHOLDER = "{until}"
 TIER_BN = {"bronze": "ব্রোঞ্জ", "silver": "সিলভার", "gold": "গোল্ড", "platinum": "প্লাটিনাম"}
 
@@ -92,10 +93,15 @@ def render(
     service_bn: str,
     price: float,
     tier: str,
+    amount_placeholder: bool = False,
 ) -> Message:
-    """The message in both languages; amounts in whole Taka, Bengali digits in the Bengali text."""
+    """The message in both languages; amounts in whole Taka, Bengali digits in the Bengali text.
+
+    With `amount_placeholder` the discount stays "{amount}", filled in at sending: staff may change the discount of a
+    proposal (and reword its message) before approving it.
+    """
     template = TEMPLATES[action]
-    whole = f"{round(amount):,}"
+    whole = AMOUNT_PLACEHOLDER if amount_placeholder else f"{round(amount):,}"
     has_offer = amount > 0 and bool(code)
     values = {
         "name": name or "Dear customer",
@@ -126,7 +132,10 @@ def render(
     )
 
 
-def fill_placeholders(text: str, *, code: str, until: dt.date, bengali: bool) -> str:
-    """Put the issued code and the expiry date into a (possibly staff-edited) message."""
+def fill_placeholders(text: str, *, code: str, until: dt.date, amount: float, bengali: bool) -> str:
+    """Put the issued code, the expiry date and the approved discount into a (possibly staff-edited) message."""
     day = f"{until.day} {MONTHS_BN[until.month - 1]}" if bengali else f"{until.day} {until:%B}"
-    return text.replace(CODE_PLACEHOLDER, code).replace(UNTIL_PLACEHOLDER, bengali_digits(day) if bengali else day)
+    whole = f"{round(amount):,}"
+    if bengali:
+        day, whole = bengali_digits(day), bengali_digits(whole)
+    return text.replace(CODE_PLACEHOLDER, code).replace(UNTIL_PLACEHOLDER, day).replace(AMOUNT_PLACEHOLDER, whole)

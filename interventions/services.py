@@ -147,6 +147,7 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
             service_bn=service.name_bn if service else "হোম সার্ভিস",
             price=float(service.min_price) if service else 0.0,
             tier=prediction.loyalty_tier,
+            amount_placeholder=True,
         )
         rows.append(
             Intervention(
@@ -334,8 +335,12 @@ def intervention_send(*, intervention_id: int) -> Intervention:
         intervention=intervention,
         subject_en=subject.subject_en,
         subject_bn=subject.subject_bn,
-        body_en=fill_placeholders(intervention.message_en, code=code, until=until, bengali=False),
-        body_bn=fill_placeholders(intervention.message_bn, code=code, until=until, bengali=True),
+        body_en=fill_placeholders(
+            intervention.message_en, code=code, until=until, amount=intervention.discount_amount, bengali=False
+        ),
+        body_bn=fill_placeholders(
+            intervention.message_bn, code=code, until=until, amount=intervention.discount_amount, bengali=True
+        ),
     )
     notification_enqueue(notification=notification)
     _transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)

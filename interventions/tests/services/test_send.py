@@ -119,3 +119,22 @@ def test_approval_sends_after_commit_and_a_second_approval_sends_nothing(django_
     assert intervention.status == InterventionStatus.SENT
     assert Notification.objects.filter(intervention=intervention).count() == 1
     assert DiscountCode.objects.filter(intervention=intervention).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_discount_changed_at_approval_is_the_one_the_customer_reads():
+    # given a proposal whose message leaves the amount to sending
+    intervention = InterventionFactory(
+        message_en="Get Tk {amount} off with code {code} (valid till {until}).",
+        message_bn="কোড {code} দিয়ে ৳{amount} ছাড় নিন ({until} পর্যন্ত)।",
+        customer__language="bn",
+    )
+
+    # when staff approve it with Tk 450 instead of Tk 200
+    intervention_approve(intervention_id=intervention.pk, user=StaffUserFactory(), discount_amount=Decimal("450"))
+    intervention_send(intervention_id=intervention.pk)
+
+    # then
+    body = Notification.objects.get(intervention=intervention).body
+    assert "৳৪৫০ ছাড়" in body
+    assert DiscountCode.objects.get(intervention=intervention).value == Decimal("450.00")
