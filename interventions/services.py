@@ -222,12 +222,15 @@ def intervention_approve(
     intervention = (
         Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
     )
+    if intervention.status != InterventionStatus.PROPOSED:  # the state first: a second click is a conflict
+        _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     if discount_amount is not None and discount_amount != intervention.discount_amount:
-        cap = discount_cap(intervention, InterventionSettings.load())
+        settings_row = InterventionSettings.load()
+        cap = discount_cap(intervention, settings_row)
         if discount_amount < 0 or discount_amount > cap:
             raise ValidationError(
-                f"the discount must be between Tk 0 and Tk {cap:,} for this customer (settings' cap and "
-                f"{InterventionSettings.load().ltv_discount_share:.0%} of the LTV's lower bound)",
+                f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
+                f"{settings_row.ltv_discount_share:.0%} of their lifetime value if they stay)",
                 code="discount_above_cap",
             )
         intervention.discount_amount = discount_amount

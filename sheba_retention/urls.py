@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("predictions.urls")),
     path("", include("loyalty.urls")),
     path("", include("payments.urls")),
+    path("", include("interventions.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -138,3 +138,13 @@ def test_expire_sent_offers_past_expiry_and_stale_proposals():
     assert counts == {"sent": 1, "proposed": 1}
     statuses = dict(Intervention.objects.values_list("pk", "status"))
     assert statuses == {old_offer.pk: "expired", live_offer.pk: "sent", stale.pk: "expired"}
+
+
+@pytest.mark.django_db
+def test_a_second_approval_is_a_state_conflict_whatever_discount_it_asks_for():
+    intervention = InterventionFactory()
+    staff = StaffUserFactory()
+    intervention_approve(intervention_id=intervention.pk, user=staff)
+
+    with pytest.raises(TransitionError):
+        intervention_approve(intervention_id=intervention.pk, user=staff, discount_amount=Decimal("99999"))

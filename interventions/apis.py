@@ -1,0 +1,430 @@
+"""Approval-queue API: the pending proposals, approving or rejecting them (one or many), and the history."""
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
+from interventions.models import Intervention, InterventionEvent, InterventionSettings
+from interventions.selectors import intervention_history_list, intervention_pending_list
+from interventions.services import TransitionError, discount_cap, intervention_approve, intervention_reject
+from sheba_retention.common.api.lists import filtered
+from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.api.permissions import IsStaff
+
+MAX_BULK = 100
+
+ErrorSerializer = inline_serializer(
+    name="InterventionError",
+    fields={
+        "error": inline_serializer(
+            name="InterventionErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.DictField(),
+            },
+        )
+    },
+)
+
+
+class CanDecideInterventions(BasePermission):
+    message = "Only retention staff with the 'change intervention' permission can approve or reject interventions."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.is_staff and user.has_perm("interventions.change_intervention")
+        )
+
+
+class InvalidState(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "invalid_state"
+    default_detail = "The intervention is not in a state that allows this change."
+
+
+class DecisionRefused(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_detail = "The decision was refused."
+
+
+def _refusal(exc: DjangoValidationError) -> APIException:
+    """A service's refusal as the API error carrying the service's code and message."""
+    message = " ".join(exc.messages)
+    code = getattr(exc, "code", None) or "invalid"
+    if isinstance(exc, TransitionError):
+        return InvalidState(message, code=code)
+    return DecisionRefused(message, code=code)
+
+
+def _not_found(intervention_id: int) -> NotFound:
+    return NotFound(f"intervention {intervention_id} does not exist")
+
+
+class InterventionReasonSerializer(serializers.Serializer):
+    feature = serializers.CharField()
+    text_en = serializers.CharField()
+    text_bn = serializers.CharField()
+
+
+class DecisionOutputSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
+
+    class Meta:
+        model = Intervention
+        fields = ["id", "status", "decided_by", "decided_at", "discount_amount"]
+
+
+def _decide_many(*, ids: list[int], decide: Callable[[int], Intervention]) -> tuple[list[dict], dict[str, str]]:
+    """Each id in its own transaction: one refusal does not undo the others."""
+    done, errors = [], {}
+    for intervention_id in dict.fromkeys(ids):
+        try:
+            done.append(DecisionOutputSerializer(decide(intervention_id)).data)
+        except Intervention.DoesNotExist:
+            errors[str(intervention_id)] = str(_not_found(intervention_id).detail)
+        except DjangoValidationError as exc:
+            errors[str(intervention_id)] = " ".join(exc.messages)
+    return done, errors
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    intervention_id = serializers.IntegerField(min_value=1, required=False)
+    intervention_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=MAX_BULK,
+        required=False,
+        help_text=f"Bulk: up to {MAX_BULK} ids instead of intervention_id; answered with per-id results.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("intervention_id" in attrs) == ("intervention_ids" in attrs):
+            raise serializers.ValidationError("Give either intervention_id or intervention_ids.")
+        return attrs
+
+
+class InterventionPendingListApi(APIView):
+    permission_classes = [IsStaff]
+    # Read by drf-spectacular to document the filters and the page envelope.
+    queryset = Intervention.objects.none()
+    filterset_class = PendingInterventionFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = PagePagination
+
+    @extend_schema_serializer(component_name="PendingIntervention")
+    class OutputSerializer(serializers.ModelSerializer):
+        customer_id = serializers.CharField(source="customer.external_id")
+        name = serializers.CharField(source="customer.name")
+        city = serializers.CharField(source="customer.city")
+        area = serializers.CharField(source="customer.area")
+        risk_category = serializers.CharField(source="prediction.risk_category", default=None, allow_null=True)
+        segment = serializers.CharField(source="prediction.segment", default=None, allow_null=True)
+        reason = serializers.SerializerMethodField(help_text="The churn reason this proposal answers.")
+        service = serializers.CharField(source="service.slug", default=None, allow_null=True)
+        service_name = serializers.CharField(source="service.name", default=None, allow_null=True)
+        max_discount_amount = serializers.SerializerMethodField(
+            help_text="The largest discount (Tk) an approver may set for this customer."
+        )
+
+        class Meta:
+            model = Intervention
+            fields = [
+                "id",
+                "customer_id",
+                "name",
+                "city",
+                "area",
+                "churn_probability",
+                "risk_category",
+                "segment",
+                "addresses_reason",
+                "reason",
+                "action",
+                "service",
+                "service_name",
+                "discount_amount",
+                "discount_percent",
+                "max_discount_amount",
+                "expected_retention_uplift",
+                "expected_cost",
+                "expected_net_benefit",
+                "expected_roi",
+                "risk_adjusted_roi",
+                "message_en",
+                "message_bn",
+                "created_at",
+            ]
+
+        @extend_schema_field(InterventionReasonSerializer(allow_null=True))
+        def get_reason(self, obj: Intervention) -> dict | None:
+            if not obj.addresses_reason:
+                return None
+            reasons = obj.prediction.reasons if obj.prediction else []
+            found = next((r for r in reasons or [] if r.get("feature") == obj.addresses_reason), {})
+            return {
+                "feature": obj.addresses_reason,
+                "text_en": found.get("text_en", ""),
+                "text_bn": found.get("text_bn", ""),
+            }
+
+        def get_max_discount_amount(self, obj: Intervention) -> str:
+            return f"{discount_cap(obj, self.context['settings']):.2f}"
+
+    @extend_schema(
+        operation_id="interventions_pending",
+        summary="Proposals awaiting a decision",
+        description="Proposed interventions, the best expected net benefit first. Staff only.",
+        responses={200: OutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+        filters=True,
+    )
+    def get(self, request: Request) -> Response:
+        queryset = filtered(queryset=intervention_pending_list(), filterset_class=self.filterset_class, request=request)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        serializer = self.OutputSerializer(page, many=True, context={"settings": InterventionSettings.load()})
+        return paginator.get_paginated_response(serializer.data)
+
+
+def _bulk_schema(name: str, done_key: str):
+    return inline_serializer(
+        name,
+        {
+            done_key: DecisionOutputSerializer(many=True),
+            "errors": serializers.DictField(
+                child=serializers.CharField(), help_text="Per intervention id left unchanged: the reason."
+            ),
+        },
+    )
+
+
+class InterventionApproveApi(APIView):
+    permission_classes = [CanDecideInterventions]
+
+    @extend_schema_serializer(component_name="InterventionApprove")
+    class InputSerializer(DecisionInputSerializer):
+        discount_amount = serializers.DecimalField(
+            max_digits=10,
+            decimal_places=2,
+            min_value=0,
+            required=False,
+            allow_null=True,
+            help_text="A different discount (Tk) within the caps; only with a single intervention_id.",
+        )
+
+        def validate(self, attrs: dict) -> dict:
+            attrs = super().validate(attrs)
+            if "intervention_ids" in attrs and attrs.get("discount_amount") is not None:
+                raise serializers.ValidationError("A discount can be changed only when approving one intervention.")
+            return attrs
+
+    @extend_schema(
+        operation_id="interventions_approve",
+        summary="Approve a proposal (or several) and queue it for sending",
+        description=(
+            "Approves a proposed intervention, optionally with a different discount within the caps, and queues the "
+            "message once the approval is committed. Refusals: 404 unknown id, 409 invalid_state (not pending, e.g. "
+            "approved already), 400 discount_above_cap. With intervention_ids, each id is approved on its own and "
+            "the answer is 200 with the approved ones and the reason for each other id."
+        ),
+        request=InputSerializer,
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="InterventionApproveResult",
+                    serializers=[DecisionOutputSerializer, _bulk_schema("InterventionBulkApproveResult", "approved")],
+                    resource_type_field_name=None,
+                ),
+                description="The intervention, or with intervention_ids the per-id results",
+            ),
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        examples=[
+            OpenApiExample("Approve", request_only=True, value={"intervention_id": 42, "discount_amount": "300.00"}),
+            OpenApiExample("Bulk approve", request_only=True, value={"intervention_ids": [42, 43, 44]}),
+            OpenApiExample(
+                "Bulk result",
+                response_only=True,
+                value={
+                    "approved": [
+                        {
+                            "id": 42,
+                            "status": "approved",
+                            "decided_by": "rahim",
+                            "decided_at": "2026-11-01T10:00:00+06:00",
+                            "discount_amount": "300.00",
+                        }
+                    ],
+                    "errors": {"43": "intervention 43 is rejected; only a proposed one can become approved"},
+                },
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "intervention_ids" in data:
+            approved, errors = _decide_many(
+                ids=data["intervention_ids"],
+                decide=lambda pk: intervention_approve(intervention_id=pk, user=request.user),
+            )
+            return Response({"approved": approved, "errors": errors})
+        try:
+            intervention = intervention_approve(
+                intervention_id=data["intervention_id"],
+                user=request.user,
+                discount_amount=data.get("discount_amount"),
+            )
+        except Intervention.DoesNotExist as exc:
+            raise _not_found(data["intervention_id"]) from exc
+        except DjangoValidationError as exc:
+            raise _refusal(exc) from exc
+        return Response(DecisionOutputSerializer(intervention).data)
+
+
+class InterventionRejectApi(APIView):
+    permission_classes = [CanDecideInterventions]
+
+    @extend_schema_serializer(component_name="InterventionReject")
+    class InputSerializer(DecisionInputSerializer):
+        reason = serializers.CharField(
+            max_length=255, required=False, allow_blank=True, default="", help_text="Kept in the audit trail."
+        )
+
+    @extend_schema(
+        operation_id="interventions_reject",
+        summary="Reject a proposal (or several)",
+        description=(
+            "Rejects a proposed intervention with an optional reason kept in its audit trail. Refusals: 404 unknown "
+            "id, 409 invalid_state (not pending). With intervention_ids, each id is rejected on its own with the "
+            "same reason, and the answer is 200 with the rejected ones and the reason for each other id."
+        ),
+        request=InputSerializer,
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="InterventionRejectResult",
+                    serializers=[DecisionOutputSerializer, _bulk_schema("InterventionBulkRejectResult", "rejected")],
+                    resource_type_field_name=None,
+                ),
+                description="The intervention, or with intervention_ids the per-id results",
+            ),
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "intervention_ids" in data:
+            rejected, errors = _decide_many(
+                ids=data["intervention_ids"],
+                decide=lambda pk: intervention_reject(intervention_id=pk, user=request.user, reason=data["reason"]),
+            )
+            return Response({"rejected": rejected, "errors": errors})
+        try:
+            intervention = intervention_reject(
+                intervention_id=data["intervention_id"], user=request.user, reason=data["reason"]
+            )
+        except Intervention.DoesNotExist as exc:
+            raise _not_found(data["intervention_id"]) from exc
+        except DjangoValidationError as exc:
+            raise _refusal(exc) from exc
+        return Response(DecisionOutputSerializer(intervention).data)
+
+
+class InterventionEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InterventionEvent
+        fields = ["from_status", "to_status", "actor", "note", "at"]
+
+    def get_actor(self, obj: InterventionEvent) -> str | None:
+        # Customers see what happened to their offer, not which member of staff did it.
+        return obj.actor.username if obj.actor and self.context["staff"] else None
+
+
+class InterventionHistoryApi(APIView):
+    queryset = Intervention.objects.none()
+    filterset_class = InterventionHistoryFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = PagePagination
+
+    @extend_schema_serializer(component_name="InterventionHistory")
+    class OutputSerializer(serializers.ModelSerializer):
+        customer_id = serializers.CharField(source="customer.external_id")
+        decided_by = serializers.SerializerMethodField()
+        events = InterventionEventSerializer(many=True, help_text="The audit trail, oldest first.")
+
+        class Meta:
+            model = Intervention
+            fields = [
+                "id",
+                "customer_id",
+                "action",
+                "status",
+                "outcome",
+                "discount_amount",
+                "discount_percent",
+                "sent_at",
+                "redeemed_at",
+                "expires_at",
+                "decided_by",
+                "decided_at",
+                "created_at",
+                "events",
+            ]
+
+        def get_decided_by(self, obj: Intervention) -> str | None:
+            return obj.decided_by.username if obj.decided_by and self.context["staff"] else None
+
+    @extend_schema(
+        operation_id="interventions_history",
+        summary="Interventions and their audit trail",
+        description=(
+            "Staff see every intervention. A customer sees only their own offers that reached them (sent, redeemed, "
+            "or expired after sending) — never proposals, rejections or control-group rows — and not which member "
+            "of staff decided."
+        ),
+        responses={200: OutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+        filters=True,
+    )
+    def get(self, request: Request) -> Response:
+        queryset = filtered(
+            queryset=intervention_history_list(user=request.user),
+            filterset_class=self.filterset_class,
+            request=request,
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        serializer = self.OutputSerializer(page, many=True, context={"staff": request.user.is_staff})
+        return paginator.get_paginated_response(serializer.data)

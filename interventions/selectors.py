@@ -1,0 +1,37 @@
+"""Reads of the approval queue and the intervention history for the API, the portals and the admin."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from interventions.models import Intervention, InterventionEvent, InterventionStatus
+from sheba_retention.common.api.permissions import customer_of
+
+# What a customer may see of their own interventions: offers that reached them. A proposal that expired undecided
+# never did (no sent_at), nor did control rows, rejections or proposals still waiting.
+CUSTOMER_VISIBLE = Q(status__in=[InterventionStatus.SENT, InterventionStatus.REDEEMED]) | Q(
+    status=InterventionStatus.EXPIRED, sent_at__isnull=False
+)
+
+
+def intervention_pending_list() -> QuerySet[Intervention]:
+    """Proposals awaiting a decision, the best expected net benefit first."""
+    return (
+        Intervention.objects.filter(status=InterventionStatus.PROPOSED)
+        .select_related("customer", "prediction", "service")
+        .order_by("-expected_net_benefit", "-expected_roi", "pk")
+    )
+
+
+def intervention_history_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Intervention]:
+    """Every intervention with its audit trail for staff; a customer's own sent offers for a customer; else none."""
+    queryset = (
+        Intervention.objects.select_related("customer", "decided_by")
+        .prefetch_related(
+            Prefetch("events", queryset=InterventionEvent.objects.select_related("actor").order_by("at", "pk"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if user.is_staff:
+        return queryset
+    own = customer_of(user)
+    return queryset.filter(CUSTOMER_VISIBLE, customer=own) if own else queryset.none()
