@@ -61,7 +61,7 @@ class InterventionAdmin(admin.ModelAdmin):
     list_display = (
         "customer",
         "churn_percent",
-        "addresses_reason",
+        "reason",
         "action",
         "service",
         "discount",
@@ -78,7 +78,7 @@ class InterventionAdmin(admin.ModelAdmin):
     search_fields = ("^customer__external_id", "customer__name", "addresses_reason")
     date_hierarchy = "created_at"
     fieldsets = (
-        (None, {"fields": ("customer", "prediction", "action", "service", "addresses_reason", "status", "outcome")}),
+        (None, {"fields": ("customer", "prediction", "action", "service", "reason", "status", "outcome")}),
         ("Offer", {"fields": ("discount_amount", "message_en", "message_bn", "preview", "expires_at")}),
         (
             "Expected value",
@@ -132,6 +132,13 @@ class InterventionAdmin(admin.ModelAdmin):
     @admin.display(description="expected ROI", ordering="expected_roi")
     def expected_roi_percent(self, obj: Intervention) -> str:
         return f"{obj.expected_roi:.0%}"
+
+    @admin.display(description="answers the reason", ordering="addresses_reason")
+    def reason(self, obj: Intervention) -> str:
+        """The churn reason this proposal answers, as a sentence (the feature name when the text is missing)."""
+        reasons = obj.prediction.reasons if obj.prediction else []
+        text = next((item.get("text_en") for item in reasons if item.get("feature") == obj.addresses_reason), None)
+        return text or obj.addresses_reason or "—"
 
     @admin.display(description="as the customer will read it")
     def preview(self, obj: Intervention) -> str:
@@ -190,7 +197,7 @@ class InterventionEventAdmin(admin.ModelAdmin):
 
     list_display = ("at", "intervention", "from_status", "to_status", "actor", "note")
     list_filter = ("to_status", "from_status")
-    list_select_related = ("intervention", "actor")
+    list_select_related = ("intervention__customer", "actor")
     search_fields = ("^intervention__customer__external_id", "note")
     date_hierarchy = "at"
     ordering = ("-at",)

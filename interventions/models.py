@@ -85,7 +85,7 @@ class Intervention(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} for {self.customer_id} ({self.get_status_display()})"
+        return f"{self.get_action_display()} for {self.customer.external_id} ({self.get_status_display()})"
 
 
 class InterventionEvent(models.Model):

@@ -148,3 +148,12 @@ def test_a_second_approval_is_a_state_conflict_whatever_discount_it_asks_for():
 
     with pytest.raises(TransitionError):
         intervention_approve(intervention_id=intervention.pk, user=staff, discount_amount=Decimal("99999"))
+
+
+@pytest.mark.django_db
+def test_the_approval_queue_shows_the_reason_as_a_sentence(admin_client):
+    InterventionFactory(addresses_reason="complaints_90d")  # the factory's prediction has this reason's text
+
+    page = admin_client.get("/admin/interventions/intervention/?status__exact=proposed").content.decode()
+
+    assert "2 complaints in the last 90 days" in page
