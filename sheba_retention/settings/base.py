@@ -142,7 +142,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "sheba_retention.common.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "sheba_retention.common.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "sheba_retention.common.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -158,6 +158,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after its own domain.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "customers.models.BookingStatus",
+        "InterventionStatusEnum": "interventions.models.InterventionStatus",
+        "NotificationStatusEnum": "notifications.models.NotificationStatus",
+        "TransactionStatusEnum": "payments.models.TransactionStatus",
+        "LoyaltyTierEnum": "loyalty.models.LoyaltyTier.Name",
+    },
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -172,3 +172,16 @@ def test_openapi_schema_and_docs_are_served(staff_client):
     paths = schema.json()["paths"]
     assert {"/api/customers", "/api/bookings", "/api/services", "/api/providers"} <= set(paths)
     assert docs.status_code == 200
+
+
+def test_the_openapi_schema_generates_without_warnings(tmp_path):
+    """Every nested Input/OutputSerializer gets its own component; a collision would corrupt generated clients."""
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+
+    call_command("spectacular", "--fail-on-warn", "--file", str(out))
+
+    schema = out.read_text()
+    assert "CustomerListOutput:" in schema
+    assert "BookingListOutput:" in schema
