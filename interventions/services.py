@@ -25,7 +25,7 @@ from interventions.models import (
     InterventionSettings,
     InterventionStatus,
 )
-from mlcore.offers import OfferPolicy, if_retained, in_control_group, propose
+from mlcore.offers import RECOVERY, OfferPolicy, if_retained, in_control_group, propose
 from mlcore.recommend import service_similarity_fit
 from predictions.models import Prediction, ScoringSettings
 from predictions.selectors import latest_as_of
@@ -50,7 +50,7 @@ class ProposalRun:
 
 def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) -> OfferPolicy:
     """The engine's policy: the settings, with uplift learned from outcomes where there are any (else the priors)."""
-    learned = {estimate.action: estimate.uplift for estimate in uplift_estimates()}
+    learned = {estimate.key: estimate.uplift for estimate in uplift_estimates()}
     return OfferPolicy(
         max_discount_amount=float(settings_row.max_discount_amount),
         ltv_discount_share=settings_row.ltv_discount_share,
@@ -74,6 +74,21 @@ def _spend_and_services(customer_pks: list[int]) -> tuple[pd.Series, dict[int, l
     spend = frame.groupby("customer_id")["net"].mean()
     booked = frame.groupby("customer_id")["service"].agg(lambda services: sorted(set(services))).to_dict()
     return spend, booked
+
+
+def _complained_services(customer_pks: list[int]) -> dict[int, str]:
+    """The service of each customer's latest complaint about a booking."""
+    from customers.models import Complaint
+
+    latest: dict[int, str] = {}
+    rows = (
+        Complaint.objects.filter(customer_id__in=customer_pks, booking__isnull=False)
+        .order_by("customer_id", "created_at")
+        .values_list("customer_id", "booking__service__slug")
+    )
+    for customer_pk, slug in rows:
+        latest[customer_pk] = slug  # ordered by time: the last one wins
+    return latest
 
 
 def _service_recommendations(booked: dict[int, list[str]]) -> dict[int, str | None]:
@@ -130,12 +145,16 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
     external_ids = pd.Series({pk: by_customer[pk].customer.external_id for pk in proposals.index}, dtype=object)
     control = in_control_group(external_ids, settings_row.control_share, settings_row.control_salt)
     recommended = _service_recommendations({pk: booked.get(pk, []) for pk in proposals.index})
+    complained = _complained_services(list(proposals.index))
     services = {service.slug: service for service in Service.objects.all()}
 
     rows = []
     for pk, proposal in proposals.iterrows():
         prediction = by_customer[pk]
-        slug = recommended.get(pk) or (booked.get(pk) or ["other"])[0]
+        if proposal["action"] == RECOVERY and pk in complained:
+            slug = complained[pk]  # make good the service that went wrong, not a new one
+        else:
+            slug = recommended.get(pk) or (booked.get(pk) or ["other"])[0]
         service = services.get(slug)
         message = render(
             action=proposal["action"],
@@ -416,6 +435,7 @@ def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str,
 @dataclass(frozen=True)
 class UpliftEstimate:
     action: str
+    segment: str  # "" for the action across all segments
     treated: int
     control: int
     retention_treated: float
@@ -424,46 +444,59 @@ class UpliftEstimate:
     prior: float
     uplift: float  # the measured uplift shrunk towards the prior by how much evidence there is
 
+    @property
+    def key(self) -> str:
+        return f"{self.action}:{self.segment}" if self.segment else self.action
+
 
 def uplift_estimates() -> list[UpliftEstimate]:
-    """Retention of treated against control customers per action, from the outcomes so far."""
+    """Retention of treated against control customers per action, and per action and segment, from the outcomes.
+
+    Each measured uplift is shrunk towards its prior (the action's estimate for a segment, the configured prior for
+    an action) until a few hundred outcomes make it trustworthy.
+    """
     from django.db.models import Count
     from django.db.models import Q as Query
 
     from mlcore.offers import DEFAULT_UPLIFT
 
     priors = {**DEFAULT_UPLIFT, **(InterventionSettings.load().uplift_priors or {})}
-    rows = (
-        Intervention.objects.exclude(outcome="pending")
-        .values("action")
-        .annotate(
-            treated=Count("pk", filter=Query(status__in=TREATED)),
-            treated_kept=Count("pk", filter=Query(status__in=TREATED, outcome="retained")),
-            control=Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
-            control_kept=Count("pk", filter=Query(status=InterventionStatus.CONTROL, outcome="retained")),
-        )
-    )
-    estimates = []
-    for row in rows:
+    counts = {
+        "treated": Count("pk", filter=Query(status__in=TREATED)),
+        "treated_kept": Count("pk", filter=Query(status__in=TREATED, outcome="retained")),
+        "control": Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
+        "control_kept": Count("pk", filter=Query(status=InterventionStatus.CONTROL, outcome="retained")),
+    }
+    judged = Intervention.objects.exclude(outcome="pending")
+    by_action = {row["action"]: row for row in judged.values("action").annotate(**counts)}
+    by_segment = judged.values("action", "prediction__segment").annotate(**counts)
+
+    def estimate(row: dict, segment: str, prior: float) -> UpliftEstimate | None:
         if not row["treated"] or not row["control"]:
-            continue
+            return None
         rate_treated, rate_control = row["treated_kept"] / row["treated"], row["control_kept"] / row["control"]
         measured = rate_treated - rate_control
         evidence = min(row["treated"], row["control"])
         weight = evidence / (evidence + SHRINK_TOWARDS_PRIOR)
-        prior = priors.get(row["action"], 0.0)
-        estimates.append(
-            UpliftEstimate(
-                action=row["action"],
-                treated=row["treated"],
-                control=row["control"],
-                retention_treated=round(rate_treated, 4),
-                retention_control=round(rate_control, 4),
-                measured_uplift=round(measured, 4),
-                prior=prior,
-                uplift=round(weight * measured + (1 - weight) * prior, 4),
-            )
+        return UpliftEstimate(
+            action=row["action"],
+            segment=segment,
+            treated=row["treated"],
+            control=row["control"],
+            retention_treated=round(rate_treated, 4),
+            retention_control=round(rate_control, 4),
+            measured_uplift=round(measured, 4),
+            prior=round(prior, 4),
+            uplift=round(weight * measured + (1 - weight) * prior, 4),
         )
+
+    estimates = [item for row in by_action.values() if (item := estimate(row, "", priors.get(row["action"], 0.0)))]
+    overall = {item.action: item.uplift for item in estimates}
+    for row in by_segment:
+        if row["prediction__segment"]:
+            prior = overall.get(row["action"], priors.get(row["action"], 0.0))
+            if item := estimate(row, row["prediction__segment"], prior):
+                estimates.append(item)
     return estimates
 
 

@@ -79,7 +79,9 @@ class OfferPolicy:
     margin_rate: float = 1.0  # share of LTV the business keeps; 1.0 counts revenue, as the plan's formula does
     critical_from: float = 0.8
     call_min_ltv_low: float = 20_000.0  # a personal call is for customers whose LTV's lower bound is at least this
-    uplift: dict[str, float] = field(default_factory=dict)  # overrides of DEFAULT_UPLIFT, e.g. learned values
+    # Overrides of DEFAULT_UPLIFT, e.g. learned values: by action ("win_back_discount") or action and segment
+    # ("win_back_discount:price_sensitive").
+    uplift: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,11 @@ def discount_for(action: str, spend_avg: float, ltv_low: float, policy: OfferPol
 
 
 def uplift_for(action: str, segment: str, policy: OfferPolicy) -> float:
+    """Measured uplift for the action in this segment if there is one ("action:segment"), else the action's (measured
+    or prior) uplift scaled by the segment's prior response."""
+    measured = policy.uplift.get(f"{action}:{segment}")
+    if measured is not None:
+        return measured
     base = policy.uplift.get(action, DEFAULT_UPLIFT[action])
     return base * SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0)
 

@@ -97,7 +97,7 @@ def test_the_whole_loop_on_generated_data(settings, tmp_path, django_capture_on_
     judged = Intervention.objects.exclude(outcome="pending")
     assert outcomes["retained"] + outcomes["churned"] == judged.count()
     assert judged.count() == 3 + run.proposals.control
-    estimates = {estimate.action: estimate for estimate in uplift_estimates()}
+    estimates = {estimate.key: estimate for estimate in uplift_estimates()}
     for estimate in estimates.values():
         assert estimate.treated + estimate.control > 0
         assert 0 <= estimate.retention_treated <= 1

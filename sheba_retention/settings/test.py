@@ -15,3 +15,18 @@ STORAGES = {
 }
 MODEL_ARTIFACTS_DIR = Path(env("MODEL_ARTIFACTS_DIR", default=str(BASE_DIR / "var" / "test-models"))).resolve()
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+
+# With Redis, each pytest-xdist worker gets its own Redis database: tests clear the cache (FLUSHDB), and one
+# worker's flush must not wipe another's throttle counters mid-test.
+if REDIS_URL:  # noqa: F405
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    _database = int(_worker[2:]) + 1 if _worker[2:].isdigit() else 9
+    CACHES = {  # noqa: F405
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{_database}")),  # noqa: F405
+        }
+    }

@@ -157,3 +157,22 @@ def test_the_approval_queue_shows_the_reason_as_a_sentence(admin_client):
     page = admin_client.get("/admin/interventions/intervention/?status__exact=proposed").content.decode()
 
     assert "2 complaints in the last 90 days" in page
+
+
+@pytest.mark.django_db
+def test_service_recovery_offers_the_service_that_went_wrong():
+    # given: a customer whose latest complaint was about a plumbing job
+    from customers.tests.factories import ComplaintFactory, existing_service
+
+    prediction = at_risk_customer(7)
+    prediction.reasons = [{"feature": "complaints_90d", "value": 1, "contribution": 0.9, "text_en": "", "text_bn": ""}]
+    prediction.save()
+    plumbing = BookingFactory(customer=prediction.customer, service=existing_service("plumbing-leak"))
+    ComplaintFactory(customer=prediction.customer, booking=plumbing)
+
+    # when
+    interventions_propose(as_of=AS_OF)
+
+    # then
+    intervention = Intervention.objects.get(customer=prediction.customer)
+    assert (intervention.action, intervention.service.slug) == ("service_recovery", "plumbing-leak")
