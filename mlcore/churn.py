@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from mlcore import btyd
+from mlcore.boosting import THREADS, booster_bytes, booster_load, booster_train
 from mlcore.features import FEATURES, History, build_features, cutoff_of
 from mlcore.metrics import binary_metrics
 
 MODEL_FEATURES: tuple[str, ...] = (*FEATURES, "bgnbd_p_alive", "bgnbd_p_churn")
 RISK_CATEGORIES = ("low", "medium", "high", "critical")
-# One thread per process: parallelism comes from more processes (Celery workers, gunicorn workers). On a busy
-# 2-core machine OpenMP threads spinning against other processes made XGBoost 10-20x slower than one thread.
-THREADS = 1
 
 
 class TrainingDataError(ValueError):
@@ -106,17 +104,16 @@ class ChurnModel:
             "calibrator": {"x": self.calibrator.x.tolist(), "y": self.calibrator.y.tolist()},
             "bgnbd": self.bgnbd.to_dict(),
         }
-        return {"booster.json": bytes(self.booster.save_raw("json")), "churn.json": json.dumps(meta).encode()}
+        return {"booster.json": booster_bytes(self.booster), "churn.json": json.dumps(meta).encode()}
 
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> "ChurnModel":
-        import xgboost as xgb
-
         meta = json.loads(files["churn.json"])
-        booster = xgb.Booster(params={"nthread": THREADS})
-        booster.load_model(bytearray(files["booster.json"]))
-        if list(booster.feature_names or []) != meta["feature_names"]:
-            raise ValueError("the booster's features differ from the model's feature list")
+        booster = booster_load(
+            files["booster.json"],
+            feature_names=meta["feature_names"],
+            mismatch="the booster's features differ from the model's feature list",
+        )
         calibrator = Calibrator(x=np.array(meta["calibrator"]["x"]), y=np.array(meta["calibrator"]["y"]))
         return cls(
             booster=booster,
@@ -202,22 +199,17 @@ def _snapshot(history: History, cutoff: dt.date, window_days: int) -> tuple[pd.D
 
 
 def _fit_booster(matrix: np.ndarray, labels: np.ndarray, config: ChurnConfig) -> Any:
-    import xgboost as xgb
-
     params = {
         "objective": "binary:logistic",
         "eval_metric": "auc",
-        "tree_method": "hist",
         "max_depth": config.max_depth,
         "eta": config.learning_rate,
         "min_child_weight": config.min_child_weight,
         "subsample": config.subsample,
         "colsample_bytree": config.colsample_bytree,
         "seed": config.seed,
-        "nthread": THREADS,
     }
-    data = xgb.DMatrix(matrix, label=labels, feature_names=list(MODEL_FEATURES), nthread=THREADS)
-    return xgb.train(params, data, num_boost_round=config.n_estimators)
+    return booster_train(matrix, labels, feature_names=list(MODEL_FEATURES), params=params, rounds=config.n_estimators)
 
 
 def _recency_baseline(train: pd.DataFrame, y_train: np.ndarray, holdout: pd.DataFrame) -> np.ndarray:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from mlcore import btyd
-from mlcore.churn import MODEL_FEATURES, THREADS, TrainingDataError, add_btyd_features, bgnbd_fit_on
+from mlcore.boosting import booster_bytes, booster_load, booster_train
+from mlcore.churn import MODEL_FEATURES, TrainingDataError, add_btyd_features, bgnbd_fit_on
 from mlcore.features import History, build_features, cutoff_of
 from mlcore.metrics import interval_metrics
 
@@ -85,26 +86,25 @@ class LtvModel:
             "default_factor": self.default_factor,
         }
         return {
-            "mean.json": bytes(self.mean_booster.save_raw("json")),
-            "quantiles.json": bytes(self.quantile_booster.save_raw("json")),
+            "mean.json": booster_bytes(self.mean_booster),
+            "quantiles.json": booster_bytes(self.quantile_booster),
             "ltv.json": json.dumps(meta).encode(),
         }
 
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> "LtvModel":
-        import xgboost as xgb
-
         meta = json.loads(files["ltv.json"])
-        boosters = []
-        for name in ("mean.json", "quantiles.json"):
-            booster = xgb.Booster(params={"nthread": THREADS})
-            booster.load_model(bytearray(files[name]))
-            if list(booster.feature_names or []) != meta["feature_names"]:
-                raise ValueError(f"{name} was trained on different features than the model lists")
-            boosters.append(booster)
+        mean, quantiles = (
+            booster_load(
+                files[name],
+                feature_names=meta["feature_names"],
+                mismatch=f"{name} was trained on different features than the model lists",
+            )
+            for name in ("mean.json", "quantiles.json")
+        )
         return cls(
-            mean_booster=boosters[0],
-            quantile_booster=boosters[1],
+            mean_booster=mean,
+            quantile_booster=quantiles,
             conformal=ConformalBins(edges=list(meta["conformal"]["edges"]), margins=list(meta["conformal"]["margins"])),
             bgnbd=btyd.BgNbdParams.from_dict(meta["bgnbd"]),
             observed_days=int(meta["observed_days"]),
@@ -195,21 +195,16 @@ def _snapshot(history: History, day: dt.date, days: int) -> tuple[pd.DataFrame, 
 
 
 def _fit(matrix: np.ndarray, target: np.ndarray, config: LtvConfig, objective: dict[str, Any]) -> Any:
-    import xgboost as xgb
-
     params = {
-        "tree_method": "hist",
         "max_depth": config.max_depth,
         "eta": config.learning_rate,
         "min_child_weight": 5.0,
         "subsample": 0.9,
         "colsample_bytree": 0.9,
         "seed": config.seed,
-        "nthread": THREADS,
         **objective,
     }
-    data = xgb.DMatrix(matrix, label=target, feature_names=list(MODEL_FEATURES), nthread=THREADS)
-    return xgb.train(params, data, num_boost_round=config.n_estimators)
+    return booster_train(matrix, target, feature_names=list(MODEL_FEATURES), params=params, rounds=config.n_estimators)
 
 
 def _fit_pair(matrix: np.ndarray, spend: np.ndarray, config: LtvConfig) -> tuple[Any, Any]:
