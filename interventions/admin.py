@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from interventions.messages import fill_placeholders
 from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
 from interventions.services import discount_cap, intervention_approve, intervention_reject
-from sheba_retention.common.admin import format_tk
+from sheba_retention.common.admin import SingletonAdmin, format_tk
 
 EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
 
@@ -214,11 +214,5 @@ class InterventionEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(InterventionSettings)
-class InterventionSettingsAdmin(admin.ModelAdmin):
+class InterventionSettingsAdmin(SingletonAdmin):
     list_display = ("__str__", "control_share", "min_roi", "max_discount_amount", "ltv_discount_share", "updated_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # the single row is created by a migration
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Service
 from predictions.models import Prediction
-from sheba_retention.common.models import TimeStampedModel
+from sheba_retention.common.models import SingletonModel, TimeStampedModel
 
 
 class InterventionAction(models.TextChoices):
@@ -105,7 +105,7 @@ class InterventionEvent(models.Model):
         return f"{self.intervention_id}: {self.from_status or '∅'} → {self.to_status}"
 
 
-class InterventionSettings(models.Model):
+class InterventionSettings(SingletonModel):
     """What the engine may offer and when it pays. A single row (pk 1) created by a migration; staff edit it."""
 
     control_share = models.FloatField(
@@ -145,8 +145,3 @@ class InterventionSettings(models.Model):
 
     def __str__(self) -> str:
         return "Intervention settings"
-
-    @classmethod
-    def load(cls) -> "InterventionSettings":
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row

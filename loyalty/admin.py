@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
-from sheba_retention.common.admin import CurrentRowFilter, format_tk
+from sheba_retention.common.admin import CurrentRowFilter, SingletonAdmin, format_tk
 
 
 @admin.register(LoyaltyTier)
@@ -63,11 +63,5 @@ class CustomerLoyaltyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoyaltyProgram)
-class LoyaltyProgramAdmin(admin.ModelAdmin):
+class LoyaltyProgramAdmin(SingletonAdmin):
     list_display = ("__str__", "downgrade_margin", "min_hold_days", "updated_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False  # the single row is created by a migration
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

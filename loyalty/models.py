@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from sheba_retention.common.models import SingletonModel
 
 
 class LoyaltyTier(models.Model):
@@ -66,7 +67,7 @@ class CustomerLoyalty(models.Model):
         return f"{self.customer_id}: {self.tier} from {self.valid_from}"
 
 
-class LoyaltyProgram(models.Model):
+class LoyaltyProgram(SingletonModel):
     """How tiers move. A single row (pk 1): staff tune it in the admin."""
 
     downgrade_margin = models.FloatField(
@@ -89,8 +90,3 @@ class LoyaltyProgram(models.Model):
 
     def __str__(self) -> str:
         return "Loyalty programme settings"
-
-    @classmethod
-    def load(cls) -> "LoyaltyProgram":
-        program, _ = cls.objects.get_or_create(pk=1)
-        return program

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from mlcore.registry import ArtifactError
 from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings
 from predictions.services.registry import model_version_activate
-from sheba_retention.common.admin import format_tk
+from sheba_retention.common.admin import SingletonAdmin, format_tk
 
 RISK_COLOURS = {
     RiskCategory.LOW: "#2e7d32",
@@ -187,7 +187,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScoringSettings)
-class ScoringSettingsAdmin(admin.ModelAdmin):
+class ScoringSettingsAdmin(SingletonAdmin):
     list_display = (
         "__str__",
         "medium_risk_from",
@@ -197,9 +197,3 @@ class ScoringSettingsAdmin(admin.ModelAdmin):
         "ltv_horizon_days",
         "updated_at",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # the single row is created by a migration
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

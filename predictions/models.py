@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Segment
 from loyalty.models import LoyaltyTier
+from sheba_retention.common.models import SingletonModel
 
 
 class RiskCategory(models.TextChoices):
@@ -109,7 +110,7 @@ class ModelVersion(models.Model):
         return f"{self.version}{' (active)' if self.is_active else ''}"
 
 
-class ScoringSettings(models.Model):
+class ScoringSettings(SingletonModel):
     """Thresholds staff may change without a deploy. A single row (pk 1), created with the defaults on first use."""
 
     medium_risk_from = models.FloatField(default=0.3)
@@ -136,11 +137,6 @@ class ScoringSettings(models.Model):
 
     def __str__(self) -> str:
         return "Scoring settings"
-
-    @classmethod
-    def load(cls) -> "ScoringSettings":
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row
 
     @property
     def risk_thresholds(self) -> tuple[float, float, float]:

@@ -30,3 +30,13 @@ class CurrentRowFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(valid_to__isnull=False)
         return queryset
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """The one settings row: edited in place, never added or deleted."""
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the single row is created by a migration
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

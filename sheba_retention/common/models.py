@@ -9,3 +9,15 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SingletonModel(models.Model):
+    """Settings staff edit in the admin: a single row, pk 1, created by a migration (or on first use)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls):
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
