@@ -23,7 +23,13 @@ from customers.models import (
 from customers.resources import BookingResource, CustomerResource
 from customers.services.booking_import import bookings_import
 from customers.services.customer_import import customers_import
-from sheba_retention.common.admin import CurrentRowFilter, format_tk
+from sheba_retention.common.admin import (
+    CurrentRowFilter,
+    FixedRowsAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
+    format_tk,
+)
 from sheba_retention.common.validators import normalize_bd_phone
 
 RECENT_ROWS = 20
@@ -55,20 +61,9 @@ class RecentRowsFormSet(BaseInlineFormSet):
         return self._queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyTabularInline):
     formset = RecentRowsFormSet
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceCategory)
@@ -271,21 +266,15 @@ class CompetitorSearchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(FixedRowsAdmin):
     """The five segments are fixed by mlcore.segmentation; staff edit only their wording."""
 
     list_display = ("key", "name_bn", "description")
     readonly_fields = ("key",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Segment | None = None) -> bool:
-        return False
-
 
 @admin.register(CustomerSegment)
-class CustomerSegmentAdmin(admin.ModelAdmin):
+class CustomerSegmentAdmin(ReadOnlyAdmin):
     """Segment history is written by the segmentation run; the admin only shows it."""
 
     list_display = ("customer", "segment", "valid_from", "valid_to", "model_version", "created_at")
@@ -294,9 +283,3 @@ class CustomerSegmentAdmin(admin.ModelAdmin):
     search_fields = ("^customer__external_id", "=model_version")
     date_hierarchy = "valid_from"
     list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: CustomerSegment | None = None) -> bool:
-        return False

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from interventions.messages import fill_placeholders
 from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
 from interventions.services import discount_cap, intervention_approve, intervention_reject
-from sheba_retention.common.admin import SingletonAdmin, format_tk
+from sheba_retention.common.admin import ReadOnlyTabularInline, SingletonAdmin, format_tk
 
 EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
 
@@ -33,24 +33,13 @@ class InterventionForm(forms.ModelForm):
         return amount
 
 
-class InterventionEventInline(admin.TabularInline):
+class InterventionEventInline(ReadOnlyTabularInline):
     model = InterventionEvent
     fields = ("at", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Intervention)

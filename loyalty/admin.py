@@ -1,14 +1,13 @@
 """Admin screens for loyalty: staff tune tier thresholds and benefits; tier history is read-only."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
-from sheba_retention.common.admin import CurrentRowFilter, SingletonAdmin, format_tk
+from sheba_retention.common.admin import CurrentRowFilter, FixedRowsAdmin, ReadOnlyAdmin, SingletonAdmin, format_tk
 
 
 @admin.register(LoyaltyTier)
-class LoyaltyTierAdmin(admin.ModelAdmin):
+class LoyaltyTierAdmin(FixedRowsAdmin):
     """The four tiers come from a migration and are fixed by name; their thresholds and benefits are staff's to tune."""
 
     list_display = (
@@ -29,12 +28,6 @@ class LoyaltyTierAdmin(admin.ModelAdmin):
         ("Benefits", {"fields": ("discount_percent", "benefits", "benefits_bn")}),
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: LoyaltyTier | None = None) -> bool:
-        return False
-
     @admin.display(description="min lifetime value", ordering="min_ltv")
     def min_ltv_tk(self, obj: LoyaltyTier) -> str | None:
         return format_tk(obj.min_ltv)
@@ -45,7 +38,7 @@ class LoyaltyTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerLoyalty)
-class CustomerLoyaltyAdmin(admin.ModelAdmin):
+class CustomerLoyaltyAdmin(ReadOnlyAdmin):
     """Tier history is written by the tier assignment run, which closes the old row as it opens the new one."""
 
     list_display = ("customer", "tier", "valid_from", "valid_to", "reason", "created_at")
@@ -54,12 +47,6 @@ class CustomerLoyaltyAdmin(admin.ModelAdmin):
     search_fields = ("^customer__external_id", "customer__name")
     date_hierarchy = "valid_from"
     list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: CustomerLoyalty | None = None) -> bool:
-        return False
 
 
 @admin.register(LoyaltyProgram)

@@ -5,24 +5,17 @@ from django.http import HttpRequest
 
 from notifications.models import Notification, NotificationAttempt, NotificationStatus
 from notifications.services import NotificationError, notification_retry
+from sheba_retention.common.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 
-class NotificationAttemptInline(admin.TabularInline):
+class NotificationAttemptInline(ReadOnlyTabularInline):
     model = NotificationAttempt
     fields = ("number", "at", "outcome", "gateway_message_id", "error")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """A delivery log written by the sending service; the admin shows it and never rewrites it."""
 
     list_display = (
@@ -72,9 +65,3 @@ class NotificationAdmin(admin.ModelAdmin):
             self.message_user(request, f"{skipped} sent or delivered notification(s) left alone.", messages.INFO)
         for reason in refused:
             self.message_user(request, f"Not retried: {reason}", messages.WARNING)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from payments.models import DiscountCode, DiscountKind, PaymentTransaction, Redemption
 from payments.services import discount_code_deactivate, discount_code_issue
-from sheba_retention.common.admin import format_tk
+from sheba_retention.common.admin import ReadOnlyAdmin, format_tk
 
 
 class DiscountCodeIssueForm(forms.ModelForm):
@@ -30,14 +30,8 @@ class DiscountCodeIssueForm(forms.ModelForm):
         return cleaned
 
 
-class LogAdmin(admin.ModelAdmin):
+class LogAdmin(ReadOnlyAdmin):
     """Rows written by the payment services under an idempotency key; editing one would break the ledger."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(DiscountCode)

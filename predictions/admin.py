@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from mlcore.registry import ArtifactError
 from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings
 from predictions.services.registry import model_version_activate
-from sheba_retention.common.admin import SingletonAdmin, format_tk
+from sheba_retention.common.admin import FixedRowsAdmin, ReadOnlyAdmin, SingletonAdmin, format_tk
 
 RISK_COLOURS = {
     RiskCategory.LOW: "#2e7d32",
@@ -17,16 +17,6 @@ RISK_COLOURS = {
     RiskCategory.HIGH: "#ef6c00",
     RiskCategory.CRITICAL: "#c62828",
 }
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the models write; fixing one by hand would hide what the model actually said."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Prediction)
@@ -140,7 +130,7 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(FixedRowsAdmin):
     """The registry: activate a version (or roll back to an older one) with the action; nothing else is editable."""
 
     list_display = ("version", "kind", "as_of", "is_active", "created_at", "activated_at", "activated_by")
@@ -159,12 +149,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
     actions = ("activate",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="metadata")
     def metadata_pretty(self, obj: ModelVersion) -> str:

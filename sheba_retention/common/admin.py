@@ -32,11 +32,40 @@ class CurrentRowFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SingletonAdmin(admin.ModelAdmin):
-    """The one settings row: edited in place, never added or deleted."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes (scores, histories, ledgers): shown, never added or edited by hand."""
 
     def has_add_permission(self, request) -> bool:
-        return False  # the single row is created by a migration
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FixedRowsAdmin(admin.ModelAdmin):
+    """Rows a migration creates (catalogue-like tables, settings, model versions): edited in place at most."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+SingletonAdmin = FixedRowsAdmin  # a settings singleton: its one row is created by a migration
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Related rows shown on a change page, never added, edited or deleted there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
