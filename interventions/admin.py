@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from interventions.messages import fill_placeholders
 from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
-from interventions.services import discount_cap, intervention_approve, intervention_reject
+from interventions.services import discount_cap, intervention_approve, intervention_reject, interventions_decide
 from sheba_retention.common.admin import ReadOnlyTabularInline, SingletonAdmin, format_tk
 
 EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
@@ -150,18 +150,11 @@ class InterventionAdmin(admin.ModelAdmin):
         return f"{obj.churn_probability:.0%}"
 
     def _decide(self, request: HttpRequest, queryset, decide, done: str) -> None:
-        succeeded, problems = 0, []
-        for pk in queryset.values_list("pk", flat=True):
-            try:
-                decide(pk)
-            except ValidationError as exc:
-                problems.append(" ".join(exc.messages))
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, f"{succeeded} intervention(s) {done}.", messages.SUCCESS)
-        for problem in problems[:10]:
-            self.message_user(request, problem, messages.WARNING)
+        result = interventions_decide(intervention_ids=list(queryset.values_list("pk", flat=True)), decide=decide)
+        if result.decided:
+            self.message_user(request, f"{len(result.decided)} intervention(s) {done}.", messages.SUCCESS)
+        for reason in list(result.refused.values())[:10]:
+            self.message_user(request, reason, messages.WARNING)
 
     @admin.action(description="Approve the selected proposals", permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset) -> None:

@@ -23,7 +23,13 @@ from rest_framework.views import APIView
 from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
 from interventions.models import Intervention, InterventionEvent, InterventionSettings
 from interventions.selectors import intervention_history_list, intervention_pending_list
-from interventions.services import TransitionError, discount_cap, intervention_approve, intervention_reject
+from interventions.services import (
+    TransitionError,
+    discount_cap,
+    intervention_approve,
+    intervention_reject,
+    interventions_decide,
+)
 from sheba_retention.common.api.lists import filtered
 from sheba_retention.common.api.pagination import PagePagination
 from sheba_retention.common.api.permissions import IsStaff
@@ -95,16 +101,24 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
 
 
 def _decide_many(*, ids: list[int], decide: Callable[[int], Intervention]) -> tuple[list[dict], dict[str, str]]:
-    """Each id in its own transaction: one refusal does not undo the others."""
-    done, errors = [], {}
-    for intervention_id in dict.fromkeys(ids):
-        try:
-            done.append(DecisionOutputSerializer(decide(intervention_id)).data)
-        except Intervention.DoesNotExist:
-            errors[str(intervention_id)] = str(_not_found(intervention_id).detail)
-        except DjangoValidationError as exc:
-            errors[str(intervention_id)] = " ".join(exc.messages)
-    return done, errors
+    result = interventions_decide(intervention_ids=ids, decide=decide)
+    decided = [DecisionOutputSerializer(intervention).data for intervention in result.decided]
+    return decided, {str(pk): reason for pk, reason in result.refused.items()}
+
+
+def _decision_responses(name: str, key: str) -> dict:
+    """The responses of approve and reject: the intervention, or with intervention_ids the per-id results."""
+    return {
+        200: OpenApiResponse(
+            PolymorphicProxySerializer(
+                component_name=f"Intervention{name}Result",
+                serializers=[DecisionOutputSerializer, _bulk_schema(f"InterventionBulk{name}Result", key)],
+                resource_type_field_name=None,
+            ),
+            description="The intervention, or with intervention_ids the per-id results",
+        ),
+        **dict.fromkeys((400, 401, 403, 404, 409), ErrorSerializer),
+    }
 
 
 class DecisionInputSerializer(serializers.Serializer):
@@ -247,21 +261,7 @@ class InterventionApproveApi(APIView):
             "the answer is 200 with the approved ones and the reason for each other id."
         ),
         request=InputSerializer,
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="InterventionApproveResult",
-                    serializers=[DecisionOutputSerializer, _bulk_schema("InterventionBulkApproveResult", "approved")],
-                    resource_type_field_name=None,
-                ),
-                description="The intervention, or with intervention_ids the per-id results",
-            ),
-            400: ErrorSerializer,
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
+        responses=_decision_responses("Approve", "approved"),
         examples=[
             OpenApiExample("Approve", request_only=True, value={"intervention_id": 42, "discount_amount": "300.00"}),
             OpenApiExample("Bulk approve", request_only=True, value={"intervention_ids": [42, 43, 44]}),
@@ -324,21 +324,7 @@ class InterventionRejectApi(APIView):
             "same reason, and the answer is 200 with the rejected ones and the reason for each other id."
         ),
         request=InputSerializer,
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="InterventionRejectResult",
-                    serializers=[DecisionOutputSerializer, _bulk_schema("InterventionBulkRejectResult", "rejected")],
-                    resource_type_field_name=None,
-                ),
-                description="The intervention, or with intervention_ids the per-id results",
-            ),
-            400: ErrorSerializer,
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
+        responses=_decision_responses("Reject", "rejected"),
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)

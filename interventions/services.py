@@ -266,6 +266,26 @@ def _enqueue_send(intervention_id: int) -> None:
     send_intervention_task.delay(intervention_id)
 
 
+@dataclass
+class BulkDecision:
+    decided: list[Intervention]
+    refused: dict[int, str]  # intervention id -> why (unknown id, wrong state, ...)
+
+
+def interventions_decide(*, intervention_ids, decide) -> BulkDecision:
+    """Apply `decide(intervention_id)` (approve or reject) to each id, each in its own transaction, so one refusal
+    does not undo the others. Used by the admin's bulk actions and the API's bulk requests."""
+    result = BulkDecision(decided=[], refused={})
+    for intervention_id in dict.fromkeys(intervention_ids):
+        try:
+            result.decided.append(decide(intervention_id))
+        except Intervention.DoesNotExist:
+            result.refused[intervention_id] = f"intervention {intervention_id} does not exist"
+        except ValidationError as exc:
+            result.refused[intervention_id] = " ".join(exc.messages)
+    return result
+
+
 @transaction.atomic
 def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason: str = "") -> Intervention:
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
