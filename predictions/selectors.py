@@ -14,6 +14,17 @@ from mlcore.single import CustomerEvents
 from predictions.models import Prediction, RiskCategory, ScoringSettings
 from sheba_retention.common.bulk import read_frame
 
+# A booking as the features read it (mlcore.features.BOOKING_COLUMNS less customer_id), for the batch and live paths.
+BOOKING_FIELDS = (
+    "b.booked_at, b.amount, b.discount, b.status, b.rating, c.slug, "
+    "COALESCE(p.is_premium, FALSE), COALESCE(p.is_verified, FALSE)"
+)
+BOOKING_JOINS = (
+    "FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
+    "JOIN customers_servicecategory c ON c.id = s.category_id "
+    "LEFT JOIN customers_provider p ON p.id = b.provider_id"
+)
+
 
 def history_load(*, before: dt.date | None = None, customer_ids: tuple[int, int] | None = None) -> History:
     """Bookings, complaints and competitor searches known before `before` (all of them when None).
@@ -33,11 +44,7 @@ def history_load(*, before: dt.date | None = None, customer_ids: tuple[int, int]
         return (" WHERE " + " AND ".join(conditions).format(time=time, customer=customer)) if conditions else ""
 
     bookings = read_frame(
-        "SELECT b.customer_id, b.booked_at, b.amount, b.discount, b.status, b.rating, c.slug, "
-        "COALESCE(p.is_premium, FALSE), COALESCE(p.is_verified, FALSE) "
-        "FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
-        "JOIN customers_servicecategory c ON c.id = s.category_id "
-        "LEFT JOIN customers_provider p ON p.id = b.provider_id" + where("b.booked_at", "b.customer_id"),
+        f"SELECT b.customer_id, {BOOKING_FIELDS} {BOOKING_JOINS}" + where("b.booked_at", "b.customer_id"),
         params,
         columns=[
             "customer_id",
@@ -167,12 +174,7 @@ def customer_events(*, customer: Customer, before: dt.date) -> CustomerEvents:
     cutoff = cutoff_of(before).to_pydatetime()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT b.booked_at, b.amount, b.discount, b.status, b.rating, c.slug, "
-            "COALESCE(p.is_premium, FALSE), COALESCE(p.is_verified, FALSE) "
-            "FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
-            "JOIN customers_servicecategory c ON c.id = s.category_id "
-            "LEFT JOIN customers_provider p ON p.id = b.provider_id "
-            "WHERE b.customer_id = %s AND b.booked_at < %s",
+            f"SELECT {BOOKING_FIELDS} {BOOKING_JOINS} WHERE b.customer_id = %s AND b.booked_at < %s",  # noqa: S608
             [customer.pk, cutoff],
         )
         bookings = cursor.fetchall()

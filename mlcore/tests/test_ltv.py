@@ -228,7 +228,7 @@ def test_ltv_at_the_observed_horizon_is_the_mean_model(
     # when
     predicted = model.predict(features_now)
 
-    # then no extension: the Tweedie mean itself
+    # then no extension: the mean model's prediction itself
     mean = np.clip(model.mean_booster.inplace_predict(_matrix(model, features_now)), 0, None)
     np.testing.assert_allclose(predicted["ltv"].to_numpy(), mean, rtol=1e-6, atol=0.006)
     extended = ltv_trained[0].predict(features_now)
