@@ -64,6 +64,7 @@ class CustomerDetailApi(APIView):
             ltv = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
             ltv_low = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
             ltv_high = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            ltv_low_if_retained = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
             model_version = serializers.CharField()
 
         prediction = LatestPredictionSerializer(allow_null=True, help_text="The latest nightly score, if any.")

@@ -118,6 +118,13 @@ class InterventionSettings(SingletonModel):
         default=0.10,
         help_text=_("A discount is at most this share of the lower bound of the customer's LTV if they stay."),
     )
+    margin_rate = models.FloatField(
+        default=1.0,
+        help_text=_(
+            "Share of a customer's spending the business keeps, used in ROI. 1.0 counts revenue, as the plan's "
+            "formula does; the commission rate counts margin."
+        ),
+    )
     message_cost = models.DecimalField(_("cost of one message (Tk)"), max_digits=6, decimal_places=2, default=2)
     call_cost = models.DecimalField(_("cost of one support call (Tk)"), max_digits=6, decimal_places=2, default=120)
     offer_valid_days = models.PositiveSmallIntegerField(default=14)
@@ -141,6 +148,7 @@ class InterventionSettings(SingletonModel):
                 condition=Q(max_discount_percent__gte=0) & Q(max_discount_percent__lte=100),
                 name="max_discount_percent_0_to_100",
             ),
+            models.CheckConstraint(condition=Q(margin_rate__gt=0) & Q(margin_rate__lte=1), name="margin_rate_0_to_1"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ sends once and a redeemed intervention cannot be rejected.
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,6 +26,7 @@ from interventions.models import (
     InterventionStatus,
 )
 from mlcore.offers import RECOVERY, OfferPolicy, if_retained, in_control_group, propose
+from mlcore.offers import discount_cap as offer_discount_cap
 from mlcore.recommend import service_similarity_fit
 from predictions.models import Prediction, ScoringSettings
 from predictions.selectors import latest_as_of
@@ -57,6 +58,7 @@ def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) ->
         message_cost=float(settings_row.message_cost),
         call_cost=float(settings_row.call_cost),
         min_roi=settings_row.min_roi,
+        margin_rate=settings_row.margin_rate,
         critical_from=scoring.critical_risk_from,
         uplift={**(settings_row.uplift_priors or {}), **learned},
     )
@@ -134,7 +136,7 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
             "segment": [prediction.segment for prediction in predictions],
             "loyalty_tier": [prediction.loyalty_tier for prediction in predictions],
             "ltv": [float(prediction.ltv or 0) for prediction in predictions],
-            "ltv_low": [float(prediction.ltv_low or 0) for prediction in predictions],
+            "ltv_low_if_retained": [float(prediction.ltv_low_if_retained or 0) for prediction in predictions],
             "reasons": [prediction.reasons for prediction in predictions],
         },
         index=[prediction.customer_id for prediction in predictions],
@@ -226,11 +228,19 @@ def _transition(
 
 
 def discount_cap(intervention: Intervention, settings_row: InterventionSettings) -> Decimal:
-    """The largest discount staff may approve: the settings' cap, and the engine's share of the value if retained."""
+    """The largest discount staff may approve: the engine's cap (the settings' largest discount, and a share of the
+    lower bound of the customer's value if retained)."""
     prediction = intervention.prediction
-    ltv = float(prediction.ltv or 0) if prediction else 0.0
-    by_ltv = settings_row.ltv_discount_share * if_retained(ltv, intervention.churn_probability)
-    return min(settings_row.max_discount_amount, Decimal(str(by_ltv))).quantize(Decimal("1"))
+    if prediction is None:
+        value_low = 0.0
+    else:
+        value = if_retained(float(prediction.ltv or 0), intervention.churn_probability)
+        value_low = min(float(prediction.ltv_low_if_retained or 0), value)
+    caps = OfferPolicy(
+        max_discount_amount=float(settings_row.max_discount_amount), ltv_discount_share=settings_row.ltv_discount_share
+    )
+    cap = offer_discount_cap(value_low, caps)
+    return Decimal(str(cap)).quantize(Decimal("1"), rounding=ROUND_FLOOR)
 
 
 @transaction.atomic
@@ -249,7 +259,7 @@ def intervention_approve(
         if discount_amount < 0 or discount_amount > cap:
             raise ValidationError(
                 f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
-                f"{settings_row.ltv_discount_share:.0%} of their lifetime value if they stay)",
+                f"{settings_row.ltv_discount_share:.0%} of what they spend at least if they stay)",
                 code="discount_above_cap",
             )
         intervention.discount_amount = discount_amount

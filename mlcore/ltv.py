@@ -11,6 +11,10 @@ How it works (docs/MODELS.md has the long form):
   curve, E[purchases in H] / E[purchases in h], which integrates their probability of still being a customer over
   time (their survival curve). A horizon beyond `max_extension` × h, or a history too short for a 60-day h, is
   refused with an explanation rather than guessed.
+- The lower bound *if retained* (`ltv_low_if_retained`): what a customer who comes back spends at least, with 90%
+  confidence. The interval's own lower bound is Tk 0 for nearly every at-risk customer (most of them will spend
+  nothing), so it cannot cap what we offer to win one back; this bound is calibrated on the holdout customers who
+  did spend, per fifth of predicted spend, as a multiple of the predicted mean (RetainedLowerBound).
 """
 
 import datetime as dt
@@ -43,6 +47,7 @@ class LtvConfig:
     n_train_cutoffs: int = 3
     cutoff_step_days: int = 30
     interval: float = 0.8
+    retained_confidence: float = 0.9  # of the lower bound if retained
     n_estimators: int = 150
     max_depth: int = 4
     learning_rate: float = 0.08
@@ -55,6 +60,7 @@ class LtvModel:
     mean_booster: Any
     quantile_booster: Any
     conformal: "ConformalBins"  # per-bin margins on the log1p scale of the quantiles (see interval_bounds)
+    retained: "RetainedLowerBound"
     bgnbd: btyd.BgNbdParams
     observed_days: int
     horizon_days: int
@@ -65,19 +71,28 @@ class LtvModel:
     default_factor: float = 1.0
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        """ltv, ltv_low, ltv_high in Tk over `horizon_days`, indexed like `features`; low ≤ ltv ≤ high."""
+        """ltv, ltv_low, ltv_high and ltv_low_if_retained in Tk over `horizon_days`, indexed like `features`;
+        low ≤ ltv ≤ high."""
         matrix = add_btyd_features(features, self.bgnbd, self.window_days)[self.feature_names].to_numpy(np.float32)
         mean = np.clip(self.mean_booster.inplace_predict(matrix), 0, None)
         low, high = interval_bounds(
             self.quantile_booster.inplace_predict(matrix), mean, self.conformal.margins_for(mean)
         )
         factor = extension_factor(features, self.bgnbd, self.observed_days, self.horizon_days, self.default_factor)
-        frame = pd.DataFrame({"ltv": mean * factor, "ltv_low": low * factor, "ltv_high": high * factor})
+        frame = pd.DataFrame(
+            {
+                "ltv": mean * factor,
+                "ltv_low": low * factor,
+                "ltv_high": high * factor,
+                "ltv_low_if_retained": self.retained.bound(mean) * factor,
+            }
+        )
         return frame.set_index(features.index).round(2)
 
     def to_files(self) -> dict[str, bytes]:
         meta = {
             "conformal": {"edges": self.conformal.edges, "margins": self.conformal.margins},
+            "retained": {"edges": self.retained.edges, "factors": self.retained.factors},
             "bgnbd": self.bgnbd.to_dict(),
             "observed_days": self.observed_days,
             "horizon_days": self.horizon_days,
@@ -94,6 +109,8 @@ class LtvModel:
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> "LtvModel":
         meta = json.loads(files["ltv.json"])
+        if "retained" not in meta:
+            raise ValueError("this lifetime-value model predates the lower bound if retained: retrain it")
         mean, quantiles = (
             booster_load(
                 files[name],
@@ -106,6 +123,7 @@ class LtvModel:
             mean_booster=mean,
             quantile_booster=quantiles,
             conformal=ConformalBins(edges=list(meta["conformal"]["edges"]), margins=list(meta["conformal"]["margins"])),
+            retained=RetainedLowerBound(**meta["retained"]),
             bgnbd=btyd.BgNbdParams.from_dict(meta["bgnbd"]),
             observed_days=int(meta["observed_days"]),
             horizon_days=int(meta["horizon_days"]),
@@ -311,6 +329,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     holdout_q = quantile_booster.inplace_predict(holdout_matrix)
     low, high = _cross_conformal_interval(holdout_q, holdout_mean, holdout_spend, config)
     metrics = {"model": interval_metrics(holdout_spend, holdout_mean, low, high)}
+    metrics["model"]["retained_lower_bound_coverage"] = _cross_conformal_retained(holdout_mean, holdout_spend, config)
     metrics["model_coverage_by_predicted_spend"] = coverage_by_bin(holdout_spend, holdout_mean, low, high)
     try:
         gg = _gamma_gamma_on(history, holdout_day)
@@ -331,6 +350,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         mean_booster=final_mean,
         quantile_booster=final_quantiles,
         conformal=ConformalBins.fit(holdout_q, holdout_mean, holdout_spend, config.interval),
+        retained=RetainedLowerBound.fit(holdout_mean, holdout_spend, config.retained_confidence),
         bgnbd=final_bgnbd,
         observed_days=observed,
         horizon_days=config.horizon_days,
@@ -420,6 +440,58 @@ def _cross_conformal_interval(
         bins = ConformalBins.fit(quantiles[rest], mean[rest], spend[rest], config.interval)
         margin[fold == k] = bins.margins_for(mean[fold == k])
     return interval_bounds(quantiles, mean, margin)
+
+
+@dataclass
+class RetainedLowerBound:
+    """A lower bound on the spend of customers who come back: factor × predicted mean, one factor per bin of
+    predicted spend (the bins of ConformalBins), so that `confidence` of the calibration customers who spent anything
+    spent at least that much.
+
+    One-sided split conformal calibration on the ratio spend ÷ predicted mean among the customers who spent: a
+    customer predicted to spend little mostly because they will likely leave spends many times that when they stay,
+    and the bins let that ratio differ with the prediction.
+    """
+
+    edges: list[float]  # inner cut points on log1p(predicted mean), ascending
+    factors: list[float]  # one per bin: len(edges) + 1
+
+    MIN_ROWS = 30  # a bin with fewer returning customers takes the factor of all of them
+
+    @classmethod
+    def fit(cls, mean: np.ndarray, spend: np.ndarray, confidence: float) -> "RetainedLowerBound":
+        level = np.log1p(mean)
+        edges = np.unique(np.quantile(level, np.linspace(0, 1, ConformalBins.N_BINS + 1)[1:-1])).tolist()
+        bins = np.searchsorted(edges, level, side="right")
+        spent = (spend > 0) & (mean > 0)
+        ratio = np.where(spent, spend / np.where(mean > 0, mean, 1.0), np.nan)
+        pooled = _lower_quantile(ratio[spent], confidence)
+        factors = []
+        for index in range(len(edges) + 1):
+            rows = spent & (bins == index)
+            factors.append(_lower_quantile(ratio[rows], confidence) if rows.sum() >= cls.MIN_ROWS else pooled)
+        return cls(edges=edges, factors=factors)
+
+    def bound(self, mean: np.ndarray) -> np.ndarray:
+        factors = np.asarray(self.factors)[np.searchsorted(self.edges, np.log1p(mean), side="right")]
+        return factors * np.asarray(mean)
+
+
+def _lower_quantile(values: np.ndarray, confidence: float) -> float:
+    """The conformal lower bound: the ⌊(n + 1)(1 − confidence)⌋-th smallest value (0 when there are too few)."""
+    rank = int(np.floor((len(values) + 1) * (1 - confidence)))
+    return float(np.sort(values)[rank - 1]) if rank >= 1 else 0.0
+
+
+def _cross_conformal_retained(mean: np.ndarray, spend: np.ndarray, config: LtvConfig) -> float:
+    """Share of the holdout's returning customers whose spend reaches their bound, each calibrated on the other half."""
+    fold = np.random.default_rng(config.seed + 1).integers(0, 2, size=len(spend))
+    bound = np.empty(len(spend))
+    for k in (0, 1):
+        calibration = RetainedLowerBound.fit(mean[fold != k], spend[fold != k], config.retained_confidence)
+        bound[fold == k] = calibration.bound(mean[fold == k])
+    spent = spend > 0
+    return float(np.mean(spend[spent] >= bound[spent])) if spent.any() else float("nan")
 
 
 def _gamma_gamma_on(history: History, day: dt.date) -> btyd.GammaGammaParams:

@@ -1,14 +1,18 @@
 """The intervention engine: for each at-risk customer, the action that answers their churn reasons and pays most.
 
 Rules map each SHAP reason to the kinds of intervention that address it; every candidate action gets a discount
-(capped by the settings and by the lower bound of the customer's LTV), an expected retention uplift (priors per
-action and segment until outcomes exist) and its economics: net benefit = value if retained × margin × uplift − cost,
-ROI = net benefit ÷ cost, and a risk-adjusted ROI on the LTV's lower bound. The best-paying candidate above the minimum
+(capped by the settings and by a share of the lower bound of the customer's value if retained), an expected retention
+uplift (the customer's own from the uplift model where there is one, else the action × segment estimate from outcomes,
+else the priors) and its economics: net benefit = value if retained × margin × uplift − cost, ROI = net benefit ÷
+cost, and a risk-adjusted ROI with the lower bound in place of the value. The best-paying candidate above the minimum
 ROI is proposed; a customer for whom nothing pays gets no proposal.
 
 Value if retained: the predicted LTV already counts the customer's churn risk (it is an expectation over staying and
 leaving), so the value an intervention wins back is the LTV of a customer who stays, about LTV ÷ (1 − churn
 probability). The division is capped at 10× so a near-certain leaver's thin LTV is not blown up into a fortune.
+Its lower bound is the LTV model's `ltv_low_if_retained` (what 90% of returning customers like this one spend at
+least): the interval's own lower bound is Tk 0 for nearly every at-risk customer, since most of them will spend
+nothing, and a discount is only ever spent by a customer who comes back.
 """
 
 import math
@@ -78,7 +82,7 @@ class OfferPolicy:
     min_roi: float = 1.0
     margin_rate: float = 1.0  # share of LTV the business keeps; 1.0 counts revenue, as the plan's formula does
     critical_from: float = 0.8
-    call_min_ltv_low: float = 20_000.0  # a personal call is for customers whose LTV's lower bound is at least this
+    call_min_ltv_low: float = 20_000.0  # a personal call is for customers worth at least this if retained (lower bound)
     # Overrides of DEFAULT_UPLIFT, e.g. learned values: by action ("win_back_discount") or action and segment
     # ("win_back_discount:price_sensitive").
     uplift: dict[str, float] = field(default_factory=dict)
@@ -108,22 +112,30 @@ def if_retained(value: float, churn_probability: float) -> float:
     return value * min(1.0 / max(1.0 - churn_probability, 1e-9), MAX_RETENTION_FACTOR)
 
 
-def discount_for(action: str, spend_avg: float, ltv_low: float, policy: OfferPolicy) -> float:
-    """Tk off: a share of the customer's usual booking, rounded down to Tk 50, capped by the settings and by a share of
-    the customer's value if retained (`ltv_low` here)."""
+def discount_cap(value_low: float, policy: OfferPolicy) -> float:
+    """The largest discount for a customer: the settings' cap, and a share of the lower bound of their value if
+    retained."""
+    return min(policy.max_discount_amount, policy.ltv_discount_share * max(value_low, 0.0))
+
+
+def discount_for(action: str, spend_avg: float, value_low: float, policy: OfferPolicy) -> float:
+    """Tk off: a share of the customer's usual booking, rounded down to Tk 50, within `discount_cap`."""
     if action == CALL:
         return 0.0
     wanted = DISCOUNT_SHARE_OF_SPEND[action] * max(spend_avg, 0.0)
-    cap = min(policy.max_discount_amount, policy.ltv_discount_share * max(ltv_low, 0.0))
+    cap = discount_cap(value_low, policy)
     amount = _round_to(min(max(wanted, policy.min_discount_amount), cap), 50)
     if amount < policy.min_discount_amount:
         return 0.0 if action == SEASONAL else -1.0  # -1: the LTV cannot carry even the smallest discount
     return amount
 
 
-def uplift_for(action: str, segment: str, policy: OfferPolicy) -> float:
-    """Measured uplift for the action in this segment if there is one ("action:segment"), else the action's (measured
-    or prior) uplift scaled by the segment's prior response."""
+def uplift_for(action: str, segment: str, policy: OfferPolicy, personal: dict[str, float] | None = None) -> float:
+    """The customer's own uplift for the action if the uplift model gave one (`personal`), else the measured uplift
+    for the action in this segment ("action:segment"), else the action's (measured or prior) uplift scaled by the
+    segment's prior response."""
+    if personal and action in personal:
+        return personal[action]
     measured = policy.uplift.get(f"{action}:{segment}")
     if measured is not None:
         return measured
@@ -131,7 +143,7 @@ def uplift_for(action: str, segment: str, policy: OfferPolicy) -> float:
     return base * SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0)
 
 
-def candidates(reasons: list[dict], tier: str, churn_probability: float, ltv_low: float, policy: OfferPolicy):
+def candidates(reasons: list[dict], tier: str, churn_probability: float, value_low: float, policy: OfferPolicy):
     """(action, reason) pairs answering the customer's reasons that raise risk, strongest reason first."""
     seen: set[str] = set()
     for reason in reasons:
@@ -141,7 +153,7 @@ def candidates(reasons: list[dict], tier: str, churn_probability: float, ltv_low
         for action in REASON_ACTIONS.get(feature, DRIFT_ACTIONS):
             if action == LOYALTY and tier not in ("gold", "platinum"):
                 continue
-            if action == CALL and (churn_probability < policy.critical_from or ltv_low < policy.call_min_ltv_low):
+            if action == CALL and (churn_probability < policy.critical_from or value_low < policy.call_min_ltv_low):
                 continue
             if action not in seen:
                 seen.add(action)
@@ -156,21 +168,21 @@ def propose_one(
     segment: str,
     tier: str,
     ltv: float,
-    ltv_low: float,
+    ltv_low_if_retained: float,
     spend_avg: float,
     reasons: list[dict],
     policy: OfferPolicy,
+    personal_uplift: dict[str, float] | None = None,
 ) -> Proposal | None:
     best: Proposal | None = None
-    value, value_low = if_retained(ltv, churn_probability), if_retained(ltv_low, churn_probability)
-    # The cap uses the value if retained: the unconditional lower bound is Tk 0 for nearly every at-risk customer
-    # (most of them will spend nothing), which would forbid any discount at all.
+    value = if_retained(ltv, churn_probability)
+    value_low = min(ltv_low_if_retained, value)
     for action, reason in candidates(reasons, tier, churn_probability, value_low, policy):
-        discount = discount_for(action, spend_avg, value, policy)
+        discount = discount_for(action, spend_avg, value_low, policy)
         if discount < 0:
             continue
         cost = discount + (policy.call_cost if action == CALL else policy.message_cost)
-        uplift = uplift_for(action, segment, policy)
+        uplift = uplift_for(action, segment, policy, personal_uplift)
         net = value * policy.margin_rate * uplift - cost
         proposal = Proposal(
             action=action,
@@ -190,20 +202,24 @@ def propose_one(
 def propose(customers: pd.DataFrame, policy: OfferPolicy) -> pd.DataFrame:
     """One row per customer who gets a proposal (index kept): the Proposal's fields as columns.
 
-    `customers` columns: churn_probability, segment, loyalty_tier, ltv, ltv_low, spend_avg, reasons (list of dicts
-    with feature and contribution, strongest first).
+    `customers` columns: churn_probability, segment, loyalty_tier, ltv, ltv_low_if_retained, spend_avg, reasons
+    (list of dicts with feature and contribution, strongest first), and optionally personal_uplift (a dict of
+    action → the customer's own expected uplift, from the uplift model).
     """
     rows = {}
+    no_model = pd.Series([None] * len(customers), index=customers.index, dtype=object)
+    personal = customers["personal_uplift"] if "personal_uplift" in customers else no_model
     for index, row in zip(customers.index, customers.itertuples(index=False), strict=True):
         proposal = propose_one(
             churn_probability=float(row.churn_probability),
             segment=row.segment,
             tier=row.loyalty_tier,
             ltv=float(row.ltv),
-            ltv_low=float(row.ltv_low),
+            ltv_low_if_retained=float(row.ltv_low_if_retained),
             spend_avg=float(row.spend_avg),
             reasons=row.reasons,
             policy=policy,
+            personal_uplift=personal[index],
         )
         if proposal is not None:
             rows[index] = proposal.__dict__

@@ -43,6 +43,7 @@ class PredictionAdmin(ReadOnlyAdmin):
         "reasons_list",
         "ltv_tk",
         "ltv_interval",
+        "ltv_if_retained_tk",
         "segment",
         "loyalty_tier",
         "model_version",
@@ -74,6 +75,10 @@ class PredictionAdmin(ReadOnlyAdmin):
         if obj.ltv_low is None or obj.ltv_high is None:
             return None
         return f"{format_tk(obj.ltv_low)} – {format_tk(obj.ltv_high)}"
+
+    @admin.display(description="LTV if retained, at least")
+    def ltv_if_retained_tk(self, obj: Prediction) -> str | None:
+        return format_tk(obj.ltv_low_if_retained)
 
     @admin.display(description="top reasons")
     def reasons_list(self, obj: Prediction) -> str:

@@ -88,6 +88,7 @@ class PredictionOutputSerializer(serializers.ModelSerializer):
             "ltv",
             "ltv_low",
             "ltv_high",
+            "ltv_low_if_retained",
             "reasons",
             "model_version",
         ]

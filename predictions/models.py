@@ -35,6 +35,10 @@ class Prediction(models.Model):
     ltv = models.DecimalField(_("lifetime value (Tk)"), max_digits=12, decimal_places=2, null=True, blank=True)
     ltv_low = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     ltv_high = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # What the customer spends at least if they come back (90% confidence): caps what a win-back offer may give.
+    ltv_low_if_retained = models.DecimalField(
+        _("lifetime value if retained, lower bound (Tk)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     segment = models.CharField(max_length=20, choices=Segment.Key.choices, blank=True)
     loyalty_tier = models.CharField(max_length=10, choices=LoyaltyTier.Name.choices, blank=True)
     model_version = models.CharField(max_length=64, help_text=_("Churn model version."))

@@ -17,6 +17,7 @@ from mlcore.ltv import (
     LtvConfig,
     LtvModel,
     LtvReport,
+    RetainedLowerBound,
     conformal_margin,
     extension_factor,
     interval_bounds,
@@ -155,6 +156,53 @@ def test_ltv_interval_covers_about_its_nominal_level_out_of_time(ltv_trained: tu
     assert metrics["model"]["mean_interval_width"] < 4 * metrics["model"]["actual_mean"]
 
 
+def test_ltv_lower_bound_if_retained_holds_for_returning_customers_out_of_time(
+    ltv_trained: tuple[LtvModel, LtvReport], features_now: pd.DataFrame
+) -> None:
+    # given the share of the holdout's returning customers who spent at least their bound (calibrated on the other
+    # half of the holdout)
+    model, report = ltv_trained
+    coverage = report.metrics["model"]["retained_lower_bound_coverage"]
+    predicted = model.predict(features_now)
+    at_risk_low = predicted.loc[predicted["ltv"] < predicted["ltv"].quantile(0.4)]
+    print(f"\nLTV lower bound if retained holds for {coverage:.4f}; factors {model.retained.factors}")
+
+    # then it holds for about 90% of them, and where the interval's own lower bound is Tk 0 (customers who will likely
+    # spend nothing) the bound if retained still gives a positive amount to cap a win-back offer by
+    assert coverage == pytest.approx(0.90, abs=0.04)
+    assert (at_risk_low["ltv_low"] == 0).mean() > 0.9
+    assert (at_risk_low["ltv_low_if_retained"] > 0).mean() > 0.9
+
+
+def test_retained_lower_bound_is_the_conformal_quantile_of_spend_over_mean_per_bin() -> None:
+    # given 1,000 customers predicted Tk 100 and 1,000 predicted Tk 10,000; half of the first spend nothing, the
+    # others spend k × the prediction for k = 1..500 (low) or 1..1,000 (high) hundredths
+    mean = np.repeat([100.0, 10_000.0], 1000)
+    low_ratios = np.concatenate([np.zeros(500), np.arange(1, 501) / 100])
+    high_ratios = np.arange(1, 1001) / 100
+    spend = mean * np.concatenate([low_ratios, high_ratios])
+
+    # when
+    bound = RetainedLowerBound.fit(mean, spend, confidence=0.9)
+
+    # then each bin's factor is the ⌊(n + 1) × 0.1⌋-th smallest ratio among those who spent: 50th of 500 (0.5),
+    # 100th of 1000 (1.0)
+    assert bound.bound(np.array([100.0, 10_000.0])) == pytest.approx([50.0, 10_000.0])
+
+
+def test_retained_lower_bound_pools_bins_with_too_few_returning_customers() -> None:
+    # given a bin where only 10 customers spent anything
+    mean = np.repeat([100.0, 10_000.0], 1000)
+    spend = np.concatenate([np.r_[np.zeros(990), np.full(10, 50_000.0)], np.arange(1, 1001) * 100.0])
+
+    # when
+    bound = RetainedLowerBound.fit(mean, spend, confidence=0.9)
+
+    # then that bin takes the factor of all 1,010 returning customers (the 101st smallest ratio, 1.01), not its own
+    # ten's (500); the other bin keeps its own (1.00)
+    assert bound.bound(np.array([100.0, 10_000.0])) == pytest.approx([101.0, 10_000.0])
+
+
 def test_ltv_model_against_the_btyd_baseline(ltv_trained: tuple[LtvModel, LtvReport]) -> None:
     # given
     model, baseline = ltv_trained[1].metrics["model"], ltv_trained[1].metrics["btyd"]
@@ -178,7 +226,7 @@ def test_ltv_predictions_are_ordered_non_negative_intervals(
     predicted = ltv_trained[0].predict(features_now)
 
     # then
-    assert list(predicted.columns) == ["ltv", "ltv_low", "ltv_high"]
+    assert list(predicted.columns) == ["ltv", "ltv_low", "ltv_high", "ltv_low_if_retained"]
     assert predicted.index.equals(features_now.index)
     assert np.isfinite(predicted.to_numpy()).all()
     assert (predicted["ltv_low"] >= 0).all()
@@ -250,6 +298,7 @@ def test_ltv_model_files_round_trip(ltv_trained: tuple[LtvModel, LtvReport], fea
 
     # then
     assert loaded.conformal == model.conformal
+    assert loaded.retained == model.retained
     assert (loaded.observed_days, loaded.horizon_days, loaded.window_days) == (360, 1095, 90)
     pd.testing.assert_frame_equal(loaded.predict(features_now), model.predict(features_now), check_exact=True)
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -13,9 +15,9 @@ def reasons(*features: str) -> list[dict]:
 
 
 def test_roi_arithmetic_uses_the_value_if_retained():
-    # given an at-risk customer: LTV Tk 6,000 at 70% churn risk is Tk 20,000 if they stay
+    # given an at-risk customer: LTV Tk 6,000 at 70% churn risk is Tk 20,000 if they stay, at least Tk 5,000
     proposal = propose_one(
-        churn_probability=0.7, segment="occasional", tier="bronze", ltv=6000, ltv_low=600, spend_avg=2000,
+        churn_probability=0.7, segment="occasional", tier="bronze", ltv=6000, ltv_low_if_retained=5000, spend_avg=2000,
         reasons=reasons("days_since_last_booking"), policy=POLICY,
     )  # fmt: skip
 
@@ -25,21 +27,34 @@ def test_roi_arithmetic_uses_the_value_if_retained():
     assert proposal.cost == 302
     assert proposal.net_benefit == pytest.approx(20000 * 0.06 - 302)
     assert proposal.roi == pytest.approx((20000 * 0.06 - 302) / 302, abs=1e-3)
-    assert proposal.risk_adjusted_roi == pytest.approx((2000 * 0.06 - 302) / 302, abs=1e-3)
+    assert proposal.risk_adjusted_roi == pytest.approx((5000 * 0.06 - 302) / 302, abs=1e-3)
+
+
+def test_roi_counts_only_the_margin_the_business_keeps():
+    # given the same customer, when the business keeps 20% of what customers spend
+    proposal = propose_one(
+        churn_probability=0.7, segment="occasional", tier="bronze", ltv=30_000, ltv_low_if_retained=5000,
+        spend_avg=2000, reasons=reasons("days_since_last_booking"), policy=dataclasses.replace(POLICY, margin_rate=0.2),
+    )  # fmt: skip
+
+    # then the win-back is worth 100,000 × 20% × 6% − 302
+    assert proposal.net_benefit == pytest.approx(100_000 * 0.2 * 0.06 - 302)
 
 
 @pytest.mark.parametrize(
-    ("spend_avg", "ltv", "expected"),
+    ("spend_avg", "ltv", "low_if_retained", "expected"),
     [
-        (10_000, 100_000, 500),  # the settings' cap
-        (10_000, 2_400, 500),  # value if retained 8,000 → 10% = 800, still capped at 500
-        (10_000, 600, 200),  # value if retained 2,000 → 10% = 200
-        (100, 100_000, 50),  # the smallest discount worth sending
+        (10_000, 100_000, 100_000, 500),  # the settings' cap
+        (10_000, 100_000, 8_000, 500),  # 10% of the lower bound if retained = 800, still capped at 500
+        (10_000, 100_000, 2_000, 200),  # 10% of the lower bound if retained
+        (10_000, 600, 100_000, 200),  # the bound never exceeds the value if retained: 600 / 0.3 = 2,000 → 200
+        (100, 100_000, 100_000, 50),  # the smallest discount worth sending
     ],
 )
-def test_discounts_are_capped_by_settings_and_value(spend_avg, ltv, expected):
+def test_discounts_are_capped_by_settings_and_the_lower_bound_if_retained(spend_avg, ltv, low_if_retained, expected):
     proposal = propose_one(
-        churn_probability=0.7, segment="occasional", tier="bronze", ltv=ltv, ltv_low=0, spend_avg=spend_avg,
+        churn_probability=0.7, segment="occasional", tier="bronze", ltv=ltv, ltv_low_if_retained=low_if_retained,
+        spend_avg=spend_avg,
         reasons=reasons("days_since_last_booking"), policy=OfferPolicy(min_roi=-1.0),
     )  # fmt: skip
 
@@ -48,12 +63,12 @@ def test_discounts_are_capped_by_settings_and_value(spend_avg, ltv, expected):
 
 def test_reasons_drive_the_action():
     complaint = propose_one(
-        churn_probability=0.7, segment="quality_focused", tier="silver", ltv=9000, ltv_low=0, spend_avg=3000,
-        reasons=reasons("complaints_90d", "days_since_last_booking"), policy=POLICY,
+        churn_probability=0.7, segment="quality_focused", tier="silver", ltv=9000, ltv_low_if_retained=3000,
+        spend_avg=3000,         reasons=reasons("complaints_90d", "days_since_last_booking"), policy=POLICY,
     )  # fmt: skip
     searcher = propose_one(
-        churn_probability=0.7, segment="price_sensitive", tier="bronze", ltv=9000, ltv_low=0, spend_avg=3000,
-        reasons=reasons("competitor_searches_30d"), policy=POLICY,
+        churn_probability=0.7, segment="price_sensitive", tier="bronze", ltv=9000, ltv_low_if_retained=3000,
+        spend_avg=3000,         reasons=reasons("competitor_searches_30d"), policy=POLICY,
     )  # fmt: skip
 
     assert (complaint.action, complaint.addresses_reason) == (offers.RECOVERY, "complaints_90d")
@@ -63,17 +78,43 @@ def test_reasons_drive_the_action():
 
 def test_personal_call_only_for_critical_high_value_customers():
     kwargs = dict(segment="high_value_loyal", tier="platinum", spend_avg=5000, reasons=reasons("overdue_ratio"))
-    critical_valuable = propose_one(churn_probability=0.85, ltv=30000, ltv_low=5000, policy=POLICY, **kwargs)
-    high_only = propose_one(churn_probability=0.7, ltv=30000, ltv_low=5000, policy=POLICY, **kwargs)
+    kwargs.update(ltv=30000, ltv_low_if_retained=25000, policy=POLICY)
+    critical_valuable = propose_one(churn_probability=0.85, **kwargs)
+    high_only = propose_one(churn_probability=0.7, **kwargs)
 
     assert critical_valuable.action == offers.CALL
     assert critical_valuable.discount_amount == 0
     assert high_only.action != offers.CALL
 
 
+def test_a_discount_below_the_smallest_worth_sending_is_no_discount_offer():
+    # given a customer whose lower bound if retained is Tk 300: 10% is Tk 30, under the Tk 50 minimum
+    proposal = propose_one(
+        churn_probability=0.7, segment="occasional", tier="bronze", ltv=30_000, ltv_low_if_retained=300,
+        spend_avg=3000, reasons=reasons("days_to_usual_season"), policy=POLICY,
+    )  # fmt: skip
+
+    # then only the reminder without a discount is left
+    assert (proposal.action, proposal.discount_amount) == (offers.SEASONAL, 0)
+
+
+def test_the_customers_own_uplift_overrides_the_segment_estimate():
+    # given the uplift model expects nothing from a win-back for this customer but 20% from a seasonal reminder
+    kwargs = dict(
+        churn_probability=0.7, segment="price_sensitive", tier="bronze", ltv=9000, ltv_low_if_retained=5000,
+        spend_avg=3000, reasons=reasons("competitor_searches_30d", "days_to_usual_season"), policy=POLICY,
+    )  # fmt: skip
+    by_segment = propose_one(**kwargs)
+    personal = propose_one(**kwargs, personal_uplift={offers.WIN_BACK: 0.0, offers.BUDGET: 0.0, offers.SEASONAL: 0.2})
+
+    # then
+    assert by_segment.action in (offers.WIN_BACK, offers.BUDGET)
+    assert (personal.action, personal.uplift) == (offers.SEASONAL, 0.2)
+
+
 def test_no_proposal_when_nothing_pays():
     proposal = propose_one(
-        churn_probability=0.95, segment="at_risk", tier="bronze", ltv=5, ltv_low=0, spend_avg=800,
+        churn_probability=0.95, segment="at_risk", tier="bronze", ltv=5, ltv_low_if_retained=0, spend_avg=800,
         reasons=reasons("days_since_last_booking"), policy=POLICY,
     )  # fmt: skip
 

@@ -138,6 +138,7 @@ def chunk_score(*, as_of: dt.date, first: int, last: int) -> ChunkResult:
                 "ltv": values["ltv"].to_numpy(),
                 "ltv_low": values["ltv_low"].to_numpy(),
                 "ltv_high": values["ltv_high"].to_numpy(),
+                "ltv_low_if_retained": values["ltv_low_if_retained"].to_numpy(),
                 "segment": segments.to_numpy(),
                 "loyalty_tier": tiers.to_numpy(),
                 "model_version": churn_version,

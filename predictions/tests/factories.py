@@ -39,6 +39,7 @@ class PredictionFactory(factory.django.DjangoModelFactory):
     ltv = Decimal("18000.00")
     ltv_low = Decimal("12000.00")
     ltv_high = Decimal("24000.00")
+    ltv_low_if_retained = Decimal("9000.00")
     model_version = "churn-test-1"
 
 

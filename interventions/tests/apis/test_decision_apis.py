@@ -162,7 +162,7 @@ def test_a_discount_above_the_cap_is_a_400_and_changes_nothing(retention_client)
     assert error(response) == {
         "code": "discount_above_cap",
         "message": "the discount must be between Tk 0 and Tk 200 for this customer (the settings' cap and 10% of "
-        "their lifetime value if they stay)",
+        "what they spend at least if they stay)",
         "details": {},
     }
     intervention.refresh_from_db()

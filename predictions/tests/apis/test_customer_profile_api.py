@@ -69,6 +69,7 @@ def test_staff_see_the_latest_prediction_segment_and_tier(staff_client, profiled
         "ltv": "18000.00",
         "ltv_low": "12000.00",
         "ltv_high": "24000.00",
+        "ltv_low_if_retained": "9000.00",
         "model_version": "churn-test-1",
     }
     assert (body["segment"], body["loyalty_tier"]) == ("at_risk", "silver")

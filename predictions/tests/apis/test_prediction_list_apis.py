@@ -72,6 +72,7 @@ def test_the_at_risk_list_has_the_latest_day_at_or_above_the_high_threshold(staf
         "ltv": "1000.00",
         "ltv_low": "500.00",
         "ltv_high": "24000.00",
+        "ltv_low_if_retained": "9000.00",
         "reasons": predictions[0].reasons,
         "model_version": "churn-test-1",
     }
