@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from interventions.messages import fill_placeholders
 from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
-from interventions.services import discount_cap, intervention_approve, intervention_reject, interventions_decide
+from interventions.services.queue import discount_cap, intervention_approve, intervention_reject, interventions_decide
 from sheba_retention.common.admin import ReadOnlyTabularInline, SingletonAdmin, format_tk
 
 EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
 from interventions.models import Intervention, InterventionEvent, InterventionSettings
 from interventions.selectors import intervention_history_list, intervention_pending_list
-from interventions.services import (
+from interventions.services.queue import (
     TransitionError,
     discount_cap,
     intervention_approve,

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from interventions.services import intervention_send, interventions_expire, interventions_propose
+from interventions.services.proposals import interventions_propose
+from interventions.services.queue import intervention_send, interventions_expire
 
 
 @shared_task(name="interventions.send", autoretry_for=(OSError,), retry_backoff=30, max_retries=5, acks_late=True)
@@ -27,7 +28,7 @@ def expire_interventions_task() -> dict:
 def nightly_task(as_of: str | None = None) -> dict:
     import datetime as dt
 
-    from interventions.services import nightly_run
+    from interventions.services.nightly import nightly_run
 
     run = nightly_run(as_of=dt.date.fromisoformat(as_of) if as_of else None)
     return {"as_of": run.as_of.isoformat(), "scored": run.scored, "sent": run.sent, **run.outcomes}

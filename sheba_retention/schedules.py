@@ -12,7 +12,7 @@ class Schedule:
 
 
 SCHEDULES = [
-    # Score → propose → send approved → expire → outcomes (interventions.services.nightly_run).
+    # Score → propose → send approved → expire → outcomes (interventions.services.nightly.nightly_run).
     Schedule("Nightly retention run", "interventions.nightly", {"minute": "0", "hour": "2"}, 6 * 3600),
     Schedule(
         "Weekly model retraining",

@@ -10,12 +10,9 @@ from django.utils import timezone
 from customers.models import Booking, Customer
 from customers.tests.factories import StaffUserFactory, existing_service
 from interventions.models import Intervention, InterventionStatus
-from interventions.services import (
-    intervention_approve,
-    interventions_track_outcomes,
-    nightly_run,
-    uplift_estimates,
-)
+from interventions.services.nightly import nightly_run
+from interventions.services.outcomes import interventions_track_outcomes, uplift_estimates
+from interventions.services.queue import intervention_approve
 from notifications.backends import sms_gateway
 from notifications.models import Notification
 from payments.models import DiscountCode

@@ -294,7 +294,7 @@ def discount_code_redeem(
         locked.refresh_from_db(fields=["uses", "updated_at"])
         redemption.code = locked
         if locked.intervention_id is not None:
-            from interventions.services import intervention_mark_redeemed
+            from interventions.services.queue import intervention_mark_redeemed
 
             intervention_mark_redeemed(intervention_id=locked.intervention_id, redeemed_at=redemption.redeemed_at)
     logger.info(

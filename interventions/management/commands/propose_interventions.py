@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.services import interventions_propose
+from interventions.services.proposals import interventions_propose
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.services import nightly_run
+from interventions.services.nightly import nightly_run
 from mlcore.registry import ArtifactError
 from predictions.services.registry import NoActiveModel
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory, StaffUserFactory, UserFactory
 from interventions.models import Intervention, InterventionAction, InterventionOutcome, InterventionStatus
-from interventions.services import intervention_approve, intervention_send
+from interventions.services.queue import intervention_approve, intervention_send
 from interventions.tests.factories import InterventionEventFactory, InterventionFactory
 from payments.models import DiscountCode
 

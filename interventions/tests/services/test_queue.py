@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from customers.tests.factories import BookingFactory, CustomerFactory, StaffUserFactory
 from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
-from interventions.services import (
+from interventions.services.proposals import interventions_propose
+from interventions.services.queue import (
     TransitionError,
     intervention_approve,
     intervention_mark_redeemed,
     intervention_reject,
     interventions_expire,
-    interventions_propose,
 )
 from interventions.tests.factories import InterventionFactory
 from predictions.tests.factories import PredictionFactory

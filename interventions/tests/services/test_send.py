@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from customers.tests.factories import StaffUserFactory
 from interventions.models import InterventionStatus
-from interventions.services import (
+from interventions.services.queue import (
     TransitionError,
     intervention_approve,
     intervention_mark_redeemed,

@@ -1,7 +1,8 @@
 import pytest
 
 from interventions.models import InterventionStatus
-from interventions.services import SHRINK_TOWARDS_PRIOR, policy_from, uplift_estimates
+from interventions.services.outcomes import SHRINK_TOWARDS_PRIOR, uplift_estimates
+from interventions.services.proposals import policy_from
 from interventions.tests.factories import InterventionFactory
 from mlcore.offers import uplift_for
 

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def mark_redeemed(monkeypatch):
     calls = []
-    fake = types.ModuleType("interventions.services")
+    fake = types.ModuleType("interventions.services.queue")
     fake.intervention_mark_redeemed = lambda **kwargs: calls.append(kwargs)
-    monkeypatch.setitem(sys.modules, "interventions.services", fake)
+    monkeypatch.setitem(sys.modules, "interventions.services.queue", fake)
     return calls
 
 
@@ -68,9 +68,9 @@ def test_when_marking_fails_the_redemption_is_rolled_back(monkeypatch):
     def refuse(**kwargs):
         raise RuntimeError("intervention is not in a redeemable state")
 
-    fake = types.ModuleType("interventions.services")
+    fake = types.ModuleType("interventions.services.queue")
     fake.intervention_mark_redeemed = refuse
-    monkeypatch.setitem(sys.modules, "interventions.services", fake)
+    monkeypatch.setitem(sys.modules, "interventions.services.queue", fake)
     intervention = InterventionFactory()
     code = DiscountCodeFactory(customer=intervention.customer, intervention=intervention)
 

@@ -1,0 +1,34 @@
+"""The nightly chain as beat runs it (and `manage.py run_nightly`)."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from interventions.services.outcomes import interventions_track_outcomes
+from interventions.services.proposals import ProposalRun, interventions_propose
+from interventions.services.queue import interventions_expire, interventions_send_approved
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NightlyRun:
+    as_of: dt.date
+    scored: int
+    proposals: ProposalRun
+    sent: int
+    expired: dict[str, int]
+    outcomes: dict[str, int]
+
+
+def nightly_run(*, as_of: dt.date | None = None) -> NightlyRun:
+    """The whole nightly chain, as beat runs it: score → propose → send approved → expire → outcomes."""
+    from predictions.services.scoring import customers_score
+
+    scored = customers_score(as_of=as_of)
+    proposals = interventions_propose(as_of=scored.as_of)
+    sent = interventions_send_approved()
+    expired = interventions_expire()
+    outcomes = interventions_track_outcomes()
+    logger.info("nightly run as of %s: %s scored, %s", scored.as_of, scored.scored, proposals)
+    return NightlyRun(scored.as_of, scored.scored, proposals, sent, expired, outcomes)

@@ -1,0 +1,255 @@
+"""The approval queue: propose interventions for at-risk customers, approve or reject them, and track their state.
+
+Every change of state locks the row, checks the state it starts from, and writes an audit event, so approving twice
+sends once and a redeemed intervention cannot be rejected.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from interventions.messages import CODE_PLACEHOLDER, fill_placeholders, render
+from interventions.models import (
+    Intervention,
+    InterventionEvent,
+    InterventionSettings,
+    InterventionStatus,
+)
+from mlcore.offers import OfferPolicy, if_retained
+from mlcore.offers import discount_cap as offer_discount_cap
+
+logger = logging.getLogger(__name__)
+
+
+class TransitionError(ValidationError):
+    """The intervention is not in a state that allows this change."""
+
+
+def _transition(
+    intervention: Intervention, to: str, *, allowed_from: tuple[str, ...], actor=None, note: str = ""
+) -> Intervention:
+    if intervention.status not in allowed_from:
+        sources = " or ".join(str(InterventionStatus(state).label).lower() for state in allowed_from)
+        raise TransitionError(
+            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}; only a {sources} one "
+            f"can become {str(InterventionStatus(to).label).lower()}",
+            code="invalid_state",
+        )
+    InterventionEvent.objects.create(
+        intervention=intervention, from_status=intervention.status, to_status=to, actor=actor, note=note[:255]
+    )
+    intervention.status = to
+    return intervention
+
+
+def discount_cap(intervention: Intervention, settings_row: InterventionSettings) -> Decimal:
+    """The largest discount staff may approve: the engine's cap (the settings' largest discount, and a share of the
+    lower bound of the customer's value if retained)."""
+    prediction = intervention.prediction
+    if prediction is None:
+        value_low = 0.0
+    else:
+        value = if_retained(float(prediction.ltv or 0), intervention.churn_probability)
+        value_low = min(float(prediction.ltv_low_if_retained or 0), value)
+    caps = OfferPolicy(
+        max_discount_amount=float(settings_row.max_discount_amount), ltv_discount_share=settings_row.ltv_discount_share
+    )
+    cap = offer_discount_cap(value_low, caps)
+    return Decimal(str(cap)).quantize(Decimal("1"), rounding=ROUND_FLOOR)
+
+
+@transaction.atomic
+def intervention_approve(
+    *, intervention_id: int, user: AbstractBaseUser, discount_amount: Decimal | None = None
+) -> Intervention:
+    """Approve a proposal (optionally with a different discount within the caps) and queue it for sending."""
+    intervention = (
+        Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
+    )
+    if intervention.status != InterventionStatus.PROPOSED:  # the state first: a second click is a conflict
+        _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    if discount_amount is not None and discount_amount != intervention.discount_amount:
+        settings_row = InterventionSettings.load()
+        cap = discount_cap(intervention, settings_row)
+        if discount_amount < 0 or discount_amount > cap:
+            raise ValidationError(
+                f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
+                f"{settings_row.ltv_discount_share:.0%} of what they spend at least if they stay)",
+                code="discount_above_cap",
+            )
+        intervention.discount_amount = discount_amount
+    _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    intervention.decided_by, intervention.decided_at = user, timezone.now()
+    intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
+    return intervention
+
+
+def _enqueue_send(intervention_id: int) -> None:
+    from interventions.tasks import send_intervention_task
+
+    send_intervention_task.delay(intervention_id)
+
+
+@dataclass
+class BulkDecision:
+    decided: list[Intervention]
+    refused: dict[int, str]  # intervention id -> why (unknown id, wrong state, ...)
+
+
+def interventions_decide(*, intervention_ids, decide) -> BulkDecision:
+    """Apply `decide(intervention_id)` (approve or reject) to each id, each in its own transaction, so one refusal
+    does not undo the others. Used by the admin's bulk actions and the API's bulk requests."""
+    result = BulkDecision(decided=[], refused={})
+    for intervention_id in dict.fromkeys(intervention_ids):
+        try:
+            result.decided.append(decide(intervention_id))
+        except Intervention.DoesNotExist:
+            result.refused[intervention_id] = f"intervention {intervention_id} does not exist"
+        except ValidationError as exc:
+            result.refused[intervention_id] = " ".join(exc.messages)
+    return result
+
+
+@transaction.atomic
+def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason: str = "") -> Intervention:
+    intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
+    _transition(
+        intervention, InterventionStatus.REJECTED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, note=reason
+    )
+    intervention.decided_by, intervention.decided_at = user, timezone.now()
+    intervention.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return intervention
+
+
+@transaction.atomic
+def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime | None = None) -> Intervention:
+    """Called by payments when the intervention's code is redeemed; a second redemption changes nothing."""
+    intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
+    if intervention.status == InterventionStatus.REDEEMED:
+        return intervention
+    _transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
+    intervention.redeemed_at = redeemed_at or timezone.now()
+    intervention.save(update_fields=["status", "redeemed_at", "updated_at"])
+    return intervention
+
+
+def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int = 7) -> dict[str, int]:
+    """Sent offers past their expiry, and proposals nobody decided on within `proposal_days`, become expired."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "proposed": 0}
+    stale = Q(status=InterventionStatus.SENT, expires_at__lt=now) | Q(
+        status=InterventionStatus.PROPOSED, created_at__lt=now - dt.timedelta(days=proposal_days)
+    )
+    for pk in Intervention.objects.filter(stale).values_list("pk", flat=True):
+        with transaction.atomic():
+            intervention = Intervention.objects.select_for_update().get(pk=pk)
+            if intervention.status not in (InterventionStatus.SENT, InterventionStatus.PROPOSED):
+                continue  # changed since the query: someone approved or it was redeemed
+            counts[intervention.status] += 1
+            if intervention.status == InterventionStatus.SENT:
+                _deactivate_codes(intervention)
+            _transition(
+                intervention,
+                InterventionStatus.EXPIRED,
+                allowed_from=(InterventionStatus.SENT, InterventionStatus.PROPOSED),
+                note="offer expired" if intervention.status == InterventionStatus.SENT else "not decided in time",
+            )
+            intervention.save(update_fields=["status", "updated_at"])
+    return counts
+
+
+@transaction.atomic
+def intervention_send(*, intervention_id: int) -> Intervention:
+    """Issue the code, write the message in the customer's language and queue it; an approved intervention only.
+
+    Safe to repeat (a task retry, a second approval click): an intervention that has been sent is returned as it is,
+    and the notification is made once per intervention and channel.
+    """
+    from notifications.services import notification_create, notification_enqueue
+    from payments.services.codes import discount_code_issue
+
+    intervention = (
+        # Lock only the intervention: PostgreSQL cannot lock the nullable side of the joined rows.
+        Intervention.objects.select_for_update(of=("self",))
+        .select_related("customer", "service", "prediction")
+        .get(pk=intervention_id)
+    )
+    if intervention.status in (InterventionStatus.SENT, InterventionStatus.REDEEMED, InterventionStatus.EXPIRED):
+        return intervention
+    if intervention.status != InterventionStatus.APPROVED:
+        raise TransitionError(
+            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}: only an approved one "
+            "is sent",
+            code="invalid_state",
+        )
+    settings_row = InterventionSettings.load()
+    now = timezone.now()
+    expires = now + dt.timedelta(days=settings_row.offer_valid_days)
+    code = ""
+    if intervention.discount_amount > 0:
+        code = discount_code_issue(
+            customer=intervention.customer,
+            intervention=intervention,
+            kind="amount",
+            value=intervention.discount_amount,
+            valid_days=settings_row.offer_valid_days,
+        ).code
+    until = timezone.localtime(expires).date()
+    subject = _subjects(intervention)
+    notification = notification_create(
+        customer=intervention.customer,
+        intervention=intervention,
+        subject_en=subject.subject_en,
+        subject_bn=subject.subject_bn,
+        body_en=fill_placeholders(
+            intervention.message_en, code=code, until=until, amount=intervention.discount_amount, bengali=False
+        ),
+        body_bn=fill_placeholders(
+            intervention.message_bn, code=code, until=until, amount=intervention.discount_amount, bengali=True
+        ),
+    )
+    notification_enqueue(notification=notification)
+    _transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
+    intervention.sent_at, intervention.expires_at = now, expires
+    intervention.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
+    return intervention
+
+
+def _deactivate_codes(intervention: Intervention) -> None:
+    """An expired offer's codes stop working with it."""
+    from payments.services.codes import discount_code_deactivate
+
+    for code in intervention.discount_codes.filter(is_active=True):
+        discount_code_deactivate(code=code)
+
+
+def _subjects(intervention: Intervention):
+    service = intervention.service
+    return render(
+        action=intervention.action,
+        name=intervention.customer.name.split(" ")[0] if intervention.customer.name else "",
+        amount=float(intervention.discount_amount),
+        code=CODE_PLACEHOLDER,
+        until=None,
+        service=service.name if service else "home service",
+        service_bn=service.name_bn if service else "হোম সার্ভিস",
+        price=float(service.min_price) if service else 0.0,
+        tier=intervention.prediction.loyalty_tier if intervention.prediction else "",
+    )
+
+
+def interventions_send_approved() -> int:
+    """Send approved interventions whose send never ran (a broker outage when they were approved)."""
+    sent = 0
+    for pk in Intervention.objects.filter(status=InterventionStatus.APPROVED).values_list("pk", flat=True):
+        intervention_send(intervention_id=pk)
+        sent += 1
+    return sent
