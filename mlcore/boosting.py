@@ -10,12 +10,19 @@ THREADS = 1
 
 
 def booster_train(
-    matrix: np.ndarray, labels: np.ndarray, *, feature_names: list[str], params: dict[str, Any], rounds: int
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    *,
+    feature_names: list[str],
+    params: dict[str, Any],
+    rounds: int,
+    base_margin: np.ndarray | None = None,
 ) -> Any:
-    """A histogram-method booster with the project's threading; `params` add the objective and tree settings."""
+    """A histogram-method booster with the project's threading; `params` add the objective and tree settings.
+    `base_margin` starts each row from a given raw score (another model's) instead of the global mean."""
     import xgboost as xgb
 
-    data = xgb.DMatrix(matrix, label=labels, feature_names=feature_names, nthread=THREADS)
+    data = xgb.DMatrix(matrix, label=labels, feature_names=feature_names, nthread=THREADS, base_margin=base_margin)
     return xgb.train({"tree_method": "hist", "nthread": THREADS, **params}, data, num_boost_round=rounds)
 
 

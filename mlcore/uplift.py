@@ -1,0 +1,172 @@
+"""Per-customer retention uplift: a two-model (T-learner) estimate from treated and held-out customers' outcomes.
+
+One gradient-boosted classifier learns P(retained | features, action) from the control group (customers proposed an
+action and held out at random), the other from the customers who were sent it. A customer's uplift for an action is
+the difference of the two at their features. The treated model starts from the control model's prediction (XGBoost's
+base margin) and so only learns what the action changes: fitted from scratch, each model re-learns who stays anyway,
+and the difference of two such fits is mostly noise (on the simulated experiment of the tests the top third's uplift
+was 0.07-0.14 from scratch against 0.11-0.16 started from the control model). The action is a feature of both models,
+so one pair serves every action and actions with few outcomes borrow strength from the others.
+
+Differences of two noisy models are noisier still, so the engine never uses them raw: `shrink` pulls each towards
+the action × segment estimate (measured treated vs control, itself shrunk towards the prior) with a weight that
+grows with the number of outcomes behind the action. `uplift_cross_fitted` measures whether the ranking is worth
+anything: the observed uplift among the customers the model ranks highest, each scored by a model that never saw them.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlcore.boosting import booster_train
+from mlcore.churn import TrainingDataError
+from mlcore.features import FEATURES
+
+
+@dataclass(frozen=True)
+class UpliftConfig:
+    n_estimators: int = 60
+    max_depth: int = 3
+    learning_rate: float = 0.05
+    min_child_weight: float = 10.0
+    min_per_arm: int = 100  # outcomes needed in each of treated and control before a model is trained
+    shrink_outcomes: int = 400  # outcomes behind an action at which the model weighs as much as the segment estimate
+    seed: int = 0
+
+
+def action_columns(actions: list[str]) -> list[str]:
+    return [f"action={action}" for action in actions]
+
+
+def uplift_matrix(features: pd.DataFrame, actions: pd.Series, known_actions: list[str]) -> np.ndarray:
+    """FEATURES, then one indicator column per known action."""
+    base = features[list(FEATURES)].to_numpy(np.float32)
+    indicators = np.stack([(actions.to_numpy() == action) for action in known_actions], axis=1).astype(np.float32)
+    return np.hstack([base, indicators])
+
+
+@dataclass
+class UpliftModel:
+    treated: Any
+    control: Any
+    actions: list[str]
+    outcomes_by_action: dict[str, int]  # min(treated, control) outcomes behind each action: how far to trust it
+
+    def predict(self, features: pd.DataFrame, action: str) -> np.ndarray:
+        """Expected retention with the action minus without it, per row of `features`."""
+        matrix = uplift_matrix(features, pd.Series(action, index=features.index), self.actions)
+        without = self.control.inplace_predict(matrix, predict_type="margin")
+        with_action = self.treated.inplace_predict(matrix, predict_type="margin", base_margin=without)
+        return _sigmoid(with_action) - _sigmoid(without)
+
+    def shrink(self, raw: np.ndarray, action: str, fallback: np.ndarray, config: "UpliftConfig") -> np.ndarray:
+        """`raw` pulled towards `fallback` (the action × segment estimate) by the evidence behind the action."""
+        evidence = self.outcomes_by_action.get(action, 0)
+        weight = evidence / (evidence + config.shrink_outcomes)
+        return weight * raw + (1 - weight) * fallback
+
+
+def _sigmoid(margin: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-margin))
+
+
+def _classifier(
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    names: list[str],
+    config: UpliftConfig,
+    base_margin: np.ndarray | None = None,
+) -> Any:
+    params = {
+        "objective": "binary:logistic",
+        "max_depth": config.max_depth,
+        "eta": config.learning_rate,
+        "min_child_weight": config.min_child_weight,
+        "subsample": 0.9,
+        "colsample_bytree": 0.9,
+        "seed": config.seed,
+    }
+    return booster_train(
+        matrix, labels, feature_names=names, params=params, rounds=config.n_estimators, base_margin=base_margin
+    )
+
+
+def uplift_train(
+    features: pd.DataFrame,
+    actions: pd.Series,
+    treated: pd.Series,
+    retained: pd.Series,
+    config: UpliftConfig = UpliftConfig(),
+) -> UpliftModel:
+    """Fit the pair on judged interventions: one row each, `features` at proposal time (FEATURES columns), the
+    proposed action, whether it was sent (True) or held out (False), and whether the customer was retained."""
+    n_treated, n_control = int(treated.sum()), int((~treated).sum())
+    if min(n_treated, n_control) < config.min_per_arm:
+        raise TrainingDataError(
+            f"{n_treated} treated and {n_control} control outcomes; the uplift model needs at least "
+            f"{config.min_per_arm} of each"
+        )
+    known = sorted(actions.unique())
+    names = [*FEATURES, *action_columns(known)]
+    matrix = uplift_matrix(features, actions, known)
+    labels = retained.to_numpy(dtype=np.float32)
+    arm = treated.to_numpy(dtype=bool)
+    per_action = pd.crosstab(actions, treated)
+    outcomes = {
+        action: int(min(per_action.loc[action].get(True, 0), per_action.loc[action].get(False, 0))) for action in known
+    }
+    control = _classifier(matrix[~arm], labels[~arm], names, config)
+    start = control.inplace_predict(matrix[arm], predict_type="margin")
+    return UpliftModel(
+        treated=_classifier(matrix[arm], labels[arm], names, config, base_margin=start),
+        control=control,
+        actions=known,
+        outcomes_by_action=outcomes,
+    )
+
+
+@dataclass(frozen=True)
+class UpliftCheck:
+    """How well the model ranks customers by uplift, on customers it did not learn from."""
+
+    n: int
+    observed_uplift_all: float  # retention treated − control over everybody
+    observed_uplift_top: float  # the same among the `top_share` the model expects most from
+    top_share: float
+
+
+def observed_uplift(treated: np.ndarray, retained: np.ndarray) -> float:
+    if not treated.any() or treated.all():
+        return float("nan")
+    return float(retained[treated].mean() - retained[~treated].mean())
+
+
+def uplift_cross_fitted(
+    features: pd.DataFrame,
+    actions: pd.Series,
+    treated: pd.Series,
+    retained: pd.Series,
+    config: UpliftConfig = UpliftConfig(),
+    top_share: float = 0.3,
+) -> UpliftCheck:
+    """Two-fold cross-fitting: each half scored by a model trained on the other, then the observed uplift among the
+    `top_share` of rows with the highest predicted uplift (for their own action) against the observed uplift overall.
+    A model that ranks well finds a top share whose uplift is well above the average."""
+    fold = np.random.default_rng(config.seed).integers(0, 2, size=len(features))
+    predicted = np.empty(len(features))
+    for k in (0, 1):
+        train, test = fold != k, fold == k
+        model = uplift_train(features[train], actions[train], treated[train], retained[train], config)
+        for action in actions[test].unique():
+            rows = test & (actions.to_numpy() == action)
+            predicted[rows] = model.predict(features[rows], action)
+    top = predicted >= np.quantile(predicted, 1 - top_share)
+    arm, kept = treated.to_numpy(dtype=bool), retained.to_numpy(dtype=bool)
+    return UpliftCheck(
+        n=len(features),
+        observed_uplift_all=round(observed_uplift(arm, kept), 4),
+        observed_uplift_top=round(observed_uplift(arm[top], kept[top]), 4),
+        top_share=top_share,
+    )
