@@ -7,12 +7,13 @@ DEMO_CUSTOMERS ?= 20000
 DEMO_SEED ?= 7
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help venv demo test test-fast lint format requirements bench clean
+.PHONY: help venv demo test test-fast lint messages messages-check format requirements bench clean
 
 help:
 	@echo "make demo   - install, migrate, generate demo data, train, score, create logins, serve on http://$(HOST)"
 	@echo "make test   - run the whole test suite (SQLite; set DATABASE_URL/REDIS_URL for real servers)"
-	@echo "make lint   - ruff lint + format check + migrations check"
+	@echo "make lint   - ruff lint + format check + migrations check + Bengali catalogue check"
+	@echo "make messages - update locale/bn from the strings marked for translation and compile it (needs gettext)"
 	@echo "make bench  - performance benchmarks (need PostgreSQL: DATABASE_URL)"
 
 # The venv is rebuilt when requirements change (the stamp file records the last install).
@@ -39,10 +40,30 @@ test: venv
 test-fast: venv
 	$(BIN)/pytest -n 2 -m "not slow"
 
-lint: venv
+lint: venv messages-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Bengali text goes through Django's i18n: locale/bn/LC_MESSAGES/django.po, compiled to django.mo. The .mo is
+# committed, so `make demo` serves Bengali without GNU gettext; run `make messages` after marking or changing a string,
+# then translate what it adds (tests/test_translations.py fails on an untranslated string or a stale .mo).
+I18N := --locale bn --ignore=.venv --ignore=staticfiles --ignore=var --ignore=bench
+PO := locale/bn/LC_MESSAGES/django.po
+
+messages: venv
+	$(PY) manage.py makemessages $(I18N) --add-location file --no-obsolete
+	$(PY) manage.py compilemessages $(I18N)
+
+# The committed .po lists exactly the strings the code marks (its extraction date aside), with sound placeholders.
+# The check regenerates it, compares, and puts the committed file back either way.
+messages-check: venv
+	cp $(PO) $(VENV)/django.po.committed
+	$(PY) manage.py makemessages $(I18N) --add-location file --no-obsolete >/dev/null
+	diff -u -I '^"POT-Creation-Date: ' $(VENV)/django.po.committed $(PO); status=$$?; \
+	  mv $(VENV)/django.po.committed $(PO); \
+	  test $$status -eq 0 || { echo "$(PO) is out of date: run 'make messages' and translate what it adds"; exit 1; }
+	msgfmt --check --output-file=/dev/null $(PO)
 
 format: venv
 	$(BIN)/ruff format .
