@@ -134,7 +134,7 @@ def uplift_for(action: str, segment: str, policy: OfferPolicy, personal: dict[st
     """The customer's own uplift for the action if the uplift model gave one (`personal`), else the measured uplift
     for the action in this segment ("action:segment"), else the action's (measured or prior) uplift scaled by the
     segment's prior response."""
-    if personal and action in personal:
+    if isinstance(personal, dict) and action in personal:
         return personal[action]
     measured = policy.uplift.get(f"{action}:{segment}")
     if measured is not None:

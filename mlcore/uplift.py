@@ -30,7 +30,7 @@ class UpliftConfig:
     n_estimators: int = 60
     max_depth: int = 3
     learning_rate: float = 0.05
-    min_child_weight: float = 10.0
+    min_child_weight: float = 3.0
     min_per_arm: int = 100  # outcomes needed in each of treated and control before a model is trained
     shrink_outcomes: int = 400  # outcomes behind an action at which the model weighs as much as the segment estimate
     seed: int = 0

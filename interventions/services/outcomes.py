@@ -4,6 +4,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,14 +15,15 @@ from interventions.models import (
     InterventionSettings,
     InterventionStatus,
 )
+from mlcore.features import History, build_features
+from mlcore.offers import OfferPolicy, uplift_for
+from mlcore.uplift import UpliftConfig, UpliftModel, uplift_train
 from predictions.models import ScoringSettings
 
 logger = logging.getLogger(__name__)
 
 
 TREATED = (InterventionStatus.SENT, InterventionStatus.REDEEMED, InterventionStatus.EXPIRED)
-
-
 SHRINK_TOWARDS_PRIOR = 200  # outcomes it takes for the measured uplift to weigh as much as the prior
 
 
@@ -124,3 +127,66 @@ def uplift_estimates() -> list[UpliftEstimate]:
             if item := estimate(row, row["prediction__segment"], prior):
                 estimates.append(item)
     return estimates
+
+
+UPLIFT_CONFIG = UpliftConfig()
+
+
+def _judged():
+    return Intervention.objects.exclude(outcome="pending").filter(
+        status__in=[*TREATED, InterventionStatus.CONTROL], as_of__isnull=False
+    )
+
+
+def uplift_model_ready(config: UpliftConfig = UPLIFT_CONFIG) -> bool:
+    """Are there enough treated and control outcomes to train the per-customer uplift model?"""
+    from django.db.models import Count
+    from django.db.models import Q as Query
+
+    counts = _judged().aggregate(
+        treated=Count("pk", filter=Query(status__in=TREATED)),
+        control=Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
+    )
+    return min(counts["treated"], counts["control"]) >= config.min_per_arm
+
+
+def judged_features(history: History) -> pd.DataFrame:
+    """One row per judged intervention (indexed by its id): the customer's features on the day it was proposed
+    (point in time, from `history`), its action, whether it was sent (treated) and whether the customer stayed."""
+    rows = pd.DataFrame(
+        list(_judged().values_list("pk", "customer_id", "as_of", "action", "status", "outcome")),
+        columns=["pk", "customer_id", "as_of", "action", "status", "outcome"],
+    )
+    parts = []
+    for as_of, group in rows.groupby("as_of"):
+        features = build_features(history, as_of, customer_ids=pd.Index(group["customer_id"]))
+        joined = group.join(features, on="customer_id", how="inner")  # a customer with no booking then has none
+        parts.append(joined)
+    frame = pd.concat(parts).set_index("pk") if parts else rows.set_index("pk")
+    frame["treated"] = frame["status"] != InterventionStatus.CONTROL
+    frame["retained"] = frame["outcome"] == "retained"
+    return frame
+
+
+def uplift_model_fit(history: History, config: UpliftConfig = UPLIFT_CONFIG) -> UpliftModel:
+    """The per-customer uplift model on every judged intervention (TrainingDataError when there are too few)."""
+    frame = judged_features(history)
+    return uplift_train(frame, frame["action"], frame["treated"], frame["retained"], config)
+
+
+def personal_uplifts(
+    *, model: UpliftModel, features: pd.DataFrame, segments: pd.Series, policy: OfferPolicy
+) -> pd.Series:
+    """Per customer (the index of `features`), action → expected uplift: the model's, shrunk towards the action ×
+    segment estimate by the evidence behind the action. Actions the model has never seen are left out (the engine
+    then uses the segment estimate)."""
+    estimates: dict[str, np.ndarray] = {}
+    for action in model.actions:
+        fallback = np.array([uplift_for(action, segment, policy) for segment in segments.reindex(features.index)])
+        raw = model.predict(features, action)
+        estimates[action] = np.round(model.shrink(raw, action, fallback, UPLIFT_CONFIG), 4)
+    return pd.Series(
+        [{action: float(values[row]) for action, values in estimates.items()} for row in range(len(features))],
+        index=features.index,
+        dtype=object,
+    )

@@ -20,11 +20,18 @@ from interventions.models import (
     InterventionSettings,
     InterventionStatus,
 )
-from interventions.services.outcomes import uplift_estimates
+from interventions.services.outcomes import (
+    UPLIFT_CONFIG,
+    personal_uplifts,
+    uplift_estimates,
+    uplift_model_fit,
+    uplift_model_ready,
+)
+from mlcore.features import build_features
 from mlcore.offers import RECOVERY, OfferPolicy, in_control_group, propose
 from mlcore.recommend import service_similarity_fit
 from predictions.models import Prediction, ScoringSettings
-from predictions.selectors import latest_as_of
+from predictions.selectors import history_load, latest_as_of
 from sheba_retention.common.bulk import read_frame
 
 logger = logging.getLogger(__name__)
@@ -38,6 +45,8 @@ class ProposalRun:
     control: int
     not_paying: int
     skipped_open_or_recent: int
+    # How expected uplift was set: "per customer (model on N outcomes)", or why the segment estimates were used.
+    uplift_source: str = ""
 
 
 def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) -> OfferPolicy:
@@ -96,6 +105,19 @@ def _service_recommendations(booked: dict[int, list[str]]) -> dict[int, str | No
     return service_similarity_fit(history).recommend(booked)
 
 
+def _personal_uplift(frame: pd.DataFrame, as_of: dt.date, policy: OfferPolicy) -> tuple[pd.Series, str]:
+    """Each customer's own expected uplift per action once enough outcomes exist (else None: the segment estimates)."""
+    none = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if not uplift_model_ready():
+        return none, f"segment estimates (the uplift model needs {UPLIFT_CONFIG.min_per_arm} outcomes per arm)"
+    history = history_load(before=as_of)
+    model = uplift_model_fit(history)
+    features = build_features(history, as_of, customer_ids=frame.index)
+    uplifts = personal_uplifts(model=model, features=features, segments=frame["segment"], policy=policy)
+    evidence = sum(model.outcomes_by_action.values())
+    return uplifts.reindex(frame.index), f"per customer (uplift model on {evidence:,} outcome pairs)"
+
+
 def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
     """Propose for every customer scored at or above the high-risk threshold on `as_of` (default: latest day).
 
@@ -133,7 +155,9 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
         index=[prediction.customer_id for prediction in predictions],
     )
     frame["spend_avg"] = spend.reindex(frame.index).fillna(0.0)
-    proposals = propose(frame, policy_from(settings_row, scoring))
+    policy = policy_from(settings_row, scoring)
+    frame["personal_uplift"], uplift_source = _personal_uplift(frame, as_of, policy)
+    proposals = propose(frame, policy)
     by_customer = {prediction.customer_id: prediction for prediction in predictions}
     external_ids = pd.Series({pk: by_customer[pk].customer.external_id for pk in proposals.index}, dtype=object)
     control = in_control_group(external_ids, settings_row.control_share, settings_row.control_salt)
@@ -198,4 +222,5 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
         control=n_control,
         not_paying=len(predictions) - len(proposals),
         skipped_open_or_recent=skipped,
+        uplift_source=uplift_source,
     )

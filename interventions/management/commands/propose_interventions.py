@@ -24,6 +24,6 @@ class Command(BaseCommand):
                 f"As of {run.as_of}: {run.eligible:,} at-risk customers without a recent intervention; "
                 f"{run.proposed:,} proposals for approval, {run.control:,} held out as control, "
                 f"{run.not_paying:,} with no intervention that pays; {run.skipped_open_or_recent:,} skipped "
-                "(open or recent intervention)."
+                f"(open or recent intervention). Expected uplift: {run.uplift_source}."
             )
         )
