@@ -11,6 +11,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "view": _APPS,
         "change": [
             "interventions.intervention",
+            "interventions.supportcall",
             "payments.discountcode",
             "loyalty.loyaltytier",
             "customers.customer",

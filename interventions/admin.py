@@ -11,9 +11,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from interventions.messages import fill_placeholders
-from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
+from interventions.models import (
+    CallStatus,
+    Intervention,
+    InterventionEvent,
+    InterventionSettings,
+    InterventionStatus,
+    SupportCall,
+)
+from interventions.services.calls import MAX_ATTEMPTS, support_call_claim, support_call_log
 from interventions.services.queue import discount_cap, intervention_approve, intervention_reject, interventions_decide
-from sheba_retention.common.admin import ReadOnlyTabularInline, SingletonAdmin, format_tk
+from sheba_retention.common.admin import FixedRowsAdmin, ReadOnlyTabularInline, SingletonAdmin, format_tk
 
 EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
 
@@ -198,3 +206,124 @@ class InterventionEventAdmin(admin.ModelAdmin):
 @admin.register(InterventionSettings)
 class InterventionSettingsAdmin(SingletonAdmin):
     list_display = ("__str__", "control_share", "min_roi", "max_discount_amount", "ltv_discount_share", "updated_at")
+
+
+class SupportCallForm(forms.ModelForm):
+    """Logging a call: did the customer answer, and what did they say. Saved through support_call_log."""
+
+    result = forms.ChoiceField(
+        choices=[("", "—"), ("reached", "Reached the customer"), ("no_answer", "No answer")],
+        required=False,
+        help_text=f"After {MAX_ATTEMPTS} unanswered attempts the call is closed.",
+    )
+    new_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="note")
+
+    class Meta:
+        model = SupportCall
+        fields: list[str] = []
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_note") and not data.get("result"):
+            raise ValidationError("Say whether the customer answered when you add a note.")
+        return data
+
+
+@admin.register(SupportCall)
+class SupportCallAdmin(FixedRowsAdmin):
+    """The call list: personal calls promised to Critical, high-value customers, the most overdue first."""
+
+    form = SupportCallForm
+    list_display = (
+        "customer",
+        "phone",
+        "language",
+        "churn_percent",
+        "reason",
+        "due",
+        "attempts",
+        "status",
+        "assigned_to",
+    )
+    list_filter = ("status", ("assigned_to", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("customer", "assigned_to", "intervention__prediction")
+    search_fields = ("^customer__external_id", "customer__name", "=customer__phone")
+    ordering = ("due_by", "pk")
+    actions = ("claim_selected",)
+    readonly_fields = (
+        "customer",
+        "phone",
+        "language",
+        "churn_percent",
+        "reason",
+        "ltv_if_retained",
+        "intervention",
+        "status",
+        "due_by",
+        "attempts",
+        "last_attempt_at",
+        "assigned_to",
+        "note",
+        "closed_at",
+    )
+    fieldsets = (
+        ("Who to call", {"fields": ("customer", "phone", "language", "churn_percent", "reason", "ltv_if_retained")}),
+        ("Call", {"fields": ("intervention", "status", "due_by", "attempts", "last_attempt_at", "assigned_to")}),
+        ("What was said", {"fields": ("note", "result", "new_note")}),
+    )
+    list_per_page = 50
+
+    def get_fieldsets(self, request: HttpRequest, obj: SupportCall | None = None):
+        if obj is not None and obj.status != CallStatus.TO_CALL:  # closed: nothing left to log
+            return (*self.fieldsets[:2], ("What was said", {"fields": ("note", "closed_at")}))
+        return self.fieldsets
+
+    def has_change_permission(self, request: HttpRequest, obj: SupportCall | None = None) -> bool:
+        if obj is not None and obj.status != CallStatus.TO_CALL:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: SupportCall, form, change: bool) -> None:
+        result = form.cleaned_data.get("result")
+        if result:
+            support_call_log(
+                call_id=obj.pk, user=request.user, reached=result == "reached", note=form.cleaned_data["new_note"]
+            )
+
+    @admin.action(description="Put the selected calls on my list", permissions=["change"])
+    def claim_selected(self, request: HttpRequest, queryset) -> None:
+        claimed = 0
+        for call in queryset.filter(status=CallStatus.TO_CALL):
+            support_call_claim(call_id=call.pk, user=request.user)
+            claimed += 1
+        self.message_user(request, f"{claimed} call(s) are on your list.", messages.SUCCESS)
+
+    @admin.display(description="phone")
+    def phone(self, obj: SupportCall) -> str:
+        return obj.customer.phone
+
+    @admin.display(description="language")
+    def language(self, obj: SupportCall) -> str:
+        return obj.customer.get_language_display()
+
+    @admin.display(description="churn risk")
+    def churn_percent(self, obj: SupportCall) -> str:
+        return f"{obj.intervention.churn_probability:.0%}"
+
+    @admin.display(description="why they may leave")
+    def reason(self, obj: SupportCall) -> str:
+        prediction = obj.intervention.prediction
+        reasons = prediction.reasons if prediction else []
+        return "; ".join(item.get("text_en", item.get("feature", "")) for item in reasons[:3]) or "—"
+
+    @admin.display(description="worth at least, if they stay")
+    def ltv_if_retained(self, obj: SupportCall) -> str | None:
+        prediction = obj.intervention.prediction
+        return format_tk(prediction.ltv_low_if_retained) if prediction else None
+
+    @admin.display(description="due", ordering="due_by")
+    def due(self, obj: SupportCall) -> str:
+        when = timezone.localtime(obj.due_by).strftime("%d %b %H:%M")
+        if obj.status == CallStatus.TO_CALL and obj.due_by < timezone.now():
+            return format_html('<strong style="color:#c62828">{} (overdue)</strong>', when)
+        return when

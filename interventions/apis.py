@@ -53,12 +53,11 @@ ErrorSerializer = inline_serializer(
 
 class CanDecideInterventions(BasePermission):
     message = "Only retention staff with the 'change intervention' permission can approve or reject interventions."
+    permission = "interventions.change_intervention"
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(
-            user and user.is_authenticated and user.is_staff and user.has_perm("interventions.change_intervention")
-        )
+        return bool(user and user.is_authenticated and user.is_staff and user.has_perm(self.permission))
 
 
 class InvalidState(APIException):

@@ -153,3 +153,36 @@ class InterventionSettings(SingletonModel):
 
     def __str__(self) -> str:
         return "Intervention settings"
+
+
+class CallStatus(models.TextChoices):
+    TO_CALL = "to_call", _("To call")
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer (gave up)")
+    MISSED = "missed", _("Missed (offer expired first)")
+
+
+OPEN_CALL_STATUSES = [CallStatus.TO_CALL]
+
+
+class SupportCall(TimeStampedModel):
+    """A personal call from support: the task a sent "personal call" intervention puts on the call list."""
+
+    intervention = models.OneToOneField(Intervention, on_delete=models.CASCADE, related_name="support_call")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="support_calls")
+    status = models.CharField(max_length=10, choices=CallStatus.choices, default=CallStatus.TO_CALL)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="support_calls"
+    )
+    due_by = models.DateTimeField(help_text=_("The customer was told to expect the call by then."))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text=_("What the customer said, for the next caller and the analysts."))
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_by", "pk"]
+        indexes = [models.Index(fields=["status", "due_by"])]
+
+    def __str__(self) -> str:
+        return f"Call {self.customer.external_id} ({self.get_status_display()})"

@@ -35,3 +35,17 @@ def intervention_history_list(*, user: AbstractBaseUser | AnonymousUser) -> Quer
         return queryset
     own = customer_of(user)
     return queryset.filter(CUSTOMER_VISIBLE, customer=own) if own else queryset.none()
+
+
+def support_call_list(*, status: str | None = None, assigned_to: AbstractBaseUser | None = None):
+    """The call list, the earliest due first; optionally one status, or one caller's calls."""
+    from interventions.models import SupportCall
+
+    queryset = SupportCall.objects.select_related("customer", "assigned_to", "intervention__prediction").order_by(
+        "due_by", "pk"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if assigned_to is not None:
+        queryset = queryset.filter(assigned_to=assigned_to)
+    return queryset

@@ -37,8 +37,14 @@ from customers.tests.factories import (
     existing_category,
 )
 from customers.tests.segment_factories import CustomerSegmentFactory
-from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
-from interventions.tests.factories import InterventionEventFactory, InterventionFactory
+from interventions.models import (
+    Intervention,
+    InterventionEvent,
+    InterventionSettings,
+    InterventionStatus,
+    SupportCall,
+)
+from interventions.tests.factories import InterventionEventFactory, InterventionFactory, SupportCallFactory
 from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory, existing_tier
 from notifications.models import Notification
@@ -105,6 +111,7 @@ ROW_MAKERS: dict[type[Model], Callable[[], Model]] = {
     CustomerLoyalty: CustomerLoyaltyFactory,
     Intervention: lambda: InterventionFactory(decided_by=UserFactory()),
     InterventionEvent: make_event,
+    SupportCall: lambda: SupportCallFactory(assigned_to=UserFactory()),
     Notification: NotificationFactory,
     DiscountCode: make_code,
     Redemption: RedemptionFactory,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from interventions.messages import CODE_PLACEHOLDER, fill_placeholders, render
 from interventions.models import (
     Intervention,
+    InterventionAction,
     InterventionEvent,
     InterventionSettings,
     InterventionStatus,
@@ -143,6 +144,8 @@ def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime
 
 def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int = 7) -> dict[str, int]:
     """Sent offers past their expiry, and proposals nobody decided on within `proposal_days`, become expired."""
+    from interventions.services.calls import support_calls_close_expired
+
     now = now or timezone.now()
     counts = {"sent": 0, "proposed": 0}
     stale = Q(status=InterventionStatus.SENT, expires_at__lt=now) | Q(
@@ -156,6 +159,7 @@ def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int =
             counts[intervention.status] += 1
             if intervention.status == InterventionStatus.SENT:
                 _deactivate_codes(intervention)
+                support_calls_close_expired(intervention=intervention)
             _transition(
                 intervention,
                 InterventionStatus.EXPIRED,
@@ -173,6 +177,7 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     Safe to repeat (a task retry, a second approval click): an intervention that has been sent is returned as it is,
     and the notification is made once per intervention and channel.
     """
+    from interventions.services.calls import support_call_create
     from notifications.services import notification_create, notification_enqueue
     from payments.services.codes import discount_code_issue
 
@@ -217,6 +222,8 @@ def intervention_send(*, intervention_id: int) -> Intervention:
         ),
     )
     notification_enqueue(notification=notification)
+    if intervention.action == InterventionAction.PERSONAL_CALL:
+        support_call_create(intervention=intervention)
     _transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
     intervention.sent_at, intervention.expires_at = now, expires
     intervention.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])

@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory, existing_service
-from interventions.models import Intervention, InterventionAction, InterventionEvent, InterventionStatus
+from interventions.models import Intervention, InterventionAction, InterventionEvent, InterventionStatus, SupportCall
 from predictions.tests.factories import PredictionFactory
 
 
@@ -41,3 +41,14 @@ class InterventionEventFactory(factory.django.DjangoModelFactory):
     to_status = InterventionStatus.PROPOSED
     actor = None
     note = "Proposed by the recommendation engine"
+
+
+class SupportCallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportCall
+
+    intervention = factory.SubFactory(
+        InterventionFactory, action=InterventionAction.PERSONAL_CALL, status=InterventionStatus.SENT, discount_amount=0
+    )
+    customer = factory.SelfAttribute("intervention.customer")
+    due_by = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
