@@ -14,7 +14,7 @@ How it works (docs/MODELS.md has the long form):
 - The lower bound *if retained* (`ltv_low_if_retained`): what a customer who comes back spends at least, with 90%
   confidence. The interval's own lower bound is Tk 0 for nearly every at-risk customer (most of them will spend
   nothing), so it cannot cap what we offer to win one back; this bound is calibrated on the holdout customers who
-  did spend, per fifth of predicted spend, as a multiple of the predicted mean (RetainedLowerBound).
+  did spend, per fifth of predicted spend, as a multiple of their usual booking (RetainedLowerBound).
 """
 
 import datetime as dt
@@ -84,7 +84,7 @@ class LtvModel:
                 "ltv": mean * factor,
                 "ltv_low": low * factor,
                 "ltv_high": high * factor,
-                "ltv_low_if_retained": self.retained.bound(mean) * factor,
+                "ltv_low_if_retained": self.retained.bound(mean, features["spend_avg"].to_numpy()) * factor,
             }
         )
         return frame.set_index(features.index).round(2)
@@ -329,7 +329,9 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     holdout_q = quantile_booster.inplace_predict(holdout_matrix)
     low, high = _cross_conformal_interval(holdout_q, holdout_mean, holdout_spend, config)
     metrics = {"model": interval_metrics(holdout_spend, holdout_mean, low, high)}
-    metrics["model"]["retained_lower_bound_coverage"] = _cross_conformal_retained(holdout_mean, holdout_spend, config)
+    metrics["model"]["retained_lower_bound_coverage"] = _cross_conformal_retained(
+        holdout_mean, holdout_x["spend_avg"].to_numpy(), holdout_spend, config
+    )
     metrics["model_coverage_by_predicted_spend"] = coverage_by_bin(holdout_spend, holdout_mean, low, high)
     try:
         gg = _gamma_gamma_on(history, holdout_day)
@@ -350,7 +352,9 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         mean_booster=final_mean,
         quantile_booster=final_quantiles,
         conformal=ConformalBins.fit(holdout_q, holdout_mean, holdout_spend, config.interval),
-        retained=RetainedLowerBound.fit(holdout_mean, holdout_spend, config.retained_confidence),
+        retained=RetainedLowerBound.fit(
+            holdout_mean, holdout_x["spend_avg"].to_numpy(), holdout_spend, config.retained_confidence
+        ),
         bgnbd=final_bgnbd,
         observed_days=observed,
         horizon_days=config.horizon_days,
@@ -444,13 +448,15 @@ def _cross_conformal_interval(
 
 @dataclass
 class RetainedLowerBound:
-    """A lower bound on the spend of customers who come back: factor × predicted mean, one factor per bin of
-    predicted spend (the bins of ConformalBins), so that `confidence` of the calibration customers who spent anything
-    spent at least that much.
+    """A lower bound on the spend of customers who come back: factor × their usual booking (net spend per completed
+    booking so far), one factor per bin of predicted spend (the bins of ConformalBins), so that `confidence` of the
+    calibration customers who spent anything spent at least that much.
 
-    One-sided split conformal calibration on the ratio spend ÷ predicted mean among the customers who spent: a
-    customer predicted to spend little mostly because they will likely leave spends many times that when they stay,
-    and the bins let that ratio differ with the prediction.
+    One-sided split conformal calibration on the ratio spend ÷ usual booking among the customers who spent. The
+    usual booking, not the predicted mean, is the yardstick: the mean of a likely leaver is small *because* they will
+    likely leave, so when they do come back they spend many times it, a ratio that varies with the churn risk; what
+    they spend on coming back is close to what they used to spend on a booking. A customer without a completed
+    booking has no yardstick and a bound of Tk 0.
     """
 
     edges: list[float]  # inner cut points on log1p(predicted mean), ascending
@@ -459,12 +465,12 @@ class RetainedLowerBound:
     MIN_ROWS = 30  # a bin with fewer returning customers takes the factor of all of them
 
     @classmethod
-    def fit(cls, mean: np.ndarray, spend: np.ndarray, confidence: float) -> "RetainedLowerBound":
+    def fit(cls, mean: np.ndarray, usual: np.ndarray, spend: np.ndarray, confidence: float) -> "RetainedLowerBound":
         level = np.log1p(mean)
         edges = np.unique(np.quantile(level, np.linspace(0, 1, ConformalBins.N_BINS + 1)[1:-1])).tolist()
         bins = np.searchsorted(edges, level, side="right")
-        spent = (spend > 0) & (mean > 0)
-        ratio = np.where(spent, spend / np.where(mean > 0, mean, 1.0), np.nan)
+        spent = (spend > 0) & (usual > 0)
+        ratio = np.where(spent, spend / np.where(usual > 0, usual, 1.0), np.nan)
         pooled = _lower_quantile(ratio[spent], confidence)
         factors = []
         for index in range(len(edges) + 1):
@@ -472,9 +478,9 @@ class RetainedLowerBound:
             factors.append(_lower_quantile(ratio[rows], confidence) if rows.sum() >= cls.MIN_ROWS else pooled)
         return cls(edges=edges, factors=factors)
 
-    def bound(self, mean: np.ndarray) -> np.ndarray:
+    def bound(self, mean: np.ndarray, usual: np.ndarray) -> np.ndarray:
         factors = np.asarray(self.factors)[np.searchsorted(self.edges, np.log1p(mean), side="right")]
-        return factors * np.asarray(mean)
+        return factors * np.clip(np.asarray(usual, dtype=float), 0, None)
 
 
 def _lower_quantile(values: np.ndarray, confidence: float) -> float:
@@ -483,14 +489,15 @@ def _lower_quantile(values: np.ndarray, confidence: float) -> float:
     return float(np.sort(values)[rank - 1]) if rank >= 1 else 0.0
 
 
-def _cross_conformal_retained(mean: np.ndarray, spend: np.ndarray, config: LtvConfig) -> float:
+def _cross_conformal_retained(mean: np.ndarray, usual: np.ndarray, spend: np.ndarray, config: LtvConfig) -> float:
     """Share of the holdout's returning customers whose spend reaches their bound, each calibrated on the other half."""
     fold = np.random.default_rng(config.seed + 1).integers(0, 2, size=len(spend))
     bound = np.empty(len(spend))
     for k in (0, 1):
-        calibration = RetainedLowerBound.fit(mean[fold != k], spend[fold != k], config.retained_confidence)
-        bound[fold == k] = calibration.bound(mean[fold == k])
-    spent = spend > 0
+        rest, this = fold != k, fold == k
+        calibration = RetainedLowerBound.fit(mean[rest], usual[rest], spend[rest], config.retained_confidence)
+        bound[this] = calibration.bound(mean[this], usual[this])
+    spent = (spend > 0) & (usual > 0)
     return float(np.mean(spend[spent] >= bound[spent])) if spent.any() else float("nan")
 
 

@@ -171,36 +171,39 @@ def test_ltv_lower_bound_if_retained_holds_for_returning_customers_out_of_time(
     # spend nothing) the bound if retained still gives a positive amount to cap a win-back offer by
     assert coverage == pytest.approx(0.90, abs=0.04)
     assert (at_risk_low["ltv_low"] == 0).mean() > 0.9
-    assert (at_risk_low["ltv_low_if_retained"] > 0).mean() > 0.9
+    assert (at_risk_low["ltv_low_if_retained"] > 0).mean() > 0.8  # all but those with no completed booking
 
 
-def test_retained_lower_bound_is_the_conformal_quantile_of_spend_over_mean_per_bin() -> None:
-    # given 1,000 customers predicted Tk 100 and 1,000 predicted Tk 10,000; half of the first spend nothing, the
-    # others spend k × the prediction for k = 1..500 (low) or 1..1,000 (high) hundredths
-    mean = np.repeat([100.0, 10_000.0], 1000)
+def test_retained_lower_bound_is_the_conformal_quantile_of_spend_over_the_usual_booking_per_bin() -> None:
+    # given 1,000 customers predicted Tk 100 and 1,000 predicted Tk 10,000, all with a usual booking of Tk 2,000;
+    # half of the first spend nothing, the others spend k × their usual booking for k = 1..500 (low) or 1..1,000
+    # (high) hundredths
+    mean, usual = np.repeat([100.0, 10_000.0], 1000), np.full(2000, 2000.0)
     low_ratios = np.concatenate([np.zeros(500), np.arange(1, 501) / 100])
     high_ratios = np.arange(1, 1001) / 100
-    spend = mean * np.concatenate([low_ratios, high_ratios])
+    spend = usual * np.concatenate([low_ratios, high_ratios])
 
     # when
-    bound = RetainedLowerBound.fit(mean, spend, confidence=0.9)
+    bound = RetainedLowerBound.fit(mean, usual, spend, confidence=0.9)
 
     # then each bin's factor is the ⌊(n + 1) × 0.1⌋-th smallest ratio among those who spent: 50th of 500 (0.5),
-    # 100th of 1000 (1.0)
-    assert bound.bound(np.array([100.0, 10_000.0])) == pytest.approx([50.0, 10_000.0])
+    # 100th of 1000 (1.0); a customer without a usual booking gets Tk 0
+    assert bound.bound(np.array([100.0, 10_000.0, 100.0]), np.array([2000.0, 2000.0, 0.0])) == pytest.approx(
+        [1000.0, 2000.0, 0.0]
+    )
 
 
 def test_retained_lower_bound_pools_bins_with_too_few_returning_customers() -> None:
-    # given a bin where only 10 customers spent anything
-    mean = np.repeat([100.0, 10_000.0], 1000)
-    spend = np.concatenate([np.r_[np.zeros(990), np.full(10, 50_000.0)], np.arange(1, 1001) * 100.0])
+    # given a bin where only 10 customers spent anything (usual booking Tk 100 for everybody)
+    mean, usual = np.repeat([100.0, 10_000.0], 1000), np.full(2000, 100.0)
+    spend = np.concatenate([np.r_[np.zeros(990), np.full(10, 50_000.0)], np.arange(1, 1001) * 1.0])
 
     # when
-    bound = RetainedLowerBound.fit(mean, spend, confidence=0.9)
+    bound = RetainedLowerBound.fit(mean, usual, spend, confidence=0.9)
 
     # then that bin takes the factor of all 1,010 returning customers (the 101st smallest ratio, 1.01), not its own
     # ten's (500); the other bin keeps its own (1.00)
-    assert bound.bound(np.array([100.0, 10_000.0])) == pytest.approx([101.0, 10_000.0])
+    assert bound.bound(np.array([100.0, 10_000.0]), np.array([100.0, 100.0])) == pytest.approx([101.0, 100.0])
 
 
 def test_ltv_model_against_the_btyd_baseline(ltv_trained: tuple[LtvModel, LtvReport]) -> None:
