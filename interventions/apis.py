@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
 from interventions.models import Intervention, InterventionEvent, InterventionSettings
 from interventions.selectors import intervention_history_list, intervention_pending_list
+from interventions.services.outcomes import UPLIFT_CONFIG, judged_counts, uplift_estimates
 from interventions.services.queue import (
     TransitionError,
     discount_cap,
@@ -413,3 +414,54 @@ class InterventionHistoryApi(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         serializer = self.OutputSerializer(page, many=True, context={"staff": request.user.is_staff})
         return paginator.get_paginated_response(serializer.data)
+
+
+class UpliftEstimateSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    segment = serializers.CharField(help_text="Empty for the action across all segments.")
+    treated = serializers.IntegerField(help_text="Treated customers whose outcome is known.")
+    control = serializers.IntegerField(help_text="Held-out customers whose outcome is known.")
+    retention_treated = serializers.FloatField()
+    retention_control = serializers.FloatField()
+    measured_uplift = serializers.FloatField(help_text="retention_treated − retention_control")
+    prior = serializers.FloatField()
+    uplift = serializers.FloatField(help_text="What the engine uses: the measured uplift shrunk towards the prior.")
+
+
+class InterventionUpliftApi(APIView):
+    """What worked: retention of treated against held-out customers, per action and per action and segment."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema_serializer(component_name="InterventionUplift")
+    class OutputSerializer(serializers.Serializer):
+        estimates = UpliftEstimateSerializer(many=True)
+        outcomes_treated = serializers.IntegerField()
+        outcomes_control = serializers.IntegerField()
+        uplift_model_from = serializers.IntegerField(
+            help_text="Outcomes needed in each arm before proposals use each customer's own uplift."
+        )
+        uplift_model_active = serializers.BooleanField()
+
+    @extend_schema(
+        operation_id="interventions_uplift",
+        summary="What worked: uplift per action and segment",
+        description=(
+            "Retention of customers who were sent an intervention against the randomly held-out control group, per "
+            "action and per action and segment, with the estimate the engine uses (shrunk towards the prior until "
+            "a few hundred outcomes make the measurement trustworthy). Staff and analysts."
+        ),
+        responses={200: OutputSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        counts = judged_counts()
+        estimates = sorted(uplift_estimates(), key=lambda item: (item.action, item.segment))
+        return Response(
+            {
+                "estimates": UpliftEstimateSerializer(estimates, many=True).data,
+                "outcomes_treated": counts["treated"],
+                "outcomes_control": counts["control"],
+                "uplift_model_from": UPLIFT_CONFIG.min_per_arm,
+                "uplift_model_active": min(counts.values()) >= UPLIFT_CONFIG.min_per_arm,
+            }
+        )

@@ -133,20 +133,23 @@ UPLIFT_CONFIG = UpliftConfig()
 
 
 def _judged():
-    return Intervention.objects.exclude(outcome="pending").filter(
-        status__in=[*TREATED, InterventionStatus.CONTROL], as_of__isnull=False
+    return Intervention.objects.exclude(outcome="pending").filter(status__in=[*TREATED, InterventionStatus.CONTROL])
+
+
+def judged_counts() -> dict[str, int]:
+    """Treated and control interventions whose outcome is known."""
+    from django.db.models import Count
+    from django.db.models import Q as Query
+
+    return _judged().aggregate(
+        treated=Count("pk", filter=Query(status__in=TREATED)),
+        control=Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
     )
 
 
 def uplift_model_ready(config: UpliftConfig = UPLIFT_CONFIG) -> bool:
     """Are there enough treated and control outcomes to train the per-customer uplift model?"""
-    from django.db.models import Count
-    from django.db.models import Q as Query
-
-    counts = _judged().aggregate(
-        treated=Count("pk", filter=Query(status__in=TREATED)),
-        control=Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
-    )
+    counts = judged_counts()
     return min(counts["treated"], counts["control"]) >= config.min_per_arm
 
 
@@ -154,7 +157,11 @@ def judged_features(history: History) -> pd.DataFrame:
     """One row per judged intervention (indexed by its id): the customer's features on the day it was proposed
     (point in time, from `history`), its action, whether it was sent (treated) and whether the customer stayed."""
     rows = pd.DataFrame(
-        list(_judged().values_list("pk", "customer_id", "as_of", "action", "status", "outcome")),
+        list(
+            _judged()
+            .filter(as_of__isnull=False)  # every engine proposal has its scoring day
+            .values_list("pk", "customer_id", "as_of", "action", "status", "outcome")
+        ),
         columns=["pk", "customer_id", "as_of", "action", "status", "outcome"],
     )
     parts = []
