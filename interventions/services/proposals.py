@@ -27,6 +27,7 @@ from interventions.services.outcomes import (
     uplift_model_fit,
     uplift_model_ready,
 )
+from mlcore.churn import TrainingDataError
 from mlcore.features import build_features
 from mlcore.offers import RECOVERY, OfferPolicy, in_control_group, propose
 from mlcore.recommend import service_similarity_fit
@@ -111,7 +112,10 @@ def _personal_uplift(frame: pd.DataFrame, as_of: dt.date, policy: OfferPolicy) -
     if not uplift_model_ready():
         return none, f"segment estimates (the uplift model needs {UPLIFT_CONFIG.min_per_arm} outcomes per arm)"
     history = history_load(before=as_of)
-    model = uplift_model_fit(history)
+    try:
+        model = uplift_model_fit(history)
+    except TrainingDataError as exc:  # e.g. judged rows whose customers have no booking before their proposal day
+        return none, f"segment estimates ({exc})"
     features = build_features(history, as_of, customer_ids=frame.index)
     uplifts = personal_uplifts(model=model, features=features, segments=frame["segment"], policy=policy)
     evidence = sum(model.outcomes_by_action.values())

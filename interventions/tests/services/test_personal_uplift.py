@@ -121,3 +121,20 @@ def test_proposals_use_the_customers_own_uplift(service_recovery_outcomes: int) 
     complained = Intervention.objects.get(customer__external_id="N00001")
     assert complained.action == "service_recovery"
     assert complained.expected_retention_uplift > 0.15  # the prior is 0.08
+
+
+def test_proposals_fall_back_to_segment_estimates_when_the_model_cannot_be_trained(db) -> None:
+    # given enough outcomes by count, but none with the day they were proposed (so no features to learn from)
+    for n in range(2 * UPLIFT_CONFIG.min_per_arm):
+        status = InterventionStatus.SENT if n % 2 else InterventionStatus.CONTROL
+        InterventionFactory(as_of=None, status=status, outcome="retained" if n % 3 else "churned")
+    customer = customer_with_history(1, complained=False, prefix="N")
+    PredictionFactory(customer=customer, as_of=AS_OF, churn_probability=0.75, segment="occasional")
+
+    # when
+    run = interventions_propose(as_of=AS_OF)
+
+    # then the run still proposes, and says why it used the segment estimates
+    assert uplift_model_ready()
+    assert run.proposed + run.control == 1
+    assert run.uplift_source.startswith("segment estimates (0 treated and 0 control outcomes")
