@@ -153,6 +153,35 @@ def render(
     return Message(subject_en=subject_en, body_en=body_en, subject_bn=subject_bn, body_bn=body_bn)
 
 
+ANY_SERVICE = pgettext_lazy("service", "home service")  # when a proposal names no service
+
+
+def render_offer(
+    *, action: str, customer_name: str, amount: float, service, tier: str, amount_placeholder: bool = False
+) -> Message:
+    """`render` for a customer and a catalogue Service (None: any home service), with the code and the expiry left as
+    placeholders for sending to fill in."""
+    if service is None:
+        names = {}
+        for language in ("en", "bn"):
+            with override(language):
+                names[language] = str(ANY_SERVICE)
+    else:
+        names = {"en": service.name, "bn": service.name_bn}
+    return render(
+        action=action,
+        name=customer_name.split(" ")[0] if customer_name else "",
+        amount=amount,
+        code=CODE_PLACEHOLDER,
+        until=None,
+        service=names["en"],
+        service_bn=names["bn"],
+        price=float(service.min_price) if service else 0.0,
+        tier=tier,
+        amount_placeholder=amount_placeholder,
+    )
+
+
 def fill_placeholders(text: str, *, code: str, until: dt.date, amount: float, bengali: bool) -> str:
     """Put the issued code, the expiry date and the approved discount into a (possibly staff-edited) message."""
     with override("bn" if bengali else "en"):

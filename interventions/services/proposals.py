@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Booking, BookingStatus, Service
-from interventions.messages import CODE_PLACEHOLDER, render
+from interventions.messages import render_offer
 from interventions.models import (
     OPEN_STATUSES,
     Intervention,
@@ -177,15 +177,11 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
         else:
             slug = recommended.get(pk) or (booked.get(pk) or ["other"])[0]
         service = services.get(slug)
-        message = render(
+        message = render_offer(
             action=proposal["action"],
-            name=prediction.customer.name.split(" ")[0] if prediction.customer.name else "",
+            customer_name=prediction.customer.name,
             amount=proposal["discount_amount"],
-            code=CODE_PLACEHOLDER,
-            until=None,
-            service=service.name if service else "home service",
-            service_bn=service.name_bn if service else "হোম সার্ভিস",
-            price=float(service.min_price) if service else 0.0,
+            service=service,
             tier=prediction.loyalty_tier,
             amount_placeholder=True,
         )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from interventions.messages import CODE_PLACEHOLDER, fill_placeholders, render
+from interventions.messages import fill_placeholders, render_offer
 from interventions.models import (
     Intervention,
     InterventionAction,
@@ -239,16 +239,11 @@ def _deactivate_codes(intervention: Intervention) -> None:
 
 
 def _subjects(intervention: Intervention):
-    service = intervention.service
-    return render(
+    return render_offer(
         action=intervention.action,
-        name=intervention.customer.name.split(" ")[0] if intervention.customer.name else "",
+        customer_name=intervention.customer.name,
         amount=float(intervention.discount_amount),
-        code=CODE_PLACEHOLDER,
-        until=None,
-        service=service.name if service else "home service",
-        service_bn=service.name_bn if service else "হোম সার্ভিস",
-        price=float(service.min_price) if service else 0.0,
+        service=intervention.service,
         tier=intervention.prediction.loyalty_tier if intervention.prediction else "",
     )
 

@@ -81,3 +81,13 @@ def test_a_proposal_keeps_its_placeholders_until_sending_fills_them_in():
     assert body_en == (
         "Dear customer, we miss you! Get Tk 450 off your next booking with code SHEBA-2024-0917 (valid till 9 January)."
     )
+
+
+def test_a_message_without_a_service_names_any_home_service_in_each_language():
+    from interventions.messages import render_offer
+
+    message = render_offer(action="premium_provider", customer_name="Rahima Begum", amount=200, service=None, tier="")
+
+    assert "your next home service" in message.body_en
+    assert "হোম সার্ভিস" in message.body_bn
+    assert message.body_en.startswith("Rahima,")
