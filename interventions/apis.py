@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
 from interventions.models import Intervention, InterventionEvent, InterventionSettings
 from interventions.selectors import intervention_history_list, intervention_pending_list
-from interventions.services.outcomes import UPLIFT_CONFIG, judged_counts, uplift_estimates
+from interventions.services.outcomes import UPLIFT_CONFIG, judged_counts, roi_measured, uplift_estimates
 from interventions.services.queue import (
     TransitionError,
     discount_cap,
@@ -428,6 +428,20 @@ class UpliftEstimateSerializer(serializers.Serializer):
     uplift = serializers.FloatField(help_text="What the engine uses: the measured uplift shrunk towards the prior.")
 
 
+class MeasuredRoiSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    treated = serializers.IntegerField()
+    control = serializers.IntegerField()
+    measured_uplift = serializers.FloatField(help_text="Retention treated − control, not shrunk.")
+    customers_won = serializers.FloatField(help_text="Measured uplift × treated customers.")
+    value_recovered = serializers.FloatField(help_text="Customers won × mean value if retained × margin rate (Tk).")
+    discounts_redeemed = serializers.FloatField(help_text="Tk given away on redeemed codes.")
+    contact_cost = serializers.FloatField(help_text="Messages and calls (Tk).")
+    net_benefit = serializers.FloatField()
+    roi = serializers.FloatField(allow_null=True, help_text="Net benefit ÷ cost; null when nothing was spent.")
+    expected_roi = serializers.FloatField(help_text="The mean ROI the engine expected when it proposed them.")
+
+
 class InterventionUpliftApi(APIView):
     """What worked: retention of treated against held-out customers, per action and per action and segment."""
 
@@ -436,6 +450,7 @@ class InterventionUpliftApi(APIView):
     @extend_schema_serializer(component_name="InterventionUplift")
     class OutputSerializer(serializers.Serializer):
         estimates = UpliftEstimateSerializer(many=True)
+        roi = MeasuredRoiSerializer(many=True, help_text="Per action: the return measured against the control group.")
         outcomes_treated = serializers.IntegerField()
         outcomes_control = serializers.IntegerField()
         uplift_model_from = serializers.IntegerField(
@@ -445,7 +460,7 @@ class InterventionUpliftApi(APIView):
 
     @extend_schema(
         operation_id="interventions_uplift",
-        summary="What worked: uplift per action and segment",
+        summary="What worked: uplift per action and segment, and the ROI measured against the control group",
         description=(
             "Retention of customers who were sent an intervention against the randomly held-out control group, per "
             "action and per action and segment, with the estimate the engine uses (shrunk towards the prior until "
@@ -459,6 +474,7 @@ class InterventionUpliftApi(APIView):
         return Response(
             {
                 "estimates": UpliftEstimateSerializer(estimates, many=True).data,
+                "roi": MeasuredRoiSerializer(roi_measured(), many=True).data,
                 "outcomes_treated": counts["treated"],
                 "outcomes_control": counts["control"],
                 "uplift_model_from": UPLIFT_CONFIG.min_per_arm,

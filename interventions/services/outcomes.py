@@ -12,6 +12,7 @@ from django.utils import timezone
 from customers.models import BookingStatus
 from interventions.models import (
     Intervention,
+    InterventionAction,
     InterventionSettings,
     InterventionStatus,
 )
@@ -197,3 +198,79 @@ def personal_uplifts(
         index=features.index,
         dtype=object,
     )
+
+
+@dataclass(frozen=True)
+class MeasuredRoi:
+    """What an action really returned, against the control group rather than assumed."""
+
+    action: str
+    treated: int
+    control: int
+    measured_uplift: float  # retention treated − control, unshrunk: this is the measurement
+    customers_won: float  # measured uplift × treated customers: how many stayed because of the action
+    value_recovered: float  # customers won × their mean value if retained × the margin rate (Tk)
+    discounts_redeemed: float  # Tk given away on redeemed codes
+    contact_cost: float  # messages and calls (Tk)
+    net_benefit: float
+    roi: float | None  # net benefit ÷ cost; None when nothing was spent
+    expected_roi: float  # the mean ROI the engine expected when it proposed these
+
+
+def roi_measured() -> list[MeasuredRoi]:
+    """Per action, the return measured against the control group: the customers the action kept beyond what the held-
+    out customers' retention says would have stayed anyway, valued as the engine values them (LTV if retained × margin),
+    against what was really spent (redeemed discounts, messages, calls)."""
+    from django.db.models import Sum
+
+    from mlcore.offers import if_retained
+
+    settings_row = InterventionSettings.load()
+    rows = pd.DataFrame(
+        list(
+            _judged().values_list(
+                "pk", "action", "status", "outcome", "prediction__ltv", "churn_probability", "expected_roi"
+            )
+        ),
+        columns=["pk", "action", "status", "outcome", "ltv", "churn", "expected_roi"],
+    )  # fmt: skip
+    if rows.empty:
+        return []
+    redeemed = dict(
+        Intervention.objects.filter(pk__in=rows["pk"].tolist())
+        .annotate(given=Sum("discount_codes__redemptions__discount_amount"))
+        .exclude(given=None)
+        .values_list("pk", "given")
+    )
+    rows["treated"] = rows["status"] != InterventionStatus.CONTROL
+    rows["kept"] = rows["outcome"] == "retained"
+    rows["value"] = [if_retained(float(ltv or 0), churn) for ltv, churn in zip(rows["ltv"], rows["churn"], strict=True)]
+    rows["given"] = rows["pk"].map(lambda pk: float(redeemed.get(pk, 0)))
+    contact = {InterventionAction.PERSONAL_CALL: float(settings_row.call_cost)}
+    rows["contact"] = rows["action"].map(lambda action: contact.get(action, float(settings_row.message_cost)))
+    results = []
+    for action, group in rows.groupby("action"):
+        treated, control = group[group["treated"]], group[~group["treated"]]
+        if treated.empty or control.empty:
+            continue
+        uplift = treated["kept"].mean() - control["kept"].mean()
+        won = uplift * len(treated)
+        value = won * treated["value"].mean() * settings_row.margin_rate
+        cost = treated["given"].sum() + treated["contact"].sum()
+        net = value - cost
+        results.append(
+            MeasuredRoi(
+                action=action,
+                treated=len(treated),
+                control=len(control),
+                measured_uplift=round(float(uplift), 4),
+                customers_won=round(float(won), 1),
+                value_recovered=round(float(value), 2),
+                discounts_redeemed=round(float(treated["given"].sum()), 2),
+                contact_cost=round(float(treated["contact"].sum()), 2),
+                net_benefit=round(float(net), 2),
+                roi=round(float(net / cost), 3) if cost > 0 else None,
+                expected_roi=round(float(treated["expected_roi"].mean()), 3),
+            )
+        )
+    return results

@@ -33,6 +33,13 @@ def test_staff_see_retention_of_treated_against_control(analyst_client):
     assert (overall["retention_treated"], overall["retention_control"], overall["measured_uplift"]) == (0.6, 0.3, 0.3)
     assert 0.06 < overall["uplift"] < 0.3  # shrunk towards the 6% prior
     assert by_segment["segment"] == "occasional"
+    (roi,) = body["roi"]
+    assert (roi["action"], roi["measured_uplift"], roi["customers_won"], roi["contact_cost"]) == (
+        "win_back_discount",
+        0.3,
+        3.0,
+        20.0,
+    )
 
 
 def test_customers_may_not_see_it(customer_client):

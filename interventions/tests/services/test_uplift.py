@@ -58,3 +58,49 @@ def _settings():
     from predictions.models import ScoringSettings
 
     return InterventionSettings.load(), ScoringSettings.load()
+
+
+@pytest.mark.django_db
+def test_roi_is_measured_against_the_control_group_with_what_was_really_spent():
+    from decimal import Decimal
+
+    from interventions.services.outcomes import roi_measured
+    from payments.tests.factories import DiscountCodeFactory, RedemptionFactory
+
+    # given win-back: 6 of 10 treated kept against 3 of 10 held out; each worth Tk 10,000 if retained (LTV 3,000 at
+    # 70% churn risk); two treated customers redeemed Tk 200 codes; a message costs Tk 2
+    for status, kept, lost in ((InterventionStatus.SENT, 6, 4), (InterventionStatus.CONTROL, 3, 7)):
+        for n in range(kept + lost):
+            intervention = InterventionFactory(
+                status=status, outcome="retained" if n < kept else "churned", churn_probability=0.7,
+                prediction__ltv=Decimal("3000"), prediction__ltv_low=Decimal("0"), expected_roi=5.0,
+            )  # fmt: skip
+            if status == InterventionStatus.SENT and n < 2:
+                code = DiscountCodeFactory(customer=intervention.customer, intervention=intervention)
+                RedemptionFactory(code=code, customer=intervention.customer, discount_amount=Decimal("200"))
+
+    # when
+    (roi,) = roi_measured()
+
+    # then 0.3 × 10 treated = 3 customers won, Tk 30,000 recovered, for Tk 400 of discounts and Tk 20 of messages
+    assert (roi.action, roi.treated, roi.control, roi.measured_uplift) == ("win_back_discount", 10, 10, 0.3)
+    assert roi.customers_won == 3.0
+    assert roi.value_recovered == pytest.approx(30_000, abs=1)
+    assert (roi.discounts_redeemed, roi.contact_cost) == (400.0, 20.0)
+    assert roi.net_benefit == pytest.approx(30_000 - 420, abs=1)
+    assert roi.roi == pytest.approx((30_000 - 420) / 420, abs=0.01)
+    assert roi.expected_roi == 5.0
+
+
+@pytest.mark.django_db
+def test_an_action_that_did_nothing_measures_a_loss():
+    from interventions.services.outcomes import roi_measured
+
+    for status in (InterventionStatus.SENT, InterventionStatus.CONTROL):
+        outcomes(status, kept=3, lost=7)
+
+    (roi,) = roi_measured()
+
+    assert roi.measured_uplift == 0.0
+    assert roi.net_benefit == -20.0  # ten messages for nothing
+    assert roi.roi == -1.0
