@@ -24,11 +24,29 @@ def expire_interventions_task() -> dict:
     return interventions_expire()
 
 
-@shared_task(name="interventions.nightly", soft_time_limit=30 * 60, time_limit=35 * 60)
+@shared_task(name="interventions.nightly", soft_time_limit=5 * 60, time_limit=6 * 60)
 def nightly_task(as_of: str | None = None) -> dict:
+    """Beat's nightly job: score the customers in chunks spread over the workers, then (a chord's callback, once every
+    chunk is written) propose, send, expire and judge outcomes. `manage.py run_nightly` runs the same in one process."""
     import datetime as dt
 
-    from interventions.services.nightly import nightly_run
+    from celery import chord
 
-    run = nightly_run(as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    from predictions.services.scoring import customer_chunks
+    from predictions.services.training import default_as_of
+    from predictions.tasks import score_chunk_task
+
+    day = (dt.date.fromisoformat(as_of) if as_of else default_as_of()).isoformat()
+    chunks = customer_chunks()
+    chord(score_chunk_task.s(day, first, last) for first, last in chunks)(nightly_after_scoring_task.s(day))
+    return {"as_of": day, "chunks": len(chunks)}
+
+
+@shared_task(name="interventions.nightly_after_scoring", soft_time_limit=30 * 60, time_limit=35 * 60)
+def nightly_after_scoring_task(scored_per_chunk: list[int], as_of: str) -> dict:
+    import datetime as dt
+
+    from interventions.services.nightly import nightly_after_scoring
+
+    run = nightly_after_scoring(as_of=dt.date.fromisoformat(as_of), scored=sum(scored_per_chunk))
     return {"as_of": run.as_of.isoformat(), "scored": run.scored, "sent": run.sent, **run.outcomes}

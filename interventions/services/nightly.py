@@ -22,13 +22,21 @@ class NightlyRun:
 
 
 def nightly_run(*, as_of: dt.date | None = None) -> NightlyRun:
-    """The whole nightly chain, as beat runs it: score → propose → send approved → expire → outcomes."""
+    """The whole nightly chain in this process: score → propose → send approved → expire → outcomes.
+
+    Beat runs the same services, with the scoring chunks fanned out over the workers (interventions.tasks.nightly_task).
+    """
     from predictions.services.scoring import customers_score
 
     scored = customers_score(as_of=as_of)
-    proposals = interventions_propose(as_of=scored.as_of)
+    return nightly_after_scoring(as_of=scored.as_of, scored=scored.scored)
+
+
+def nightly_after_scoring(*, as_of: dt.date, scored: int) -> NightlyRun:
+    """Everything the nightly chain does once every customer has been scored as of `as_of`."""
+    proposals = interventions_propose(as_of=as_of)
     sent = interventions_send_approved()
     expired = interventions_expire()
     outcomes = interventions_track_outcomes()
-    logger.info("nightly run as of %s: %s scored, %s", scored.as_of, scored.scored, proposals)
-    return NightlyRun(scored.as_of, scored.scored, proposals, sent, expired, outcomes)
+    logger.info("nightly run as of %s: %s scored, %s", as_of, scored, proposals)
+    return NightlyRun(as_of, scored, proposals, sent, expired, outcomes)

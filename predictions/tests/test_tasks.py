@@ -80,3 +80,34 @@ def test_resegment_task_activates_a_new_segmentation_and_moves_customers(private
         active.version
     }
     assert CustomerSegment.objects.filter(valid_to=None).count() == customers_with_a_booking_before(later)
+
+
+def test_the_nightly_chord_scores_every_chunk_before_it_proposes(active_models):
+    # given (here, not in interventions/tests: this test needs the trained models of predictions' fixtures)
+    from interventions import tasks as intervention_tasks
+    from interventions.models import Intervention
+    from interventions.services import nightly
+
+    small_chunks = customer_chunks(400)
+    order = []
+
+    def proposing(**kwargs):
+        order.append(("propose", Prediction.objects.filter(as_of=AS_OF).count()))
+        return real_propose(**kwargs)
+
+    real_propose = nightly.interventions_propose
+
+    # when
+    with (
+        mock.patch("predictions.services.scoring.customer_chunks", return_value=small_chunks),
+        mock.patch.object(tasks, "chunk_score", wraps=chunk_score) as scored_chunk,
+        mock.patch.object(nightly, "interventions_propose", side_effect=proposing),
+    ):
+        result = intervention_tasks.nightly_task.delay("2026-11-01").get()
+
+    # then every chunk was scored, then proposals were made from all of them
+    assert result == {"as_of": "2026-11-01", "chunks": 4}
+    assert scored_chunk.call_count == 4
+    everyone = customers_with_a_booking_before(AS_OF)
+    assert order == [("propose", everyone)]
+    assert Intervention.objects.filter(as_of=AS_OF).exists()
