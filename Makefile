@@ -83,6 +83,7 @@ bench: venv
 	cd bench && ../$(PY) bench_data.py
 	cd bench && ../$(PY) bench_ml.py
 	cd bench && ../$(PY) bench_api.py
+	cd bench && ../$(PY) bench_http.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles var

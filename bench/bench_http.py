@@ -1,0 +1,228 @@
+"""Benchmark: POST /api/predict/churn over HTTP under 50 concurrent users, through gunicorn as the Procfile runs it.
+
+Run bench_ml.py first: it leaves trained models and 100k customers in the benchmark database.
+
+Each virtual user is a staff account with its own API token and keep-alive connection (where the server keeps it);
+it asks for one random customer's score, waits for the answer, then "thinks" for an exponentially distributed
+pause (mean --think seconds) before the next request: a closed workload, like people and apps using the API. With
+--think 0 every user fires back to back, which measures the server's saturation throughput instead (latency is then
+mostly queueing: users ÷ throughput). The load generator runs on the same 2 cores as the server, so it takes a share
+of them; the figures are conservative for a server with the machine to itself.
+
+Baselines beside the figures: the bare one-row model call, and the same endpoint in process (no HTTP, one request
+at a time), measured here on the same customers.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from bench_data import DEFAULT_URL, ROOT, log, setup_django
+
+TARGET_P95_MS = 50.0
+PATH = "/api/predict/churn"
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def bench_users(count: int) -> list[str]:
+    """Tokens of `count` staff accounts (created once): one per virtual user, so per-user throttling sees real users."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    tokens = []
+    for n in range(count):
+        user, _ = get_user_model().objects.get_or_create(username=f"bench-http-{n:02d}", defaults={"is_staff": True})
+        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+    return tokens
+
+
+def start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "sheba_retention.wsgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def post(connection: http.client.HTTPConnection, token: str, customer_id: str) -> int:
+    body = json.dumps({"customer_id": customer_id})
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+    connection.request("POST", PATH, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def wait_until_ready(port: int, token: str, customer_id: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            if post(connection, token, customer_id) == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"gunicorn did not answer on port {port} within {timeout:.0f} s")
+
+
+def run_load(
+    *, port: int, tokens: list[str], ids: list[str], seconds: float, think: float, seed: int
+) -> tuple[list[float], dict[int, int], float]:
+    """Latencies (ms) of every request, the count per HTTP status, and the wall time."""
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    stop = time.monotonic() + seconds
+
+    def user(index: int) -> None:
+        rng = np.random.default_rng(seed + index)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        time.sleep(rng.uniform(0, max(think, 0.05)))  # users arrive spread out, not in one burst
+        while time.monotonic() < stop:
+            customer_id = ids[int(rng.integers(len(ids)))]
+            started = time.perf_counter()
+            try:
+                status = post(connection, tokens[index], customer_id)
+            except (OSError, http.client.HTTPException):
+                status = 0  # connection refused, reset or timed out
+                connection.close()
+            results.put((status, (time.perf_counter() - started) * 1000))
+            if think:
+                time.sleep(rng.exponential(think))
+        connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=user, args=(index,), daemon=True) for index in range(len(tokens))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - started
+    latencies, statuses = [], {}
+    while not results.empty():
+        status, latency = results.get()
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == 200:
+            latencies.append(latency)
+    return latencies, statuses, wall
+
+
+def baselines(ids: list[str], requests: int) -> tuple[list[float], list[float]]:
+    """The same endpoint in process, one request at a time, and the bare one-row model call."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from predictions.services.registry import active_model
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username="bench-http-00"))
+    in_process = []
+    for customer_id in ids[:requests]:
+        started = time.perf_counter()
+        client.post(PATH, {"customer_id": customer_id}, content_type="application/json")
+        in_process.append((time.perf_counter() - started) * 1000)
+    _, model = active_model("churn")
+    row = np.zeros((1, len(model.feature_names)), dtype=np.float32)
+    bare = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        model.calibrator.apply(model.raw_scores(row))
+        bare.append((time.perf_counter() - started) * 1000)
+    return in_process[20:], bare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0, help="per scenario")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between a user's requests (s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default is 2)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    models = str(ROOT / "var" / "bench-models")
+    os.environ.setdefault("MODEL_ARTIFACTS_DIR", models)
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    setup_django(url)
+    from customers.models import Customer
+
+    ids = list(Customer.objects.filter(bookings__isnull=False).values_list("external_id", flat=True).distinct()[:20000])
+    if not ids:
+        sys.exit("no customers with bookings: run bench_ml.py first")
+    tokens = bench_users(args.users)
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "sheba_retention.settings.local",
+        "DJANGO_DEBUG": "False",
+        "MODEL_ARTIFACTS_DIR": os.environ["MODEL_ARTIFACTS_DIR"],
+    }
+    log(f"gunicorn with {args.workers} sync workers on 127.0.0.1:{args.port}")
+    server = start_server(args.port, args.workers, env)
+    try:
+        wait_until_ready(args.port, tokens[0], ids[0])
+        log("warming up every worker (each loads the model once)")
+        run_load(port=args.port, tokens=tokens[:8], ids=ids, seconds=5, think=0, seed=args.seed)
+        scenarios = [
+            (f"{args.users} users, think {args.think:g} s", args.think),
+            (f"{args.users} users, no think", 0.0),
+        ]
+        rows = []
+        for name, think in scenarios:
+            log(f"{name}: {args.seconds:.0f} s")
+            latencies, statuses, wall = run_load(
+                port=args.port, tokens=tokens, ids=ids, seconds=args.seconds, think=think, seed=args.seed
+            )
+            rows.append((name, latencies, statuses, wall))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    log("baselines: the endpoint in process, and the bare model call")
+    in_process, bare = baselines(ids, 520)
+
+    print()
+    print(f"{'':<32}{'requests':>10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, latencies, statuses, wall in rows:
+        errors = sum(count for status, count in statuses.items() if status != 200)
+        print(
+            f"{name:<32}{len(latencies):>10}{len(latencies) / wall:>8.1f}{percentile(latencies, 50):>9.1f}"
+            f"{percentile(latencies, 95):>9.1f}{percentile(latencies, 99):>9.1f}{errors:>8}"
+        )
+        if errors:
+            print(f"{'':<32}statuses: {dict(sorted(statuses.items()))}")
+    for name, values in (("in process, one at a time", in_process), ("bare inplace_predict, one row", bare)):
+        print(
+            f"{name:<32}{len(values):>10}{'':>8}{percentile(values, 50):>9.2f}{percentile(values, 95):>9.2f}"
+            f"{percentile(values, 99):>9.2f}{'':>8}  (mean {statistics.fmean(values):.2f})"
+        )
+    p95 = percentile(rows[0][1], 95)
+    verdict = "PASS" if p95 < TARGET_P95_MS else "FAIL"
+    print(f"\ntarget p95 < {TARGET_P95_MS:.0f} ms under {args.users} concurrent users: {p95:.1f} ms  {verdict}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()
