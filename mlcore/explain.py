@@ -50,7 +50,8 @@ def _days(en: str, bn: str) -> Sentence:
 
 
 def _count(en: str, bn: str) -> Sentence:
-    return lambda v: (en.format(_n(v)), bn.format(_n(v)))
+    """A count; "{s}" in the English is the plural ending, dropped for exactly one ("1 complaint", "2 complaints")."""
+    return lambda v: (en.format(_n(v), s="" if round(v) == 1 else "s"), bn.format(_n(v)))
 
 
 def _share(en: str, bn: str) -> Sentence:
@@ -72,11 +73,11 @@ SENTENCES: dict[str, Sentence] = {
     "days_since_last_booking": _days("No booking for {} days", "{} দিন ধরে কোনো বুকিং নেই"),
     "days_since_first_booking": _days("First booking {} days ago", "প্রথম বুকিং {} দিন আগে"),
     "tenure_days": _days("Customer for {} days", "{} দিন ধরে গ্রাহক"),
-    "bookings_total": _count("{} completed bookings in total", "মোট {}টি সম্পন্ন বুকিং"),
-    "bookings_30d": _count("{} bookings in the last 30 days", "গত ৩০ দিনে {}টি বুকিং"),
-    "bookings_90d": _count("{} bookings in the last 90 days", "গত ৯০ দিনে {}টি বুকিং"),
-    "bookings_180d": _count("{} bookings in the last 180 days", "গত ১৮০ দিনে {}টি বুকিং"),
-    "bookings_365d": _count("{} bookings in the last year", "গত এক বছরে {}টি বুকিং"),
+    "bookings_total": _count("{} completed booking{s} in total", "মোট {}টি সম্পন্ন বুকিং"),
+    "bookings_30d": _count("{} booking{s} in the last 30 days", "গত ৩০ দিনে {}টি বুকিং"),
+    "bookings_90d": _count("{} booking{s} in the last 90 days", "গত ৯০ দিনে {}টি বুকিং"),
+    "bookings_180d": _count("{} booking{s} in the last 180 days", "গত ১৮০ দিনে {}টি বুকিং"),
+    "bookings_365d": _count("{} booking{s} in the last year", "গত এক বছরে {}টি বুকিং"),
     "bookings_per_year": lambda v: (f"About {_x(v)} bookings a year", f"বছরে প্রায় {_x(v)}টি বুকিং"),
     "active_months_365d": _count("Booked in {} of the last 12 months", "গত ১২ মাসের {} মাসে বুকিং করেছেন"),
     "spend_total": _taka("Tk {} spent in total", "মোট ৳{} খরচ করেছেন"),
@@ -112,7 +113,7 @@ SENTENCES: dict[str, Sentence] = {
         f"{_x(v)}× their usual time between bookings has passed",
         f"স্বাভাবিক বুকিং ব্যবধানের {_x(v)} গুণ সময় পেরিয়ে গেছে",
     ),
-    "service_diversity": _count("Has used {} kinds of service", "{} ধরনের সেবা নিয়েছেন"),
+    "service_diversity": _count("Has used {} kind{s} of service", "{} ধরনের সেবা নিয়েছেন"),
     "discount_share": _share("{}% of bookings used a discount", "{}% বুকিংয়ে ছাড় নিয়েছেন"),
     "discount_pct_avg": _share("Average discount {}%", "গড় ছাড় {}%"),
     "premium_share": _share("{}% of bookings with premium providers", "{}% বুকিং প্রিমিয়াম সেবাদাতার সাথে"),
@@ -122,24 +123,24 @@ SENTENCES: dict[str, Sentence] = {
         if v <= 0
         else (f"Rates services {_x(v)}★ on average", f"গড়ে {_x(v)}★ রেটিং দেন")
     ),
-    "low_ratings": _count("{} low ratings (1–2★)", "{}টি কম রেটিং (১–২★)"),
+    "low_ratings": _count("{} low rating{s} (1–2★)", "{}টি কম রেটিং (১–২★)"),
     "unrated_share": _share("{}% of bookings left unrated", "{}% বুকিংয়ে রেটিং দেননি"),
-    "complaints_total": _count("{} complaints in total", "মোট {}টি অভিযোগ"),
-    "complaints_90d": _count("{} complaints in the last 90 days", "গত ৯০ দিনে {}টি অভিযোগ"),
+    "complaints_total": _count("{} complaint{s} in total", "মোট {}টি অভিযোগ"),
+    "complaints_90d": _count("{} complaint{s} in the last 90 days", "গত ৯০ দিনে {}টি অভিযোগ"),
     "days_since_last_complaint": _or_none(
         _days("Last complaint {} days ago", "শেষ অভিযোগ {} দিন আগে"),
         "Has never complained",
         "কখনো অভিযোগ করেননি",
     ),
-    "competitor_searches_total": _count("Searched competing services {} times", "{} বার প্রতিযোগী সেবার খোঁজ করেছেন"),
+    "competitor_searches_total": _count("Searched competing services {} time{s}", "{} বার প্রতিযোগী সেবার খোঁজ করেছেন"),
     "competitor_searches_30d": _count(
-        "Searched competing services {} times in the last 30 days", "গত ৩০ দিনে {} বার প্রতিযোগী সেবার খোঁজ করেছেন"
+        "Searched competing services {} time{s} in the last 30 days", "গত ৩০ দিনে {} বার প্রতিযোগী সেবার খোঁজ করেছেন"
     ),
     "competitor_searches_90d": _count(
-        "Searched competing services {} times in the last 90 days", "গত ৯০ দিনে {} বার প্রতিযোগী সেবার খোঁজ করেছেন"
+        "Searched competing services {} time{s} in the last 90 days", "গত ৯০ দিনে {} বার প্রতিযোগী সেবার খোঁজ করেছেন"
     ),
-    "cancellations_total": _count("{} cancelled bookings", "{}টি বাতিল বুকিং"),
-    "no_shows_total": _count("{} bookings where nobody turned up", "{}টি বুকিং সম্পন্ন হয়নি (নো-শো)"),
+    "cancellations_total": _count("{} cancelled booking{s}", "{}টি বাতিল বুকিং"),
+    "no_shows_total": _count("{} booking{s} where nobody turned up", "{}টি বুকিং সম্পন্ন হয়নি (নো-শো)"),
     "cancel_share": _share("{}% of bookings cancelled or missed", "{}% বুকিং বাতিল বা অসম্পন্ন"),
     **{
         f"share_{season}": _share(f"{{}}% of bookings in {season}", f"{{}}% বুকিং {SEASON_BN[season]}")

@@ -165,6 +165,9 @@ def test_describe_sentinel_has_its_own_sentence_without_numbers(feature: str) ->
             "তাঁর ব্যস্ত মৌসুম দুই মাসের মধ্যে শুরু হচ্ছে",
         ),
         ("bookings_30d", 2.0, "2 bookings in the last 30 days", "গত ৩০ দিনে ২টি বুকিং"),
+        ("complaints_90d", 1.0, "1 complaint in the last 90 days", "গত ৯০ দিনে ১টি অভিযোগ"),
+        ("competitor_searches_total", 1.0, "Searched competing services 1 time", "১ বার প্রতিযোগী সেবার খোঁজ করেছেন"),
+        ("service_diversity", 3.0, "Has used 3 kinds of service", "৩ ধরনের সেবা নিয়েছেন"),
         ("bgnbd_p_churn", -1.0, "No completed booking yet", "এখনো কোনো সম্পন্ন বুকিং নেই"),
         (
             "bgnbd_p_alive",
