@@ -112,6 +112,12 @@ def if_retained(value: float, churn_probability: float) -> float:
     return value * min(1.0 / max(1.0 - churn_probability, 1e-9), MAX_RETENTION_FACTOR)
 
 
+def value_if_retained(ltv: float, ltv_low_if_retained: float, churn_probability: float) -> tuple[float, float]:
+    """(value, lower bound) of the customer if they stay; the bound never above the value."""
+    value = if_retained(ltv, churn_probability)
+    return value, min(ltv_low_if_retained, value)
+
+
 def discount_cap(value_low: float, policy: OfferPolicy) -> float:
     """The largest discount for a customer: the settings' cap, and a share of the lower bound of their value if
     retained."""
@@ -175,8 +181,7 @@ def propose_one(
     personal_uplift: dict[str, float] | None = None,
 ) -> Proposal | None:
     best: Proposal | None = None
-    value = if_retained(ltv, churn_probability)
-    value_low = min(ltv_low_if_retained, value)
+    value, value_low = value_if_retained(ltv, ltv_low_if_retained, churn_probability)
     for action, reason in candidates(reasons, tier, churn_probability, value_low, policy):
         discount = discount_for(action, spend_avg, value_low, policy)
         if discount < 0:

@@ -23,7 +23,7 @@ from interventions.models import (
     InterventionSettings,
     InterventionStatus,
 )
-from mlcore.offers import OfferPolicy, if_retained
+from mlcore.offers import OfferPolicy, value_if_retained
 from mlcore.offers import discount_cap as offer_discount_cap
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def discount_cap(intervention: Intervention, settings_row: InterventionSettings)
     if prediction is None:
         value_low = 0.0
     else:
-        value = if_retained(float(prediction.ltv or 0), intervention.churn_probability)
-        value_low = min(float(prediction.ltv_low_if_retained or 0), value)
+        _, value_low = value_if_retained(
+            float(prediction.ltv or 0), float(prediction.ltv_low_if_retained or 0), intervention.churn_probability
+        )
     caps = OfferPolicy(
         max_discount_amount=float(settings_row.max_discount_amount), ltv_discount_share=settings_row.ltv_discount_share
     )
