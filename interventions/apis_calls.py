@@ -12,6 +12,7 @@ from interventions.apis import CanDecideInterventions, ErrorSerializer, _refusal
 from interventions.models import CallStatus, SupportCall
 from interventions.selectors import support_call_list
 from interventions.services.calls import support_call_claim, support_call_log
+from sheba_retention.common.api.lists import paginated_response
 from sheba_retention.common.api.pagination import PagePagination
 from sheba_retention.common.api.permissions import IsStaff
 
@@ -78,9 +79,13 @@ class SupportCallListApi(APIView):
             status=filters.validated_data.get("status"),
             assigned_to=request.user if filters.validated_data["mine"] else None,
         )
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(SupportCallOutputSerializer(page, many=True).data)
+        return paginated_response(
+            pagination_class=self.pagination_class,
+            serializer_class=SupportCallOutputSerializer,
+            queryset=queryset,
+            request=request,
+            view=self,
+        )
 
 
 def _act(call_id: int, action) -> Response:
