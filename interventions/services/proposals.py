@@ -28,7 +28,7 @@ from interventions.services.outcomes import (
     uplift_model_ready,
 )
 from mlcore.churn import TrainingDataError
-from mlcore.features import build_features
+from mlcore.features import build_features, cutoff_of
 from mlcore.offers import RECOVERY, OfferPolicy, in_control_group, propose
 from mlcore.recommend import service_similarity_fit
 from predictions.models import Prediction, ScoringSettings
@@ -65,11 +65,11 @@ def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) ->
     )
 
 
-def _spend_and_services(customer_pks: list[int]) -> tuple[pd.Series, dict[int, list[str]]]:
-    """Average net spend per completed booking, and the services each customer booked."""
-    rows = Booking.objects.filter(customer_id__in=customer_pks, status=BookingStatus.COMPLETED).values_list(
-        "customer_id", "service__slug", "amount", "discount"
-    )
+def _spend_and_services(customer_pks: list[int], *, before: dt.date) -> tuple[pd.Series, dict[int, list[str]]]:
+    """Average net spend per completed booking, and the services each customer booked, before `before`."""
+    rows = Booking.objects.filter(
+        customer_id__in=customer_pks, status=BookingStatus.COMPLETED, booked_at__lt=cutoff_of(before).to_pydatetime()
+    ).values_list("customer_id", "service__slug", "amount", "discount")
     frame = pd.DataFrame(list(rows), columns=["customer_id", "service", "amount", "discount"])
     if frame.empty:
         return pd.Series(dtype=float), {}
@@ -79,13 +79,15 @@ def _spend_and_services(customer_pks: list[int]) -> tuple[pd.Series, dict[int, l
     return spend, booked
 
 
-def _complained_services(customer_pks: list[int]) -> dict[int, str]:
-    """The service of each customer's latest complaint about a booking."""
+def _complained_services(customer_pks: list[int], *, before: dt.date) -> dict[int, str]:
+    """The service of each customer's latest complaint about a booking, before `before`."""
     from customers.models import Complaint
 
     latest: dict[int, str] = {}
     rows = (
-        Complaint.objects.filter(customer_id__in=customer_pks, booking__isnull=False)
+        Complaint.objects.filter(
+            customer_id__in=customer_pks, booking__isnull=False, created_at__lt=cutoff_of(before).to_pydatetime()
+        )
         .order_by("customer_id", "created_at")
         .values_list("customer_id", "booking__service__slug")
     )
@@ -94,10 +96,12 @@ def _complained_services(customer_pks: list[int]) -> dict[int, str]:
     return latest
 
 
-def _service_recommendations(booked: dict[int, list[str]]) -> dict[int, str | None]:
+def _service_recommendations(booked: dict[int, list[str]], *, before: dt.date) -> dict[int, str | None]:
+    """What each customer is likely to book next, from what similar customers booked before `before`."""
     history = read_frame(
         "SELECT b.customer_id, s.slug FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
-        "WHERE b.status = 'completed'",
+        "WHERE b.status = 'completed' AND b.booked_at < %s",
+        [cutoff_of(before).to_pydatetime()],
         columns=["customer_id", "service"],
         texts=("service",),
     )
@@ -122,15 +126,22 @@ def _personal_uplift(frame: pd.DataFrame, as_of: dt.date, policy: OfferPolicy) -
     return uplifts.reindex(frame.index), f"per customer (uplift model on {evidence:,} outcome pairs)"
 
 
-def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
-    """Propose for every customer scored at or above the high-risk threshold on `as_of` (default: latest day).
+@dataclass
+class EngineInputs:
+    """What the engine decides from on `as_of`: one row per eligible customer (see mlcore.offers.propose)."""
 
-    Customers with an open intervention, or one in the last `cooldown_days`, are skipped; a reproducible random
-    share goes to the control group and is recorded but never contacted.
-    """
-    as_of = as_of or latest_as_of()
-    if as_of is None:
-        raise ValidationError("nothing has been scored yet: run `python manage.py score_customers` first")
+    as_of: dt.date
+    predictions: list[Prediction]  # eligible: at or above the high-risk threshold, no open or recent intervention
+    skipped: int  # at risk but with an open or recent intervention
+    frame: pd.DataFrame  # indexed by customer pk
+    booked: dict[int, list[str]]  # services each customer booked before `as_of`
+    policy: OfferPolicy
+    uplift_source: str
+
+
+def proposal_inputs(*, as_of: dt.date) -> EngineInputs:
+    """The engine's inputs for every customer scored at or above the high-risk threshold on `as_of`, without those
+    with an open intervention or one in the last `cooldown_days`."""
     settings_row, scoring = InterventionSettings.load(), ScoringSettings.load()
     at_risk = Prediction.objects.filter(as_of=as_of, churn_probability__gte=scoring.high_risk_from).select_related(
         "customer"
@@ -142,11 +153,8 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
         )
     )
     predictions = [prediction for prediction in at_risk if prediction.customer_id not in busy]
-    skipped = at_risk.count() - len(predictions)
-    if not predictions:
-        return ProposalRun(as_of, 0, 0, 0, 0, skipped)
-
-    spend, booked = _spend_and_services([prediction.customer_id for prediction in predictions])
+    policy = policy_from(settings_row, scoring)
+    spend, booked = _spend_and_services([prediction.customer_id for prediction in predictions], before=as_of)
     frame = pd.DataFrame(
         {
             "churn_probability": [prediction.churn_probability for prediction in predictions],
@@ -156,17 +164,36 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
             "ltv_low_if_retained": [float(prediction.ltv_low_if_retained or 0) for prediction in predictions],
             "reasons": [prediction.reasons for prediction in predictions],
         },
-        index=[prediction.customer_id for prediction in predictions],
+        index=pd.Index([prediction.customer_id for prediction in predictions], dtype="int64"),
     )
     frame["spend_avg"] = spend.reindex(frame.index).fillna(0.0)
-    policy = policy_from(settings_row, scoring)
-    frame["personal_uplift"], uplift_source = _personal_uplift(frame, as_of, policy)
-    proposals = propose(frame, policy)
+    uplift_source = ""
+    if predictions:
+        frame["personal_uplift"], uplift_source = _personal_uplift(frame, as_of, policy)
+    return EngineInputs(as_of, predictions, len(at_risk) - len(predictions), frame, booked, policy, uplift_source)
+
+
+def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
+    """Propose for every customer scored at or above the high-risk threshold on `as_of` (default: latest day).
+
+    Customers with an open intervention, or one in the last `cooldown_days`, are skipped; a reproducible random
+    share goes to the control group and is recorded but never contacted.
+    """
+    as_of = as_of or latest_as_of()
+    if as_of is None:
+        raise ValidationError("nothing has been scored yet: run `python manage.py score_customers` first")
+    settings_row = InterventionSettings.load()
+    inputs = proposal_inputs(as_of=as_of)
+    predictions, booked, skipped = inputs.predictions, inputs.booked, inputs.skipped
+    if not predictions:
+        return ProposalRun(as_of, 0, 0, 0, 0, skipped)
+    proposals = propose(inputs.frame, inputs.policy)
+    uplift_source = inputs.uplift_source
     by_customer = {prediction.customer_id: prediction for prediction in predictions}
     external_ids = pd.Series({pk: by_customer[pk].customer.external_id for pk in proposals.index}, dtype=object)
     control = in_control_group(external_ids, settings_row.control_share, settings_row.control_salt)
-    recommended = _service_recommendations({pk: booked.get(pk, []) for pk in proposals.index})
-    complained = _complained_services(list(proposals.index))
+    recommended = _service_recommendations({pk: booked.get(pk, []) for pk in proposals.index}, before=as_of)
+    complained = _complained_services(list(proposals.index), before=as_of)
     services = {service.slug: service for service in Service.objects.all()}
 
     rows = []

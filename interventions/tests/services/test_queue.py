@@ -168,7 +168,9 @@ def test_service_recovery_offers_the_service_that_went_wrong():
     prediction.reasons = [{"feature": "complaints_90d", "value": 1, "contribution": 0.9, "text_en": "", "text_bn": ""}]
     prediction.save()
     plumbing = BookingFactory(customer=prediction.customer, service=existing_service("plumbing-leak"))
-    ComplaintFactory(customer=prediction.customer, booking=plumbing)
+    before_scoring = timezone.make_aware(dt.datetime.combine(AS_OF - dt.timedelta(days=3), dt.time(12)))
+    ComplaintFactory(customer=prediction.customer, booking=plumbing, created_at=before_scoring)
+    ComplaintFactory(customer=prediction.customer, booking=BookingFactory(customer=prediction.customer))  # after it
 
     # when
     interventions_propose(as_of=AS_OF)
