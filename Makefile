@@ -84,6 +84,7 @@ bench: venv
 	cd bench && ../$(PY) bench_ml.py
 	cd bench && ../$(PY) bench_api.py
 	cd bench && ../$(PY) bench_http.py
+	cd bench && ../$(PY) bench_learning.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles var

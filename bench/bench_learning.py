@@ -1,0 +1,247 @@
+"""Benchmark: does the engine learn which interventions work? Two rounds of the loop with a known simulated effect.
+
+Round 1 (scoring day T0): models trained as of T0 score every customer, the engine proposes with its priors and holds
+out its control group, every proposal is sent, and customers respond: someone who did not book in the 90 days after
+T0 in the data books once (a "saved" booking is added) with probability equal to the true uplift of the action they
+got (TRUE_UPLIFT below; hidden from the engine). Outcomes are then judged exactly as the nightly job judges them.
+
+Round 2 (T1 = T0 + 91 days, whose 90-day window ends with the data): the engine's inputs for every at-risk customer
+are gathered once and three engines decide on them: the priors only, the uplift measured per action × segment in
+round 1, and each customer's own uplift from the uplift model. Each engine's choices are scored against the truth:
+customers saved = Σ over the proposed customers who in fact did not book in the window of the true uplift of the
+action chosen for them; value saved = the same weighted by the value if retained (as the engine values customers).
+
+The benchmark database is put back afterwards: the saved bookings, interventions and both days' predictions are
+deleted and the previously active models re-activated (segment and tier history rows for T0 and T1 stay).
+"""
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from bench_data import DEFAULT_URL, ROOT, log, setup_django
+
+T1 = dt.date(2026, 8, 3)
+T0 = T1 - dt.timedelta(days=91)
+WINDOW = dt.timedelta(days=90)
+SAVED_PREFIX = "BENCH-SAVED-"
+
+
+def true_uplift(features: pd.DataFrame, action: str) -> np.ndarray:
+    """The simulated effect of `action` on each customer who would otherwise leave: the chance it brings them back.
+    It depends on what the customer is like, which the engine sees only through outcomes."""
+    complained = features["complaints_total"].to_numpy() > 0
+    bargain_hunter = features["discount_share"].to_numpy() >= 0.3
+    premium = features["premium_share"].to_numpy() >= 0.5
+    season = features["usual_season_upcoming"].to_numpy() > 0
+    rules = {
+        "service_recovery": np.where(complained, 0.30, 0.02),
+        "win_back_discount": np.where(bargain_hunter, 0.20, 0.03),
+        "budget_service": np.where(bargain_hunter, 0.20, 0.02),
+        "premium_provider": np.where(premium, 0.15, 0.01),
+        "seasonal_reminder": np.where(season, 0.15, 0.00),
+        "loyalty_bonus": np.full(len(features), 0.10),
+        "personal_call": np.full(len(features), 0.25),
+    }
+    return rules[action]
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def booked_in_window(customer_ids: list[int], start: dt.date) -> set[int]:
+    from customers.models import Booking, BookingStatus
+    from mlcore.features import cutoff_of
+
+    return set(
+        Booking.objects.filter(
+            customer_id__in=customer_ids,
+            status=BookingStatus.COMPLETED,
+            booked_at__gte=cutoff_of(start).to_pydatetime(),
+            booked_at__lt=cutoff_of(start + WINDOW).to_pydatetime(),
+        ).values_list("customer_id", flat=True)
+    )
+
+
+def features_on(day: dt.date, customer_ids) -> pd.DataFrame:
+    from mlcore.features import build_features
+    from predictions.selectors import history_load
+
+    return build_features(history_load(before=day), day, customer_ids=pd.Index(customer_ids))
+
+
+def respond(seed: int) -> tuple[dict[str, int], dict[str, float]]:
+    """Round 1's customers respond to what they were sent: counts, and per action the true uplift among the treated
+    (the share of them the action brings back who would not have come back anyway), to set beside the measured one."""
+    from customers.models import Booking, BookingStatus, Service
+    from interventions.models import Intervention, InterventionStatus
+
+    rng = np.random.default_rng(seed)
+    rows = pd.DataFrame(
+        list(Intervention.objects.filter(as_of=T0).values_list("pk", "customer_id", "action", "status", "service_id")),
+        columns=["pk", "customer_id", "action", "status", "service_id"],
+    )
+    Intervention.objects.filter(as_of=T0).update(created_at=at(T0))
+    Intervention.objects.filter(as_of=T0, status=InterventionStatus.PROPOSED).update(
+        status=InterventionStatus.SENT, sent_at=at(T0), expires_at=at(T0 + dt.timedelta(days=14))
+    )
+    treated = rows[rows["status"] == InterventionStatus.PROPOSED]
+    came_back = booked_in_window(treated["customer_id"].tolist(), T0)
+    features = features_on(T0, treated["customer_id"])
+    fallback = Service.objects.order_by("pk").first()
+    saved, truth = [], {}
+    for action, group in treated.groupby("action"):
+        everyone = len(group)
+        group = group[group["customer_id"].isin(features.index) & ~group["customer_id"].isin(came_back)]
+        chance = true_uplift(features.loc[group["customer_id"]], action)
+        truth[action] = float(chance.sum() / everyone)
+        for row, won in zip(group.itertuples(), rng.random(len(group)) < chance, strict=True):
+            if not won:
+                continue
+            spend = float(features.at[row.customer_id, "spend_avg"]) or 1000.0
+            when = at(T0 + dt.timedelta(days=int(rng.integers(3, 60))))
+            saved.append(
+                Booking(
+                    external_id=f"{SAVED_PREFIX}{row.pk}",
+                    customer_id=row.customer_id,
+                    service_id=row.service_id or fallback.pk,
+                    booked_at=when,
+                    scheduled_at=when,
+                    completed_at=when,
+                    amount=Decimal(str(round(spend, 2))),
+                    status=BookingStatus.COMPLETED,
+                )
+            )
+    Booking.objects.bulk_create(saved, batch_size=2000)
+    return {"treated": len(treated), "came back anyway": len(came_back), "saved": len(saved)}, truth
+
+
+def evaluate(name: str, proposals: pd.DataFrame, frame: pd.DataFrame, truth: dict, margin: float) -> dict:
+    from mlcore.offers import if_retained
+
+    left = ~proposals.index.isin(truth["came_back"])
+    saved = np.zeros(len(proposals))
+    for action in proposals["action"].unique():
+        rows = (proposals["action"] == action).to_numpy()
+        known = proposals.index[rows].isin(truth["features"].index)
+        chance = np.zeros(rows.sum())
+        chance[known] = true_uplift(truth["features"].loc[proposals.index[rows][known]], action)
+        saved[rows] = chance
+    saved = saved * left
+    value = np.array(
+        [if_retained(frame.at[pk, "ltv"], frame.at[pk, "churn_probability"]) * margin for pk in proposals.index]
+    )
+    cost = float(proposals["cost"].sum())
+    recovered = float((saved * value).sum())
+    return {
+        "engine": name,
+        "proposals": len(proposals),
+        "saved": float(saved.sum()),
+        "value": recovered,
+        "cost": cost,
+        "net": recovered - cost,
+        "roi": (recovered - cost) / cost if cost else float("nan"),
+        "expected net": float(proposals["net_benefit"].sum()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=3)
+    args = parser.parse_args()
+
+    os.environ.setdefault("MODEL_ARTIFACTS_DIR", str(ROOT / "var" / "bench-models"))
+    setup_django(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    from customers.models import Booking
+    from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
+    from interventions.services.outcomes import interventions_track_outcomes, roi_measured, uplift_estimates
+    from interventions.services.proposals import interventions_propose, proposal_inputs
+    from mlcore.offers import propose
+    from predictions.models import ModelKind, Prediction
+    from predictions.services.registry import active_version, model_version_activate
+    from predictions.services.scoring import customers_score
+    from predictions.services.training import models_train
+
+    kinds = (ModelKind.CHURN, ModelKind.LTV, ModelKind.SEGMENTATION)
+    previous = [active_version(kind).version for kind in kinds]
+
+    def clean() -> None:
+        InterventionEvent.objects.all().delete()
+        Intervention.objects.all().delete()
+        Booking.objects.filter(external_id__startswith=SAVED_PREFIX).delete()
+        Prediction.objects.filter(as_of__in=[T0, T1]).delete()
+
+    clean()
+    try:
+        log(f"round 1: training as of {T0}")
+        models_train(as_of=T0)
+        log(f"round 1: scoring and proposing as of {T0} (priors)")
+        customers_score(as_of=T0)
+        first = interventions_propose(as_of=T0)
+        log(f"  {first.proposed:,} proposals, {first.control:,} control")
+        responses, true_by_action = respond(args.seed)
+        log(f"  customers respond: {responses}")
+        judged = interventions_track_outcomes(now=at(T0 + WINDOW + dt.timedelta(days=1)))
+        Intervention.objects.filter(as_of=T0, status=InterventionStatus.SENT).update(status=InterventionStatus.EXPIRED)
+        log(f"  outcomes: {judged}")
+        estimates = [item for item in uplift_estimates() if not item.segment]
+        measured = roi_measured()
+
+        log(f"round 2: scoring as of {T1}; the three engines decide on the same customers")
+        customers_score(as_of=T1)
+        inputs = proposal_inputs(as_of=T1)
+        settings_row = InterventionSettings.load()
+        priors = dataclasses.replace(inputs.policy, uplift=dict(settings_row.uplift_priors or {}))
+        plain = inputs.frame.drop(columns=["personal_uplift"], errors="ignore")
+        truth = {
+            "came_back": booked_in_window(list(inputs.frame.index), T1),
+            "features": features_on(T1, inputs.frame.index),
+        }
+        margin = settings_row.margin_rate
+        rows = [
+            evaluate("priors only", propose(plain, priors), inputs.frame, truth, margin),
+            evaluate("uplift per action × segment", propose(plain, inputs.policy), inputs.frame, truth, margin),
+            evaluate("per-customer uplift model", propose(inputs.frame, inputs.policy), inputs.frame, truth, margin),
+        ]
+    finally:
+        clean()
+        for version in previous:
+            model_version_activate(version=version, user=None)
+
+    print(f"\nround 1 ({T0}): what the engine measured against the control group, per action")
+    print(
+        f"{'action':<22}{'treated':>9}{'control':>9}{'true uplift':>13}{'measured':>10}{'engine uses':>13}"
+        f"{'measured ROI':>14}"
+    )
+    roi_by_action = {item.action: item.roi for item in measured}
+    for item in sorted(estimates, key=lambda estimate: -estimate.treated):
+        roi = roi_by_action.get(item.action)
+        print(
+            f"{item.action:<22}{item.treated:>9,}{item.control:>9,}{true_by_action.get(item.action, 0):>13.3f}"
+            f"{item.measured_uplift:>10.3f}{item.uplift:>13.3f}"
+            f"{(f'{roi:.1f}' if roi is not None else '—'):>14}"
+        )
+    print(f"\nround 2 ({T1}): {len(inputs.frame):,} at-risk customers; {inputs.uplift_source}")
+    print(
+        f"{'engine':<30}{'proposals':>10}{'saved':>9}{'value saved Tk':>16}{'cost Tk':>12}{'net Tk':>14}{'ROI':>7}"
+        f"{'expected net Tk':>17}"
+    )
+    for row in rows:
+        print(
+            f"{row['engine']:<30}{row['proposals']:>10,}{row['saved']:>9.0f}{row['value']:>16,.0f}{row['cost']:>12,.0f}"
+            f"{row['net']:>14,.0f}{row['roi']:>7.1f}{row['expected net']:>17,.0f}"
+        )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()
