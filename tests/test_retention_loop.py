@@ -11,7 +11,7 @@ from customers.models import Booking, Customer
 from customers.tests.factories import StaffUserFactory, existing_service
 from interventions.models import Intervention, InterventionStatus
 from interventions.services.nightly import nightly_run
-from interventions.services.outcomes import interventions_track_outcomes, uplift_estimates
+from interventions.services.outcomes import interventions_track_outcomes, roi_measured, uplift_estimates
 from interventions.services.queue import intervention_approve
 from notifications.backends import sms_gateway
 from notifications.models import Notification
@@ -98,3 +98,11 @@ def test_the_whole_loop_on_generated_data(settings, tmp_path, django_capture_on_
     for estimate in estimates.values():
         assert estimate.treated + estimate.control > 0
         assert 0 <= estimate.retention_treated <= 1
+
+    # and the ROI measured against the control group counts the three treated customers and the redeemed discount
+    measured = {item.action: item for item in roi_measured()}
+    treated_actions = set(sent.values_list("action", flat=True))
+    assert set(measured) == treated_actions  # every action sent here also has control rows to compare with
+    assert sum(item.treated for item in measured.values()) == 3
+    assert sum(item.discounts_redeemed for item in measured.values()) == float(redemption.discount_amount)
+    assert all(item.contact_cost == 2.0 * item.treated for item in measured.values())
