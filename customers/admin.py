@@ -6,6 +6,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from customers.admin_import import BookingCsvImportForm, CsvImportAdminMixin
@@ -29,6 +31,7 @@ from sheba_retention.common.admin import (
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
     format_tk,
+    interpolate_lazy,
 )
 from sheba_retention.common.validators import normalize_bd_phone
 
@@ -38,11 +41,11 @@ RECENT_ROWS = 20
 class RatingFilter(admin.SimpleListFilter):
     """Fixed choices, so the filter never runs SELECT DISTINCT over every booking."""
 
-    title = "rating"
+    title = _("rating")
     parameter_name = "rating"
 
     def lookups(self, request, model_admin):
-        return [(str(stars), "★" * stars) for stars in range(5, 0, -1)] + [("none", "Not rated")]
+        return [(str(stars), "★" * stars) for stars in range(5, 0, -1)] + [("none", gettext("Not rated"))]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -81,11 +84,11 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ("name", "name_bn", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
-    @admin.display(description="min price", ordering="min_price")
+    @admin.display(description=_("min price"), ordering="min_price")
     def min_price_tk(self, obj: Service) -> str | None:
         return format_tk(obj.min_price)
 
-    @admin.display(description="max price", ordering="max_price")
+    @admin.display(description=_("max price"), ordering="max_price")
     def max_price_tk(self, obj: Service) -> str | None:
         return format_tk(obj.max_price)
 
@@ -115,18 +118,18 @@ class ProviderAdmin(admin.ModelAdmin):
 class RecentBookingInline(ReadOnlyInline):
     model = Booking
     fk_name = "customer"
-    verbose_name_plural = f"recent bookings (newest {RECENT_ROWS})"
+    verbose_name_plural = interpolate_lazy(_("recent bookings (newest %(count)s)"), {"count": RECENT_ROWS})
     fields = ("external_id", "booked_at", "service", "provider", "amount_tk", "discount_tk", "status", "rating")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
         return super().get_queryset(request).select_related("service", "provider")
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount_tk(self, obj: Booking) -> str | None:
         return format_tk(obj.amount)
 
-    @admin.display(description="discount")
+    @admin.display(description=_("discount"))
     def discount_tk(self, obj: Booking) -> str | None:
         return format_tk(obj.discount)
 
@@ -134,7 +137,7 @@ class RecentBookingInline(ReadOnlyInline):
 class RecentComplaintInline(ReadOnlyInline):
     model = Complaint
     fk_name = "customer"
-    verbose_name_plural = f"recent complaints (newest {RECENT_ROWS})"
+    verbose_name_plural = interpolate_lazy(_("recent complaints (newest %(count)s)"), {"count": RECENT_ROWS})
     fields = ("created_at", "category", "booking", "provider", "description", "resolved_at")
     readonly_fields = fields
 
@@ -146,7 +149,7 @@ class RecentComplaintInline(ReadOnlyInline):
 class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [CustomerResource]
     import_csv_service = staticmethod(customers_import)
-    import_csv_help = (
+    import_csv_help = _(
         "Columns: customer_id (required); name, phone, email, area, city, gender, language, joined_at (optional). "
         "Existing customers (same customer_id) are updated with the non-blank values."
     )
@@ -160,9 +163,9 @@ class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
     readonly_fields = ("all_bookings", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("external_id", "name", "phone", "email", "user")}),
-        ("Location", {"fields": ("city", "area")}),
-        ("Profile", {"fields": ("gender", "age_band", "language", "preferred_channel", "preferred_provider")}),
-        ("Record", {"fields": ("joined_at", "all_bookings", "created_at", "updated_at")}),
+        (_("Location"), {"fields": ("city", "area")}),
+        (_("Profile"), {"fields": ("gender", "age_band", "language", "preferred_channel", "preferred_provider")}),
+        (_("Record"), {"fields": ("joined_at", "all_bookings", "created_at", "updated_at")}),
     )
     inlines = (RecentBookingInline, RecentComplaintInline)
     list_per_page = 50
@@ -176,12 +179,14 @@ class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
             return results, may_have_duplicates
         return results | queryset.filter(phone=phone), may_have_duplicates
 
-    @admin.display(description="bookings")
+    @admin.display(description=_("bookings"))
     def all_bookings(self, obj: Customer) -> str:
         if obj.pk is None:
             return "—"
         url = reverse("admin:customers_booking_changelist")
-        return format_html('<a href="{}?customer__id__exact={}">All bookings of this customer</a>', url, obj.pk)
+        return format_html(
+            '<a href="{}?customer__id__exact={}">{}</a>', url, obj.pk, gettext("All bookings of this customer")
+        )
 
 
 @admin.register(Booking)
@@ -189,7 +194,7 @@ class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [BookingResource]
     import_csv_form = BookingCsvImportForm
     import_csv_service = staticmethod(bookings_import)
-    import_csv_help = (
+    import_csv_help = _(
         "Columns: customer_id, booked_at, amount (required); booking_id, service, status, rating, provider_id, "
         "discount, payment_method, complained (optional). Times without an offset are Dhaka time."
     )
@@ -213,18 +218,18 @@ class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
     autocomplete_fields = ("provider",)
     fieldsets = (
         (None, {"fields": ("external_id", "customer", "service", "provider", "status")}),
-        ("When", {"fields": ("booked_at", "scheduled_at", "completed_at")}),
-        ("Payment", {"fields": ("amount", "discount", "payment_method")}),
-        ("Feedback", {"fields": ("rating",)}),
+        (_("When"), {"fields": ("booked_at", "scheduled_at", "completed_at")}),
+        (_("Payment"), {"fields": ("amount", "discount", "payment_method")}),
+        (_("Feedback"), {"fields": ("rating",)}),
     )
     list_per_page = 50
     show_full_result_count = False
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def amount_tk(self, obj: Booking) -> str | None:
         return format_tk(obj.amount)
 
-    @admin.display(description="discount", ordering="discount")
+    @admin.display(description=_("discount"), ordering="discount")
     def discount_tk(self, obj: Booking) -> str | None:
         return format_tk(obj.discount)
 
@@ -249,7 +254,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     autocomplete_fields = ("provider",)
     list_per_page = 50
 
-    @admin.display(description="resolved", boolean=True, ordering="resolved_at")
+    @admin.display(description=_("resolved"), boolean=True, ordering="resolved_at")
     def is_resolved(self, obj: Complaint) -> bool:
         return obj.resolved_at is not None
 

@@ -8,22 +8,24 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from customers.services.csv_reading import MAX_REPORTED_ERRORS, ImportRejected
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8 text, comma-separated, with a header line.")
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8 text, comma-separated, with a header line."))
     dry_run = forms.BooleanField(
-        label="Check only", required=False, help_text="Validate and count what would change, but save nothing."
+        label=_("Check only"), required=False, help_text=_("Validate and count what would change, but save nothing.")
     )
 
 
 class BookingCsvImportForm(CsvImportForm):
     create_customers = forms.BooleanField(
-        label="Create missing customers",
+        label=_("Create missing customers"),
         required=False,
-        help_text="Customers the database does not know yet are created, joined at their first booking.",
+        help_text=_("Customers the database does not know yet are created, joined at their first booking."),
     )
 
 
@@ -52,7 +54,7 @@ class CsvImportAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Import {self.model._meta.verbose_name_plural} from CSV",
+            "title": gettext("Import %(name)s from CSV") % {"name": self.model._meta.verbose_name_plural},
             "help_text": self.import_csv_help,
             "form": form,
         }

@@ -57,7 +57,7 @@ class ServiceCategory(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "service categories"
+        verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
         return self.name
@@ -224,7 +224,7 @@ class CompetitorSearch(models.Model):
     class Meta:
         ordering = ["-searched_at"]
         indexes = [models.Index(fields=["customer", "searched_at"])]
-        verbose_name_plural = "competitor searches"
+        verbose_name_plural = _("competitor searches")
 
     def __str__(self) -> str:
         return f"{self.competitor} · {self.customer_id}"

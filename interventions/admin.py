@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from interventions.messages import fill_placeholders
 from interventions.models import (
@@ -21,7 +23,13 @@ from interventions.models import (
 )
 from interventions.services.calls import MAX_ATTEMPTS, support_call_claim, support_call_log
 from interventions.services.queue import discount_cap, intervention_approve, intervention_reject, interventions_decide
-from sheba_retention.common.admin import FixedRowsAdmin, ReadOnlyTabularInline, SingletonAdmin, format_tk
+from sheba_retention.common.admin import (
+    FixedRowsAdmin,
+    ReadOnlyTabularInline,
+    SingletonAdmin,
+    format_tk,
+    interpolate_lazy,
+)
 
 EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
 
@@ -37,7 +45,9 @@ class InterventionForm(forms.ModelForm):
         amount = self.cleaned_data["discount_amount"]
         cap = discount_cap(self.instance, InterventionSettings.load())
         if amount is not None and not 0 <= amount <= cap:
-            raise ValidationError(f"For this customer the discount must be between Tk 0 and Tk {cap:,}.")
+            raise ValidationError(
+                gettext("For this customer the discount must be between Tk 0 and Tk %(cap)s.") % {"cap": f"{cap:,}"}
+            )
         return amount
 
 
@@ -76,9 +86,9 @@ class InterventionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("customer", "prediction", "action", "service", "reason", "status", "outcome")}),
-        ("Offer", {"fields": ("discount_amount", "message_en", "message_bn", "preview", "expires_at")}),
+        (_("Offer"), {"fields": ("discount_amount", "message_en", "message_bn", "preview", "expires_at")}),
         (
-            "Expected value",
+            _("Expected value"),
             {
                 "fields": (
                     "churn_percent",
@@ -90,8 +100,8 @@ class InterventionAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Decision", {"fields": ("decided_by", "decided_at", "sent_at")}),
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        (_("Decision"), {"fields": ("decided_by", "decided_at", "sent_at")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
     inlines = (InterventionEventInline,)
     list_per_page = 50
@@ -110,7 +120,7 @@ class InterventionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Intervention | None = None) -> bool:
         return False
 
-    @admin.display(description="discount", ordering="discount_amount")
+    @admin.display(description=_("discount"), ordering="discount_amount")
     def discount(self, obj: Intervention) -> str | None:
         if obj.discount_percent:
             return f"{obj.discount_percent.normalize():f}%"
@@ -118,26 +128,26 @@ class InterventionAdmin(admin.ModelAdmin):
             return format_tk(obj.discount_amount)
         return None
 
-    @admin.display(description="expected cost", ordering="expected_cost")
+    @admin.display(description=_("expected cost"), ordering="expected_cost")
     def expected_cost_tk(self, obj: Intervention) -> str | None:
         return format_tk(obj.expected_cost)
 
-    @admin.display(description="expected net benefit", ordering="expected_net_benefit")
+    @admin.display(description=_("expected net benefit"), ordering="expected_net_benefit")
     def expected_net_benefit_tk(self, obj: Intervention) -> str | None:
         return format_tk(obj.expected_net_benefit)
 
-    @admin.display(description="expected ROI", ordering="expected_roi")
+    @admin.display(description=_("expected ROI"), ordering="expected_roi")
     def expected_roi_percent(self, obj: Intervention) -> str:
         return f"{obj.expected_roi:.0%}"
 
-    @admin.display(description="answers the reason", ordering="addresses_reason")
+    @admin.display(description=_("answers the reason"), ordering="addresses_reason")
     def reason(self, obj: Intervention) -> str:
         """The churn reason this proposal answers, as a sentence (the feature name when the text is missing)."""
         reasons = obj.prediction.reasons if obj.prediction else []
         text = next((item.get("text_en") for item in reasons if item.get("feature") == obj.addresses_reason), None)
         return text or obj.addresses_reason or "—"
 
-    @admin.display(description="as the customer will read it")
+    @admin.display(description=_("as the customer will read it"))
     def preview(self, obj: Intervention) -> str:
         """The message filled in as it would go out today, with a sample code; the real code is issued on sending."""
         if obj.pk is None:
@@ -149,34 +159,41 @@ class InterventionAdmin(admin.ModelAdmin):
         ]
         return format_html("<p>{}</p><p>{}</p>", *filled)
 
-    @admin.display(description="risk-adjusted ROI", ordering="risk_adjusted_roi")
+    @admin.display(description=_("risk-adjusted ROI"), ordering="risk_adjusted_roi")
     def risk_adjusted_roi_percent(self, obj: Intervention) -> str:
         return f"{obj.risk_adjusted_roi:.0%}"
 
-    @admin.display(description="churn risk", ordering="churn_probability")
+    @admin.display(description=_("churn risk"), ordering="churn_probability")
     def churn_percent(self, obj: Intervention) -> str:
         return f"{obj.churn_probability:.0%}"
 
-    def _decide(self, request: HttpRequest, queryset, decide, done: str) -> None:
+    def _decide(self, request: HttpRequest, queryset, decide, done) -> None:
+        """`done` is the success message, an ngettext_lazy(…, "count") filled with how many were decided."""
         result = interventions_decide(intervention_ids=list(queryset.values_list("pk", flat=True)), decide=decide)
         if result.decided:
-            self.message_user(request, f"{len(result.decided)} intervention(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done % {"count": len(result.decided)}, messages.SUCCESS)
         for reason in list(result.refused.values())[:10]:
             self.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description="Approve the selected proposals", permissions=["change"])
+    @admin.action(description=_("Approve the selected proposals"), permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset) -> None:
         self._decide(
-            request, queryset, lambda pk: intervention_approve(intervention_id=pk, user=request.user), "approved"
+            request,
+            queryset,
+            lambda pk: intervention_approve(intervention_id=pk, user=request.user),
+            ngettext_lazy("%(count)s intervention(s) approved.", "%(count)s intervention(s) approved.", "count"),
         )
 
-    @admin.action(description="Reject the selected proposals", permissions=["change"])
+    @admin.action(description=_("Reject the selected proposals"), permissions=["change"])
     def reject_selected(self, request: HttpRequest, queryset) -> None:
         self._decide(
-            request, queryset, lambda pk: intervention_reject(intervention_id=pk, user=request.user), "rejected"
+            request,
+            queryset,
+            lambda pk: intervention_reject(intervention_id=pk, user=request.user),
+            ngettext_lazy("%(count)s intervention(s) rejected.", "%(count)s intervention(s) rejected.", "count"),
         )
 
-    @admin.display(description="expected retention uplift", ordering="expected_retention_uplift")
+    @admin.display(description=_("expected retention uplift"), ordering="expected_retention_uplift")
     def uplift_percent(self, obj: Intervention) -> str:
         return f"{obj.expected_retention_uplift:.1%}"
 
@@ -212,11 +229,18 @@ class SupportCallForm(forms.ModelForm):
     """Logging a call: did the customer answer, and what did they say. Saved through support_call_log."""
 
     result = forms.ChoiceField(
-        choices=[("", "—"), ("reached", "Reached the customer"), ("no_answer", "No answer")],
+        choices=[("", "—"), ("reached", _("Reached the customer")), ("no_answer", _("No answer"))],
         required=False,
-        help_text=f"After {MAX_ATTEMPTS} unanswered attempts the call is closed.",
+        help_text=interpolate_lazy(
+            ngettext_lazy(
+                "After %(count)s unanswered attempt the call is closed.",
+                "After %(count)s unanswered attempts the call is closed.",
+                "count",
+            ),
+            {"count": MAX_ATTEMPTS},
+        ),
     )
-    new_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="note")
+    new_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("note"))
 
     class Meta:
         model = SupportCall
@@ -225,7 +249,7 @@ class SupportCallForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("new_note") and not data.get("result"):
-            raise ValidationError("Say whether the customer answered when you add a note.")
+            raise ValidationError(gettext("Say whether the customer answered when you add a note."))
         return data
 
 
@@ -267,15 +291,15 @@ class SupportCallAdmin(FixedRowsAdmin):
         "closed_at",
     )
     fieldsets = (
-        ("Who to call", {"fields": ("customer", "phone", "language", "churn_percent", "reason", "ltv_if_retained")}),
-        ("Call", {"fields": ("intervention", "status", "due_by", "attempts", "last_attempt_at", "assigned_to")}),
-        ("What was said", {"fields": ("note", "result", "new_note")}),
+        (_("Who to call"), {"fields": ("customer", "phone", "language", "churn_percent", "reason", "ltv_if_retained")}),
+        (_("Call"), {"fields": ("intervention", "status", "due_by", "attempts", "last_attempt_at", "assigned_to")}),
+        (_("What was said"), {"fields": ("note", "result", "new_note")}),
     )
     list_per_page = 50
 
     def get_fieldsets(self, request: HttpRequest, obj: SupportCall | None = None):
         if obj is not None and obj.status != CallStatus.TO_CALL:  # closed: nothing left to log
-            return (*self.fieldsets[:2], ("What was said", {"fields": ("note", "closed_at")}))
+            return (*self.fieldsets[:2], (gettext("What was said"), {"fields": ("note", "closed_at")}))
         return self.fieldsets
 
     def has_change_permission(self, request: HttpRequest, obj: SupportCall | None = None) -> bool:
@@ -290,40 +314,47 @@ class SupportCallAdmin(FixedRowsAdmin):
                 call_id=obj.pk, user=request.user, reached=result == "reached", note=form.cleaned_data["new_note"]
             )
 
-    @admin.action(description="Put the selected calls on my list", permissions=["change"])
+    @admin.action(description=_("Put the selected calls on my list"), permissions=["change"])
     def claim_selected(self, request: HttpRequest, queryset) -> None:
         claimed = 0
         for call in queryset.filter(status=CallStatus.TO_CALL):
             support_call_claim(call_id=call.pk, user=request.user)
             claimed += 1
-        self.message_user(request, f"{claimed} call(s) are on your list.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)s call(s) are on your list.", "%(count)s call(s) are on your list.", claimed)
+            % {"count": claimed},
+            messages.SUCCESS,
+        )
 
-    @admin.display(description="phone")
+    @admin.display(description=_("phone"))
     def phone(self, obj: SupportCall) -> str:
         return obj.customer.phone
 
-    @admin.display(description="language")
+    @admin.display(description=_("language"))
     def language(self, obj: SupportCall) -> str:
         return obj.customer.get_language_display()
 
-    @admin.display(description="churn risk")
+    @admin.display(description=_("churn risk"))
     def churn_percent(self, obj: SupportCall) -> str:
         return f"{obj.intervention.churn_probability:.0%}"
 
-    @admin.display(description="why they may leave")
+    @admin.display(description=_("why they may leave"))
     def reason(self, obj: SupportCall) -> str:
         prediction = obj.intervention.prediction
         reasons = prediction.reasons if prediction else []
         return "; ".join(item.get("text_en", item.get("feature", "")) for item in reasons[:3]) or "—"
 
-    @admin.display(description="worth at least, if they stay")
+    @admin.display(description=_("worth at least, if they stay"))
     def ltv_if_retained(self, obj: SupportCall) -> str | None:
         prediction = obj.intervention.prediction
         return format_tk(prediction.ltv_low_if_retained) if prediction else None
 
-    @admin.display(description="due", ordering="due_by")
+    @admin.display(description=_("due"), ordering="due_by")
     def due(self, obj: SupportCall) -> str:
         when = timezone.localtime(obj.due_by).strftime("%d %b %H:%M")
         if obj.status == CallStatus.TO_CALL and obj.due_by < timezone.now():
-            return format_html('<strong style="color:#c62828">{} (overdue)</strong>', when)
+            return format_html(
+                '<strong style="color:#c62828">{}</strong>', gettext("%(when)s (overdue)") % {"when": when}
+            )
         return when

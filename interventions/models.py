@@ -139,7 +139,7 @@ class InterventionSettings(SingletonModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "intervention settings"
+        verbose_name_plural = _("intervention settings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(control_share__gte=0) & Q(control_share__lt=1), name="control_share_0_to_1"

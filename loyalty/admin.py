@@ -1,6 +1,7 @@
 """Admin screens for loyalty: staff tune tier thresholds and benefits; tier history is read-only."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
 from sheba_retention.common.admin import CurrentRowFilter, FixedRowsAdmin, ReadOnlyAdmin, SingletonAdmin, format_tk
@@ -24,15 +25,15 @@ class LoyaltyTierAdmin(FixedRowsAdmin):
     readonly_fields = ("name", "rank")
     fieldsets = (
         (None, {"fields": ("name", "name_bn", "rank")}),
-        ("Thresholds", {"fields": ("min_ltv", "min_bookings_per_year", "min_tenure_days", "min_active_months")}),
-        ("Benefits", {"fields": ("discount_percent", "benefits", "benefits_bn")}),
+        (_("Thresholds"), {"fields": ("min_ltv", "min_bookings_per_year", "min_tenure_days", "min_active_months")}),
+        (_("Benefits"), {"fields": ("discount_percent", "benefits", "benefits_bn")}),
     )
 
-    @admin.display(description="min lifetime value", ordering="min_ltv")
+    @admin.display(description=_("min lifetime value"), ordering="min_ltv")
     def min_ltv_tk(self, obj: LoyaltyTier) -> str | None:
         return format_tk(obj.min_ltv)
 
-    @admin.display(description="discount", ordering="discount_percent")
+    @admin.display(description=_("discount"), ordering="discount_percent")
     def discount(self, obj: LoyaltyTier) -> str:
         return f"{obj.discount_percent.normalize():f}%"
 

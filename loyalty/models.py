@@ -53,7 +53,7 @@ class CustomerLoyalty(models.Model):
 
     class Meta:
         ordering = ["customer", "-valid_from"]
-        verbose_name_plural = "customer loyalty"
+        verbose_name_plural = _("customer loyalty")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"], condition=Q(valid_to__isnull=True), name="one_current_tier_per_customer"
@@ -80,8 +80,8 @@ class LoyaltyProgram(SingletonModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "loyalty programme settings"
-        verbose_name_plural = "loyalty programme settings"
+        verbose_name = _("loyalty programme settings")
+        verbose_name_plural = _("loyalty programme settings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(downgrade_margin__gt=0) & Q(downgrade_margin__lte=1), name="downgrade_margin_0_to_1"

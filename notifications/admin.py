@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification, NotificationAttempt, NotificationStatus
 from notifications.services import NotificationError, notification_retry
@@ -36,9 +38,9 @@ class NotificationAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("customer", "intervention", "channel", "language", "recipient")}),
-        ("Message", {"fields": ("subject", "body")}),
-        ("Delivery", {"fields": ("status", "attempts", "gateway_message_id", "error", "sent_at", "delivered_at")}),
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        (_("Message"), {"fields": ("subject", "body")}),
+        (_("Delivery"), {"fields": ("status", "attempts", "gateway_message_id", "error", "sent_at", "delivered_at")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
     list_per_page = 50
     inlines = (NotificationAttemptInline,)
@@ -48,7 +50,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         # Whoever works the approval queue may push its messages out again; analysts only look.
         return request.user.has_perm("interventions.change_intervention")
 
-    @admin.action(description="Retry sending the selected failed or queued notifications", permissions=["retry"])
+    @admin.action(description=_("Retry sending the selected failed or queued notifications"), permissions=["retry"])
     def retry_sending(self, request: HttpRequest, queryset) -> None:
         retried, refused = 0, []
         for notification in queryset.filter(status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED]):
@@ -60,8 +62,26 @@ class NotificationAdmin(ReadOnlyAdmin):
                 retried += 1
         skipped = queryset.exclude(status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED]).count()
         if retried:
-            self.message_user(request, f"{retried} notification(s) queued for sending again.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s notification(s) queued for sending again.",
+                    "%(count)s notification(s) queued for sending again.",
+                    retried,
+                )
+                % {"count": retried},
+                messages.SUCCESS,
+            )
         if skipped:
-            self.message_user(request, f"{skipped} sent or delivered notification(s) left alone.", messages.INFO)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s sent or delivered notification(s) left alone.",
+                    "%(count)s sent or delivered notification(s) left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
         for reason in refused:
-            self.message_user(request, f"Not retried: {reason}", messages.WARNING)
+            self.message_user(request, gettext("Not retried: %(reason)s") % {"reason": reason}, messages.WARNING)

@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import DiscountCode, DiscountKind, PaymentTransaction, Redemption
 from payments.services import discount_code_deactivate, discount_code_issue
@@ -16,7 +18,7 @@ from sheba_retention.common.admin import ReadOnlyAdmin, format_tk
 class DiscountCodeIssueForm(forms.ModelForm):
     """The add form: staff choose the offer, the service draws the code (never typed in, so never guessable)."""
 
-    valid_days = forms.IntegerField(min_value=1, max_value=365, initial=14, help_text="Days until the code expires.")
+    valid_days = forms.IntegerField(min_value=1, max_value=365, initial=14, help_text=_("Days until the code expires."))
 
     class Meta:
         model = DiscountCode
@@ -26,7 +28,7 @@ class DiscountCodeIssueForm(forms.ModelForm):
         cleaned = super().clean()
         intervention, customer = cleaned.get("intervention"), cleaned.get("customer")
         if intervention is not None and customer is not None and intervention.customer_id != customer.pk:
-            self.add_error("intervention", "The intervention belongs to another customer.")
+            self.add_error("intervention", gettext("The intervention belongs to another customer."))
         return cleaned
 
 
@@ -56,13 +58,13 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "customer", "intervention", "kind", "value", "uses", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("code", "customer", "intervention", "is_active")}),
-        ("Discount", {"fields": ("kind", "value", "min_order", "max_uses", "uses", "expires_at")}),
-        ("Record", {"fields": ("created_at", "updated_at")}),
+        (_("Discount"), {"fields": ("kind", "value", "min_order", "max_uses", "uses", "expires_at")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
     add_form = DiscountCodeIssueForm
     add_fieldsets = (
         (None, {"fields": ("customer", "intervention")}),
-        ("Discount", {"fields": ("kind", "value", "min_order", "max_uses", "valid_days")}),
+        (_("Discount"), {"fields": ("kind", "value", "min_order", "max_uses", "valid_days")}),
     )
     actions = ["deactivate_codes"]
     list_per_page = 50
@@ -98,26 +100,30 @@ class DiscountCodeAdmin(admin.ModelAdmin):
         obj._state.adding = False
         obj._state.db = issued._state.db
 
-    @admin.action(description="Deactivate selected codes", permissions=["change"])
+    @admin.action(description=_("Deactivate selected codes"), permissions=["change"])
     def deactivate_codes(self, request: HttpRequest, queryset: QuerySet[DiscountCode]) -> None:
         changed = 0
         for code in queryset.filter(is_active=True):
             discount_code_deactivate(code=code)
             self.log_change(request, code, "Deactivated")
             changed += 1
-        self.message_user(request, f"Deactivated {changed} code(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Deactivated %(count)s code(s).", "Deactivated %(count)s code(s).", changed) % {"count": changed},
+            messages.SUCCESS,
+        )
 
-    @admin.display(description="value", ordering="value")
+    @admin.display(description=_("value"), ordering="value")
     def value_display(self, obj: DiscountCode) -> str | None:
         if obj.kind == DiscountKind.PERCENT:
             return f"{obj.value.normalize():f}%"
         return format_tk(obj.value)
 
-    @admin.display(description="minimum order", ordering="min_order")
+    @admin.display(description=_("minimum order"), ordering="min_order")
     def min_order_tk(self, obj: DiscountCode) -> str | None:
         return format_tk(obj.min_order)
 
-    @admin.display(description="used")
+    @admin.display(description=_("used"))
     def usage(self, obj: DiscountCode) -> str:
         return f"{obj.uses} / {obj.max_uses}"
 
@@ -130,11 +136,11 @@ class RedemptionAdmin(LogAdmin):
     date_hierarchy = "redeemed_at"
     list_per_page = 50
 
-    @admin.display(description="order amount", ordering="order_amount")
+    @admin.display(description=_("order amount"), ordering="order_amount")
     def order_amount_tk(self, obj: Redemption) -> str | None:
         return format_tk(obj.order_amount)
 
-    @admin.display(description="discount", ordering="discount_amount")
+    @admin.display(description=_("discount"), ordering="discount_amount")
     def discount_amount_tk(self, obj: Redemption) -> str | None:
         return format_tk(obj.discount_amount)
 
@@ -161,10 +167,10 @@ class PaymentTransactionAdmin(LogAdmin):
     readonly_fields = fields
     list_per_page = 50
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def amount_tk(self, obj: PaymentTransaction) -> str | None:
         return format_tk(obj.amount)
 
-    @admin.display(description="gateway payload")
+    @admin.display(description=_("gateway payload"))
     def payload_pretty(self, obj: PaymentTransaction) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False, sort_keys=True))

@@ -5,6 +5,8 @@ import json
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from mlcore.registry import ArtifactError
 from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings
@@ -54,11 +56,11 @@ class PredictionAdmin(ReadOnlyAdmin):
     list_per_page = 50
     show_full_result_count = False
 
-    @admin.display(description="churn probability", ordering="churn_probability")
+    @admin.display(description=_("churn probability"), ordering="churn_probability")
     def churn_percent(self, obj: Prediction) -> str:
         return f"{obj.churn_probability:.1%}"
 
-    @admin.display(description="risk", ordering="risk_category")
+    @admin.display(description=_("risk"), ordering="risk_category")
     def risk_badge(self, obj: Prediction) -> str:
         return format_html(
             '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-weight:600">{}</span>',
@@ -66,21 +68,21 @@ class PredictionAdmin(ReadOnlyAdmin):
             obj.get_risk_category_display(),
         )
 
-    @admin.display(description="lifetime value", ordering="ltv")
+    @admin.display(description=_("lifetime value"), ordering="ltv")
     def ltv_tk(self, obj: Prediction) -> str | None:
         return format_tk(obj.ltv)
 
-    @admin.display(description="LTV interval")
+    @admin.display(description=_("LTV interval"))
     def ltv_interval(self, obj: Prediction) -> str | None:
         if obj.ltv_low is None or obj.ltv_high is None:
             return None
         return f"{format_tk(obj.ltv_low)} – {format_tk(obj.ltv_high)}"
 
-    @admin.display(description="LTV if retained, at least")
+    @admin.display(description=_("LTV if retained, at least"))
     def ltv_if_retained_tk(self, obj: Prediction) -> str | None:
         return format_tk(obj.ltv_low_if_retained)
 
-    @admin.display(description="top reasons")
+    @admin.display(description=_("top reasons"))
     def reasons_list(self, obj: Prediction) -> str:
         return format_html(
             "<ol>{}</ol>",
@@ -113,7 +115,7 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="out of time")
+    @admin.display(description=_("out of time"))
     def headline(self, obj: ModelPerformance) -> str:
         """The numbers to compare at a glance: the model beside its baselines on the same holdout."""
         metrics = obj.metrics or {}
@@ -129,7 +131,7 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
             return f"MAE {format_tk(round(model['mae']))}{versus}, 80% interval covers {model['coverage']:.0%}"
         return "—"
 
-    @admin.display(description="metrics")
+    @admin.display(description=_("metrics"))
     def metrics_pretty(self, obj: ModelPerformance) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.metrics, indent=2, ensure_ascii=False, sort_keys=True))
 
@@ -155,24 +157,32 @@ class ModelVersionAdmin(FixedRowsAdmin):
     fields = readonly_fields
     actions = ("activate",)
 
-    @admin.display(description="metadata")
+    @admin.display(description=_("metadata"))
     def metadata_pretty(self, obj: ModelVersion) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.metadata, indent=2, sort_keys=True, default=str))
 
     @admin.action(
-        description="Activate the selected version (roll back by activating an older one)", permissions=["change"]
+        description=_("Activate the selected version (roll back by activating an older one)"), permissions=["change"]
     )
     def activate(self, request: HttpRequest, queryset) -> None:
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            self.message_user(request, gettext("Select exactly one version to activate."), messages.ERROR)
             return
         version = queryset.get()
         try:
             model_version_activate(version=version.version, user=request.user)
         except ArtifactError as exc:
-            self.message_user(request, f"{version.version} was not activated: {exc}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("%(version)s was not activated: %(error)s") % {"version": version.version, "error": exc},
+                messages.ERROR,
+            )
             return
-        self.message_user(request, f"{version.version} is now the active {version.get_kind_display()} model.")
+        self.message_user(
+            request,
+            gettext("%(version)s is now the active %(kind)s model.")
+            % {"version": version.version, "kind": version.get_kind_display()},
+        )
 
 
 @admin.register(ScoringSettings)

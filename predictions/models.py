@@ -80,7 +80,7 @@ class ModelPerformance(models.Model):
 
     class Meta:
         ordering = ["-trained_at"]
-        verbose_name_plural = "model performance"
+        verbose_name_plural = _("model performance")
         constraints = [
             models.UniqueConstraint(fields=["model_kind", "model_version"], name="one_performance_row_per_version"),
         ]
@@ -127,7 +127,7 @@ class ScoringSettings(SingletonModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "scoring settings"
+        verbose_name_plural = _("scoring settings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(medium_risk_from__gt=0)

@@ -49,8 +49,9 @@ def read_po(path: Path) -> list[Entry]:
         elif line.startswith('"'):
             fields[last] += ast.literal_eval(line)
         elif not line.startswith("#"):  # comments, references and obsolete (#~) entries are skipped
-            last, value = line.split(" ", 1)
-            fields[last.replace("[", "_").rstrip("]")] = ast.literal_eval(value)
+            keyword, value = line.split(" ", 1)
+            last = keyword.replace("[", "_").rstrip("]")  # msgstr[0] -> msgstr_0, also for its continuation lines
+            fields[last] = ast.literal_eval(value)
     return entries
 
 

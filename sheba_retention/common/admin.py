@@ -1,8 +1,11 @@
-"""Admin helpers every app uses: Taka formatting and the current/past filter of history tables."""
+"""Admin helpers every app uses: Taka formatting, translated labels with placeholders, the current/past filter."""
 
 from decimal import Decimal
 
 from django.contrib import admin
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def format_tk(value: Decimal | float | int | None) -> str | None:
@@ -15,14 +18,23 @@ def format_tk(value: Decimal | float | int | None) -> str | None:
     return f"Tk {amount:,.2f}"
 
 
+def _interpolate(text: str, values: dict) -> str:
+    return text % values
+
+
+# A class-level label with %(name)s placeholders, filled in when it is shown, so it reads in the language active then
+# (`_("…") % values` at class level would be translated once, at import, in the default language).
+interpolate_lazy = lazy(_interpolate, str)
+
+
 class CurrentRowFilter(admin.SimpleListFilter):
     """Open (valid_to empty) or closed rows of a history table."""
 
-    title = "current"
+    title = _("current")
     parameter_name = "current"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Current"), ("no", "Past")]
+        return [("yes", gettext("Current")), ("no", gettext("Past"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
