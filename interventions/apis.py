@@ -23,7 +23,13 @@ from rest_framework.views import APIView
 from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
 from interventions.models import Intervention, InterventionEvent, InterventionSettings
 from interventions.selectors import intervention_history_list, intervention_pending_list
-from interventions.services.outcomes import UPLIFT_CONFIG, judged_counts, roi_measured, uplift_estimates
+from interventions.services.outcomes import (
+    UPLIFT_CONFIG,
+    judged_counts,
+    roi_measured,
+    uplift_estimates,
+    uplift_model_ready,
+)
 from interventions.services.queue import (
     TransitionError,
     discount_cap,
@@ -419,31 +425,36 @@ class InterventionHistoryApi(APIView):
 class UpliftEstimateSerializer(serializers.Serializer):
     action = serializers.CharField()
     segment = serializers.CharField(help_text="Empty for the action across all segments.")
-    treated = serializers.IntegerField(help_text="Treated customers whose outcome is known.")
-    control = serializers.IntegerField(help_text="Held-out customers whose outcome is known.")
-    retention_treated = serializers.FloatField()
+    proposed = serializers.IntegerField(help_text="Proposals outside the control group with a known outcome.")
+    sent = serializers.IntegerField(help_text="Of those, the ones staff approved and sent.")
+    control = serializers.IntegerField(help_text="Held-out customers with a known outcome.")
+    retention_proposed = serializers.FloatField()
     retention_control = serializers.FloatField()
-    measured_uplift = serializers.FloatField(help_text="retention_treated − retention_control")
+    share_sent = serializers.FloatField()
+    measured_uplift = serializers.FloatField(
+        help_text="The effect of sending: (retention_proposed − retention_control) ÷ share_sent."
+    )
     prior = serializers.FloatField()
     uplift = serializers.FloatField(help_text="What the engine uses: the measured uplift shrunk towards the prior.")
 
 
 class MeasuredRoiSerializer(serializers.Serializer):
     action = serializers.CharField()
-    treated = serializers.IntegerField()
+    proposed = serializers.IntegerField()
+    sent = serializers.IntegerField()
     control = serializers.IntegerField()
-    measured_uplift = serializers.FloatField(help_text="Retention treated − control, not shrunk.")
-    customers_won = serializers.FloatField(help_text="Measured uplift × treated customers.")
+    measured_uplift = serializers.FloatField(help_text="The effect of sending, not shrunk.")
+    customers_won = serializers.FloatField(help_text="(Retention proposed − control) × proposals.")
     value_recovered = serializers.FloatField(help_text="Customers won × mean value if retained × margin rate (Tk).")
     discounts_redeemed = serializers.FloatField(help_text="Tk given away on redeemed codes.")
-    contact_cost = serializers.FloatField(help_text="Messages and calls (Tk).")
+    contact_cost = serializers.FloatField(help_text="Messages and calls sent (Tk).")
     net_benefit = serializers.FloatField()
     roi = serializers.FloatField(allow_null=True, help_text="Net benefit ÷ cost; null when nothing was spent.")
-    expected_roi = serializers.FloatField(help_text="The mean ROI the engine expected when it proposed them.")
+    expected_roi = serializers.FloatField(help_text="The mean ROI the engine expected for the ones sent.")
 
 
 class InterventionUpliftApi(APIView):
-    """What worked: retention of treated against held-out customers, per action and per action and segment."""
+    """What worked: retention of proposed against held-out customers, per action and per action and segment."""
 
     permission_classes = [IsStaff]
 
@@ -451,7 +462,7 @@ class InterventionUpliftApi(APIView):
     class OutputSerializer(serializers.Serializer):
         estimates = UpliftEstimateSerializer(many=True)
         roi = MeasuredRoiSerializer(many=True, help_text="Per action: the return measured against the control group.")
-        outcomes_treated = serializers.IntegerField()
+        outcomes_proposed = serializers.IntegerField()
         outcomes_control = serializers.IntegerField()
         uplift_model_from = serializers.IntegerField(
             help_text="Outcomes needed in each arm before proposals use each customer's own uplift."
@@ -462,9 +473,11 @@ class InterventionUpliftApi(APIView):
         operation_id="interventions_uplift",
         summary="What worked: uplift per action and segment, and the ROI measured against the control group",
         description=(
-            "Retention of customers who were sent an intervention against the randomly held-out control group, per "
-            "action and per action and segment, with the estimate the engine uses (shrunk towards the prior until "
-            "a few hundred outcomes make the measurement trustworthy). Staff and analysts."
+            "Retention of customers proposed an intervention (sent, refused or expired: the control group is drawn "
+            "among proposals, before staff decide) against the randomly held-out control group, per action and per "
+            "action and segment; the effect of sending is that difference divided by the share sent. With the "
+            "estimate the engine uses (shrunk towards the prior until a few hundred outcomes make the measurement "
+            "trustworthy) and the ROI measured per action. Staff and analysts."
         ),
         responses={200: OutputSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
     )
@@ -475,9 +488,9 @@ class InterventionUpliftApi(APIView):
             {
                 "estimates": UpliftEstimateSerializer(estimates, many=True).data,
                 "roi": MeasuredRoiSerializer(roi_measured(), many=True).data,
-                "outcomes_treated": counts["treated"],
+                "outcomes_proposed": counts["proposed"],
                 "outcomes_control": counts["control"],
                 "uplift_model_from": UPLIFT_CONFIG.min_per_arm,
-                "uplift_model_active": min(counts.values()) >= UPLIFT_CONFIG.min_per_arm,
+                "uplift_model_active": uplift_model_ready(),
             }
         )

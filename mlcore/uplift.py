@@ -8,6 +8,13 @@ and the difference of two such fits is mostly noise (on the simulated experiment
 was 0.07-0.14 from scratch against 0.11-0.16 started from the control model). The action is a feature of both models,
 so one pair serves every action and actions with few outcomes borrow strength from the others.
 
+When the control group is drawn among proposals and staff then send only some of the others, the "treated" arm is
+every proposal outside control (intent to treat: comparing only the sent ones with control would credit the action
+with staff's choice of whom to approve). A third classifier learns P(sent | features, action) among those proposals,
+and `effect` divides the intent-to-treat difference by it: the effect of sending, customer by customer (the
+instrumental-variable estimate, valid with one-sided non-compliance: held-out customers are never contacted). Where
+staff almost never send, the effect cannot be learned and `effect` says so (NaN).
+
 Differences of two noisy models are noisier still, so the engine never uses them raw: `shrink` pulls each towards
 the action × segment estimate (measured treated vs control, itself shrunk towards the prior) with a weight that
 grows with the number of outcomes behind the action. `uplift_cross_fitted` measures whether the ranking is worth
@@ -32,6 +39,7 @@ class UpliftConfig:
     learning_rate: float = 0.05
     min_child_weight: float = 3.0
     min_per_arm: int = 100  # outcomes needed in each of treated and control before a model is trained
+    min_share_sent: float = 0.2  # below this chance of being sent, dividing by it magnifies noise: no estimate
     shrink_outcomes: int = 400  # outcomes behind an action at which the model weighs as much as the segment estimate
     seed: int = 0
 
@@ -53,13 +61,29 @@ class UpliftModel:
     control: Any
     actions: list[str]
     outcomes_by_action: dict[str, int]  # min(treated, control) outcomes behind each action: how far to trust it
+    sent: Any = None  # P(sent | features, action) among treated rows; None when every treated row was sent
+    min_share_sent: float = 0.2
+
+    def _matrix(self, features: pd.DataFrame, action: str) -> np.ndarray:
+        return uplift_matrix(features, pd.Series(action, index=features.index), self.actions)
 
     def predict(self, features: pd.DataFrame, action: str) -> np.ndarray:
-        """Expected retention with the action minus without it, per row of `features`."""
-        matrix = uplift_matrix(features, pd.Series(action, index=features.index), self.actions)
+        """Expected retention if treated (proposed) minus if held out, per row of `features`."""
+        matrix = self._matrix(features, action)
         without = self.control.inplace_predict(matrix, predict_type="margin")
         with_action = self.treated.inplace_predict(matrix, predict_type="margin", base_margin=without)
         return _sigmoid(with_action) - _sigmoid(without)
+
+    def share_sent(self, features: pd.DataFrame, action: str) -> np.ndarray:
+        if self.sent is None:
+            return np.ones(len(features))
+        return self.sent.inplace_predict(self._matrix(features, action))
+
+    def effect(self, features: pd.DataFrame, action: str) -> np.ndarray:
+        """The effect of sending the action, per row: `predict` ÷ the chance such a proposal is sent; NaN where that
+        chance is below `min_share_sent` (staff hardly ever send it: nothing to learn from)."""
+        share = self.share_sent(features, action)
+        return np.where(share >= self.min_share_sent, self.predict(features, action) / np.maximum(share, 1e-9), np.nan)
 
     def shrink(self, raw: np.ndarray, action: str, fallback: np.ndarray, config: "UpliftConfig") -> np.ndarray:
         """`raw` pulled towards `fallback` (the action × segment estimate) by the evidence behind the action."""
@@ -99,9 +123,11 @@ def uplift_train(
     treated: pd.Series,
     retained: pd.Series,
     config: UpliftConfig = UpliftConfig(),
+    sent: pd.Series | None = None,
 ) -> UpliftModel:
-    """Fit the pair on judged interventions: one row each, `features` at proposal time (FEATURES columns), the
-    proposed action, whether it was sent (True) or held out (False), and whether the customer was retained."""
+    """Fit the models on judged proposals: one row each, `features` at proposal time (FEATURES columns), the
+    proposed action, whether it was treated (proposed outside control) or held out, whether the customer was
+    retained, and (optionally) whether a treated proposal was actually sent."""
     n_treated, n_control = int(treated.sum()), int((~treated).sum())
     if min(n_treated, n_control) < config.min_per_arm:
         raise TrainingDataError(
@@ -119,11 +145,16 @@ def uplift_train(
     }
     control = _classifier(matrix[~arm], labels[~arm], names, config)
     start = control.inplace_predict(matrix[arm], predict_type="margin")
+    was_sent = None if sent is None else sent.to_numpy(dtype=bool)[arm]
+    if was_sent is not None and not was_sent.any():
+        raise TrainingDataError("no treated proposal was sent: the effect of sending cannot be learned")
     return UpliftModel(
         treated=_classifier(matrix[arm], labels[arm], names, config, base_margin=start),
         control=control,
         actions=known,
         outcomes_by_action=outcomes,
+        sent=None if was_sent is None or was_sent.all() else _classifier(matrix[arm], was_sent, names, config),
+        min_share_sent=config.min_share_sent,
     )
 
 

@@ -96,13 +96,13 @@ def test_the_whole_loop_on_generated_data(settings, tmp_path, django_capture_on_
     assert judged.count() == 3 + run.proposals.control
     estimates = {estimate.key: estimate for estimate in uplift_estimates()}
     for estimate in estimates.values():
-        assert estimate.treated + estimate.control > 0
-        assert 0 <= estimate.retention_treated <= 1
+        assert estimate.proposed + estimate.control > 0
+        assert 0 <= estimate.retention_proposed <= 1
 
     # and the ROI measured against the control group counts the three treated customers and the redeemed discount
     measured = {item.action: item for item in roi_measured()}
     treated_actions = set(sent.values_list("action", flat=True))
     assert set(measured) == treated_actions  # every action sent here also has control rows to compare with
-    assert sum(item.treated for item in measured.values()) == 3
+    assert sum(item.sent for item in measured.values()) == 3
     assert sum(item.discounts_redeemed for item in measured.values()) == float(redemption.discount_amount)
-    assert all(item.contact_cost == 2.0 * item.treated for item in measured.values())
+    assert all(item.contact_cost == 2.0 * item.sent for item in measured.values())

@@ -1,4 +1,12 @@
-"""Outcomes: who was retained after each offer (or hold-out), and the retention uplift that tells what works."""
+"""Outcomes: who was retained after each proposal (sent, refused or held out), and what the interventions did.
+
+The control group is drawn at random among *proposals*, before staff decide, so the only fair comparison is with all
+proposals that were not held out, whatever staff then did with them (intent to treat): comparing the sent ones alone
+with control would credit the interventions with staff's choice of whom to approve. The effect of sending is then
+the intent-to-treat difference divided by the share of proposals that were sent (with one-sided non-compliance —
+control customers are never contacted — this is the standard instrumental-variable estimate of the effect on those
+sent). Every arm's churn window starts when the proposal was made, the moment of the random draw.
+"""
 
 import datetime as dt
 import logging
@@ -7,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from customers.models import BookingStatus
@@ -16,41 +25,50 @@ from interventions.models import (
     InterventionSettings,
     InterventionStatus,
 )
-from mlcore.features import History, build_features
+from mlcore.features import History, build_features, cutoff_of
 from mlcore.offers import OfferPolicy, uplift_for
 from mlcore.uplift import UpliftConfig, UpliftModel, uplift_train
 from predictions.models import ScoringSettings
 
 logger = logging.getLogger(__name__)
 
-
-TREATED = (InterventionStatus.SENT, InterventionStatus.REDEEMED, InterventionStatus.EXPIRED)
+# Proposals whose fate is settled: held out, or offered to staff and then sent, refused or left to expire.
+ASSIGNED = (
+    InterventionStatus.SENT,
+    InterventionStatus.REDEEMED,
+    InterventionStatus.EXPIRED,
+    InterventionStatus.REJECTED,
+)
+JUDGED_STATUSES = (*ASSIGNED, InterventionStatus.CONTROL)
 SHRINK_TOWARDS_PRIOR = 200  # outcomes it takes for the measured uplift to weigh as much as the prior
+MIN_SHARE_SENT = UpliftConfig.min_share_sent  # below this, dividing by the share sent magnifies noise
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(days=ScoringSettings.load().churn_window_days)
 
 
 def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Retained or churned, once a churn window has passed since the offer went out (or was held back).
+    """Retained or churned, once a churn window has passed since the proposal was made.
 
-    Retained means a completed booking within the window: the same definition the churn model predicts, so treated
-    and control customers are judged alike. Control rows start when they were proposed, treated ones when sent.
+    Retained means a completed booking within the window: the same definition the churn model predicts, so every
+    arm is judged alike, from the same moment (the proposal, when the control group is drawn).
     """
-    from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef
-    from django.db.models.functions import Coalesce
+    from django.db.models import Exists, OuterRef
 
     from customers.models import Booking as BookingModel
 
     now = now or timezone.now()
-    window = dt.timedelta(days=ScoringSettings.load().churn_window_days)
-    start = Coalesce("sent_at", "created_at")
+    window = _window()
     due = (
-        Intervention.objects.filter(outcome="pending", status__in=[*TREATED, InterventionStatus.CONTROL])
-        .annotate(started=start, ends=ExpressionWrapper(start + window, output_field=DateTimeField()))
+        Intervention.objects.filter(outcome="pending", status__in=JUDGED_STATUSES)
+        .annotate(ends=ExpressionWrapper(F("created_at") + window, output_field=DateTimeField()))
         .filter(ends__lte=now)
     )
     booked = BookingModel.objects.filter(
         customer=OuterRef("customer"),
         status=BookingStatus.COMPLETED,
-        booked_at__gte=OuterRef("started"),
+        booked_at__gte=OuterRef("created_at"),
         booked_at__lt=OuterRef("ends"),
     )
     flagged = dict(due.annotate(came_back=Exists(booked)).values_list("pk", "came_back"))
@@ -62,15 +80,34 @@ def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str,
     return {"retained": len(retained), "churned": len(churned)}
 
 
+def _judged(before: dt.date | None = None):
+    """Proposals with an outcome; with `before`, only those whose window had ended by then (what was known)."""
+    judged = Intervention.objects.exclude(outcome="pending").filter(status__in=JUDGED_STATUSES)
+    if before is not None:
+        judged = judged.filter(created_at__lte=cutoff_of(before).to_pydatetime() - _window())
+    return judged
+
+
+ARM_COUNTS = {
+    "proposed": Count("pk", filter=Q(status__in=ASSIGNED)),
+    "proposed_kept": Count("pk", filter=Q(status__in=ASSIGNED, outcome="retained")),
+    "sent": Count("pk", filter=Q(status__in=ASSIGNED, sent_at__isnull=False)),
+    "control": Count("pk", filter=Q(status=InterventionStatus.CONTROL)),
+    "control_kept": Count("pk", filter=Q(status=InterventionStatus.CONTROL, outcome="retained")),
+}
+
+
 @dataclass(frozen=True)
 class UpliftEstimate:
     action: str
     segment: str  # "" for the action across all segments
-    treated: int
+    proposed: int  # proposals outside the control group with an outcome (sent, refused or expired)
+    sent: int
     control: int
-    retention_treated: float
+    retention_proposed: float
     retention_control: float
-    measured_uplift: float
+    share_sent: float
+    measured_uplift: float  # the effect of sending: (retention proposed − control) ÷ share sent
     prior: float
     uplift: float  # the measured uplift shrunk towards the prior by how much evidence there is
 
@@ -79,53 +116,46 @@ class UpliftEstimate:
         return f"{self.action}:{self.segment}" if self.segment else self.action
 
 
-def uplift_estimates() -> list[UpliftEstimate]:
-    """Retention of treated against control customers per action, and per action and segment, from the outcomes.
+def _estimate(row: dict, segment: str, prior: float) -> UpliftEstimate | None:
+    if not row["proposed"] or not row["control"] or not row["sent"]:
+        return None
+    rate_proposed, rate_control = row["proposed_kept"] / row["proposed"], row["control_kept"] / row["control"]
+    share_sent = row["sent"] / row["proposed"]
+    measured = (rate_proposed - rate_control) / share_sent
+    # The division by the share sent inflates the noise: evidence counts the sent share of the smaller arm.
+    evidence = min(row["proposed"], row["control"]) * share_sent if share_sent >= MIN_SHARE_SENT else 0.0
+    weight = evidence / (evidence + SHRINK_TOWARDS_PRIOR)
+    return UpliftEstimate(
+        action=row["action"],
+        segment=segment,
+        proposed=row["proposed"],
+        sent=row["sent"],
+        control=row["control"],
+        retention_proposed=round(rate_proposed, 4),
+        retention_control=round(rate_control, 4),
+        share_sent=round(share_sent, 4),
+        measured_uplift=round(measured, 4),
+        prior=round(prior, 4),
+        uplift=round(weight * measured + (1 - weight) * prior, 4),
+    )
 
-    Each measured uplift is shrunk towards its prior (the action's estimate for a segment, the configured prior for
-    an action) until a few hundred outcomes make it trustworthy.
-    """
-    from django.db.models import Count
-    from django.db.models import Q as Query
 
+def uplift_estimates(*, before: dt.date | None = None) -> list[UpliftEstimate]:
+    """The effect of each action, and of each action in each segment, measured against the control group (see the
+    module docstring), shrunk towards its prior (the action's estimate for a segment, the configured prior for an
+    action) until a few hundred outcomes make it trustworthy. With `before`: from what was known on that day."""
     from mlcore.offers import DEFAULT_UPLIFT
 
     priors = {**DEFAULT_UPLIFT, **(InterventionSettings.load().uplift_priors or {})}
-    counts = {
-        "treated": Count("pk", filter=Query(status__in=TREATED)),
-        "treated_kept": Count("pk", filter=Query(status__in=TREATED, outcome="retained")),
-        "control": Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
-        "control_kept": Count("pk", filter=Query(status=InterventionStatus.CONTROL, outcome="retained")),
-    }
-    judged = Intervention.objects.exclude(outcome="pending")
-    by_action = {row["action"]: row for row in judged.values("action").annotate(**counts)}
-    by_segment = judged.values("action", "prediction__segment").annotate(**counts)
-
-    def estimate(row: dict, segment: str, prior: float) -> UpliftEstimate | None:
-        if not row["treated"] or not row["control"]:
-            return None
-        rate_treated, rate_control = row["treated_kept"] / row["treated"], row["control_kept"] / row["control"]
-        measured = rate_treated - rate_control
-        evidence = min(row["treated"], row["control"])
-        weight = evidence / (evidence + SHRINK_TOWARDS_PRIOR)
-        return UpliftEstimate(
-            action=row["action"],
-            segment=segment,
-            treated=row["treated"],
-            control=row["control"],
-            retention_treated=round(rate_treated, 4),
-            retention_control=round(rate_control, 4),
-            measured_uplift=round(measured, 4),
-            prior=round(prior, 4),
-            uplift=round(weight * measured + (1 - weight) * prior, 4),
-        )
-
-    estimates = [item for row in by_action.values() if (item := estimate(row, "", priors.get(row["action"], 0.0)))]
+    judged = _judged(before)
+    by_action = judged.values("action").annotate(**ARM_COUNTS)
+    by_segment = judged.values("action", "prediction__segment").annotate(**ARM_COUNTS)
+    estimates = [item for row in by_action if (item := _estimate(row, "", priors.get(row["action"], 0.0)))]
     overall = {item.action: item.uplift for item in estimates}
     for row in by_segment:
         if row["prediction__segment"]:
             prior = overall.get(row["action"], priors.get(row["action"], 0.0))
-            if item := estimate(row, row["prediction__segment"], prior):
+            if item := _estimate(row, row["prediction__segment"], prior):
                 estimates.append(item)
     return estimates
 
@@ -133,68 +163,64 @@ def uplift_estimates() -> list[UpliftEstimate]:
 UPLIFT_CONFIG = UpliftConfig()
 
 
-def _judged():
-    return Intervention.objects.exclude(outcome="pending").filter(status__in=[*TREATED, InterventionStatus.CONTROL])
+def judged_counts(*, before: dt.date | None = None) -> dict[str, int]:
+    """Proposals (outside control) and control rows whose outcome is known."""
+    return _judged(before).aggregate(proposed=ARM_COUNTS["proposed"], control=ARM_COUNTS["control"])
 
 
-def judged_counts() -> dict[str, int]:
-    """Treated and control interventions whose outcome is known."""
-    from django.db.models import Count
-    from django.db.models import Q as Query
-
-    return _judged().aggregate(
-        treated=Count("pk", filter=Query(status__in=TREATED)),
-        control=Count("pk", filter=Query(status=InterventionStatus.CONTROL)),
-    )
+def uplift_model_ready(*, before: dt.date | None = None, config: UpliftConfig = UPLIFT_CONFIG) -> bool:
+    """Are there enough outcomes in both arms to train the per-customer uplift model?"""
+    counts = judged_counts(before=before)
+    return min(counts["proposed"], counts["control"]) >= config.min_per_arm
 
 
-def uplift_model_ready(config: UpliftConfig = UPLIFT_CONFIG) -> bool:
-    """Are there enough treated and control outcomes to train the per-customer uplift model?"""
-    counts = judged_counts()
-    return min(counts["treated"], counts["control"]) >= config.min_per_arm
-
-
-def judged_features(history: History) -> pd.DataFrame:
-    """One row per judged intervention (indexed by its id): the customer's features on the day it was proposed
-    (point in time, from `history`), its action, whether it was sent (treated) and whether the customer stayed."""
+def judged_features(history: History, *, before: dt.date | None = None) -> pd.DataFrame:
+    """One row per judged proposal (indexed by its id): the customer's features on the day it was proposed (point in
+    time, from `history`), its action, whether it was held out, whether it was sent, and whether the customer stayed."""
     rows = pd.DataFrame(
         list(
-            _judged()
+            _judged(before)
             .filter(as_of__isnull=False)  # every engine proposal has its scoring day
-            .values_list("pk", "customer_id", "as_of", "action", "status", "outcome")
+            .values_list("pk", "customer_id", "as_of", "action", "status", "sent_at", "outcome")
         ),
-        columns=["pk", "customer_id", "as_of", "action", "status", "outcome"],
+        columns=["pk", "customer_id", "as_of", "action", "status", "sent_at", "outcome"],
     )
     parts = []
     for as_of, group in rows.groupby("as_of"):
         features = build_features(history, as_of, customer_ids=pd.Index(group["customer_id"]))
-        joined = group.join(features, on="customer_id", how="inner")  # a customer with no booking then has none
-        parts.append(joined)
+        parts.append(group.join(features, on="customer_id", how="inner"))  # no booking then: no features
     frame = pd.concat(parts).set_index("pk") if parts else rows.set_index("pk")
-    frame["treated"] = frame["status"] != InterventionStatus.CONTROL
+    frame["assigned"] = frame["status"] != InterventionStatus.CONTROL
+    frame["sent"] = frame["sent_at"].notna()
     frame["retained"] = frame["outcome"] == "retained"
     return frame
 
 
-def uplift_model_fit(history: History, config: UpliftConfig = UPLIFT_CONFIG) -> UpliftModel:
-    """The per-customer uplift model on every judged intervention (TrainingDataError when there are too few)."""
-    frame = judged_features(history)
-    return uplift_train(frame, frame["action"], frame["treated"], frame["retained"], config)
+def uplift_model_fit(
+    history: History, *, before: dt.date | None = None, config: UpliftConfig = UPLIFT_CONFIG
+) -> UpliftModel:
+    """The per-customer uplift model on every judged proposal (TrainingDataError when there are too few): retention
+    if proposed vs held out, and the chance staff send such a proposal (see mlcore.uplift)."""
+    frame = judged_features(history, before=before)
+    return uplift_train(frame, frame["action"], frame["assigned"], frame["retained"], config, sent=frame["sent"])
 
 
 def personal_uplifts(
     *, model: UpliftModel, features: pd.DataFrame, segments: pd.Series, policy: OfferPolicy
 ) -> pd.Series:
-    """Per customer (the index of `features`), action → expected uplift: the model's, shrunk towards the action ×
-    segment estimate by the evidence behind the action. Actions the model has never seen are left out (the engine
-    then uses the segment estimate)."""
+    """Per customer (the index of `features`), action → expected effect of sending it: the model's, shrunk towards
+    the action × segment estimate by the evidence behind the action. Where the model has nothing to say (an action
+    it has not seen, or customers staff hardly ever send it to) the action is left out and the engine uses the
+    segment estimate."""
     estimates: dict[str, np.ndarray] = {}
     for action in model.actions:
         fallback = np.array([uplift_for(action, segment, policy) for segment in segments.reindex(features.index)])
-        raw = model.predict(features, action)
-        estimates[action] = np.round(model.shrink(raw, action, fallback, UPLIFT_CONFIG), 4)
+        estimates[action] = np.round(model.shrink(model.effect(features, action), action, fallback, UPLIFT_CONFIG), 4)
     return pd.Series(
-        [{action: float(values[row]) for action, values in estimates.items()} for row in range(len(features))],
+        [
+            {action: float(values[row]) for action, values in estimates.items() if not np.isnan(values[row])}
+            for row in range(len(features))
+        ],
         index=features.index,
         dtype=object,
     )
@@ -202,25 +228,26 @@ def personal_uplifts(
 
 @dataclass(frozen=True)
 class MeasuredRoi:
-    """What an action really returned, against the control group rather than assumed."""
+    """What an action really returned, against the control group rather than assumed (see the module docstring)."""
 
     action: str
-    treated: int
+    proposed: int
+    sent: int
     control: int
-    measured_uplift: float  # retention treated − control, unshrunk: this is the measurement
-    customers_won: float  # measured uplift × treated customers: how many stayed because of the action
+    measured_uplift: float  # the effect of sending: (retention proposed − control) ÷ share sent, unshrunk
+    customers_won: float  # (retention proposed − control) × proposals: how many stayed because of the action
     value_recovered: float  # customers won × their mean value if retained × the margin rate (Tk)
     discounts_redeemed: float  # Tk given away on redeemed codes
-    contact_cost: float  # messages and calls (Tk)
+    contact_cost: float  # messages and calls actually sent (Tk)
     net_benefit: float
     roi: float | None  # net benefit ÷ cost; None when nothing was spent
-    expected_roi: float  # the mean ROI the engine expected when it proposed these
+    expected_roi: float  # the mean ROI the engine expected for the ones it sent
 
 
-def roi_measured() -> list[MeasuredRoi]:
-    """Per action, the return measured against the control group: the customers the action kept beyond what the held-
-    out customers' retention says would have stayed anyway, valued as the engine values them (LTV if retained × margin),
-    against what was really spent (redeemed discounts, messages, calls)."""
+def roi_measured(*, before: dt.date | None = None) -> list[MeasuredRoi]:
+    """Per action, the return measured against the control group: the customers the proposals kept beyond what the
+    held-out customers' retention says would have stayed anyway, valued as the engine values them (LTV if retained ×
+    margin), against what was really spent (redeemed discounts, messages and calls sent)."""
     from django.db.models import Sum
 
     from mlcore.offers import if_retained
@@ -228,11 +255,11 @@ def roi_measured() -> list[MeasuredRoi]:
     settings_row = InterventionSettings.load()
     rows = pd.DataFrame(
         list(
-            _judged().values_list(
-                "pk", "action", "status", "outcome", "prediction__ltv", "churn_probability", "expected_roi"
+            _judged(before).values_list(
+                "pk", "action", "status", "sent_at", "outcome", "prediction__ltv", "churn_probability", "expected_roi"
             )
         ),
-        columns=["pk", "action", "status", "outcome", "ltv", "churn", "expected_roi"],
+        columns=["pk", "action", "status", "sent_at", "outcome", "ltv", "churn", "expected_roi"],
     )  # fmt: skip
     if rows.empty:
         return []
@@ -242,7 +269,8 @@ def roi_measured() -> list[MeasuredRoi]:
         .exclude(given=None)
         .values_list("pk", "given")
     )
-    rows["treated"] = rows["status"] != InterventionStatus.CONTROL
+    rows["assigned"] = rows["status"] != InterventionStatus.CONTROL
+    rows["sent"] = rows["sent_at"].notna()
     rows["kept"] = rows["outcome"] == "retained"
     rows["value"] = [if_retained(float(ltv or 0), churn) for ltv, churn in zip(rows["ltv"], rows["churn"], strict=True)]
     rows["given"] = rows["pk"].map(lambda pk: float(redeemed.get(pk, 0)))
@@ -250,27 +278,29 @@ def roi_measured() -> list[MeasuredRoi]:
     rows["contact"] = rows["action"].map(lambda action: contact.get(action, float(settings_row.message_cost)))
     results = []
     for action, group in rows.groupby("action"):
-        treated, control = group[group["treated"]], group[~group["treated"]]
-        if treated.empty or control.empty:
+        assigned, control = group[group["assigned"]], group[~group["assigned"]]
+        sent = assigned[assigned["sent"]]
+        if sent.empty or control.empty:
             continue
-        uplift = treated["kept"].mean() - control["kept"].mean()
-        won = uplift * len(treated)
-        value = won * treated["value"].mean() * settings_row.margin_rate
-        cost = treated["given"].sum() + treated["contact"].sum()
+        difference = assigned["kept"].mean() - control["kept"].mean()  # intent to treat
+        won = difference * len(assigned)
+        value = won * sent["value"].mean() * settings_row.margin_rate
+        cost = sent["given"].sum() + sent["contact"].sum()
         net = value - cost
         results.append(
             MeasuredRoi(
                 action=action,
-                treated=len(treated),
+                proposed=len(assigned),
+                sent=len(sent),
                 control=len(control),
-                measured_uplift=round(float(uplift), 4),
+                measured_uplift=round(float(difference * len(assigned) / len(sent)), 4),
                 customers_won=round(float(won), 1),
                 value_recovered=round(float(value), 2),
-                discounts_redeemed=round(float(treated["given"].sum()), 2),
-                contact_cost=round(float(treated["contact"].sum()), 2),
+                discounts_redeemed=round(float(sent["given"].sum()), 2),
+                contact_cost=round(float(sent["contact"].sum()), 2),
                 net_benefit=round(float(net), 2),
                 roi=round(float(net / cost), 3) if cost > 0 else None,
-                expected_roi=round(float(treated["expected_roi"].mean()), 3),
+                expected_roi=round(float(sent["expected_roi"].mean()), 3),
             )
         )
     return results

@@ -9,7 +9,6 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from customers.models import Booking, BookingStatus, Service
 from interventions.messages import render_offer
@@ -50,9 +49,12 @@ class ProposalRun:
     uplift_source: str = ""
 
 
-def policy_from(settings_row: InterventionSettings, scoring: ScoringSettings) -> OfferPolicy:
-    """The engine's policy: the settings, with uplift learned from outcomes where there are any (else the priors)."""
-    learned = {estimate.key: estimate.uplift for estimate in uplift_estimates()}
+def policy_from(
+    settings_row: InterventionSettings, scoring: ScoringSettings, *, as_of: dt.date | None = None
+) -> OfferPolicy:
+    """The engine's policy: the settings, with uplift learned from the outcomes known on `as_of` where there are any
+    (else the priors)."""
+    learned = {estimate.key: estimate.uplift for estimate in uplift_estimates(before=as_of)}
     return OfferPolicy(
         max_discount_amount=float(settings_row.max_discount_amount),
         ltv_discount_share=settings_row.ltv_discount_share,
@@ -113,11 +115,11 @@ def _service_recommendations(booked: dict[int, list[str]], *, before: dt.date) -
 def _personal_uplift(frame: pd.DataFrame, as_of: dt.date, policy: OfferPolicy) -> tuple[pd.Series, str]:
     """Each customer's own expected uplift per action once enough outcomes exist (else None: the segment estimates)."""
     none = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    if not uplift_model_ready():
+    if not uplift_model_ready(before=as_of):
         return none, f"segment estimates (the uplift model needs {UPLIFT_CONFIG.min_per_arm} outcomes per arm)"
     history = history_load(before=as_of)
     try:
-        model = uplift_model_fit(history)
+        model = uplift_model_fit(history, before=as_of)
     except TrainingDataError as exc:  # e.g. judged rows whose customers have no booking before their proposal day
         return none, f"segment estimates ({exc})"
     features = build_features(history, as_of, customer_ids=frame.index)
@@ -146,14 +148,14 @@ def proposal_inputs(*, as_of: dt.date) -> EngineInputs:
     at_risk = Prediction.objects.filter(as_of=as_of, churn_probability__gte=scoring.high_risk_from).select_related(
         "customer"
     )
-    recent = timezone.now() - dt.timedelta(days=settings_row.cooldown_days)
+    recent = cutoff_of(as_of).to_pydatetime() - dt.timedelta(days=settings_row.cooldown_days)
     busy = set(
         Intervention.objects.filter(Q(status__in=OPEN_STATUSES) | Q(created_at__gte=recent)).values_list(
             "customer_id", flat=True
         )
     )
     predictions = [prediction for prediction in at_risk if prediction.customer_id not in busy]
-    policy = policy_from(settings_row, scoring)
+    policy = policy_from(settings_row, scoring, as_of=as_of)
     spend, booked = _spend_and_services([prediction.customer_id for prediction in predictions], before=as_of)
     frame = pd.DataFrame(
         {

@@ -29,6 +29,9 @@ class InterventionFactory(factory.django.DjangoModelFactory):
     expected_net_benefit = Decimal("1960.00")
     expected_roi = 9.8
     status = InterventionStatus.PROPOSED
+    sent_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status in (InterventionStatus.SENT, InterventionStatus.REDEEMED) else None
+    )
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
 
 

@@ -26,11 +26,12 @@ def test_staff_see_retention_of_treated_against_control(analyst_client):
     # then
     assert response.status_code == 200
     body = response.json()
-    assert (body["outcomes_treated"], body["outcomes_control"]) == (10, 10)
+    assert (body["outcomes_proposed"], body["outcomes_control"]) == (10, 10)
     assert (body["uplift_model_from"], body["uplift_model_active"]) == (100, False)
     overall, by_segment = body["estimates"]
     assert (overall["action"], overall["segment"]) == ("win_back_discount", "")
-    assert (overall["retention_treated"], overall["retention_control"], overall["measured_uplift"]) == (0.6, 0.3, 0.3)
+    assert (overall["proposed"], overall["sent"], overall["share_sent"]) == (10, 10, 1.0)
+    assert (overall["retention_proposed"], overall["retention_control"], overall["measured_uplift"]) == (0.6, 0.3, 0.3)
     assert 0.06 < overall["uplift"] < 0.3  # shrunk towards the 6% prior
     assert by_segment["segment"] == "occasional"
     (roi,) = body["roi"]

@@ -54,6 +54,7 @@ def service_recovery_outcomes(db) -> int:
             status=InterventionStatus.SENT if treated else InterventionStatus.CONTROL,
             outcome="retained" if kept else "churned",
         )
+    Intervention.objects.update(created_at=at(PAST, 0))  # judged 90 days later: known by AS_OF
     return pairs
 
 
@@ -69,7 +70,7 @@ def test_judged_interventions_are_described_as_they_were_when_proposed(service_r
 
     # then one row per judged intervention, with the complaints known on the day of the proposal
     assert len(frame) == 2 * service_recovery_outcomes
-    assert frame["treated"].sum() == service_recovery_outcomes
+    assert frame["assigned"].sum() == frame["sent"].sum() == service_recovery_outcomes
     complained = frame["customer_id"].map(
         {customer_id: n % 2 == 0 for n, customer_id in enumerate(sorted(frame["customer_id"]))}
     )
@@ -128,6 +129,7 @@ def test_proposals_fall_back_to_segment_estimates_when_the_model_cannot_be_train
     for n in range(2 * UPLIFT_CONFIG.min_per_arm):
         status = InterventionStatus.SENT if n % 2 else InterventionStatus.CONTROL
         InterventionFactory(as_of=None, status=status, outcome="retained" if n % 3 else "churned")
+    Intervention.objects.update(created_at=at(PAST, 0))
     customer = customer_with_history(1, complained=False, prefix="N")
     PredictionFactory(customer=customer, as_of=AS_OF, churn_probability=0.75, segment="occasional")
 

@@ -15,7 +15,7 @@ def outcomes(status: str, kept: int, lost: int, segment: str = "occasional") -> 
 
 @pytest.mark.django_db
 def test_uplift_is_treated_minus_control_retention_shrunk_towards_the_prior():
-    # given: win-back, 6 of 10 treated kept against 3 of 10 held out
+    # given: win-back, 6 of 10 sent kept against 3 of 10 held out
     outcomes(InterventionStatus.SENT, kept=6, lost=4)
     outcomes(InterventionStatus.CONTROL, kept=3, lost=7)
     InterventionFactory(status=InterventionStatus.SENT)  # still pending: not counted
@@ -26,12 +26,53 @@ def test_uplift_is_treated_minus_control_retention_shrunk_towards_the_prior():
     # then
     overall = estimates["win_back_discount"]
     weight = 10 / (10 + SHRINK_TOWARDS_PRIOR)
-    assert (overall.treated, overall.control) == (10, 10)
-    assert (overall.retention_treated, overall.retention_control, overall.measured_uplift) == (0.6, 0.3, 0.3)
+    assert (overall.proposed, overall.sent, overall.control, overall.share_sent) == (10, 10, 10, 1.0)
+    assert (overall.retention_proposed, overall.retention_control, overall.measured_uplift) == (0.6, 0.3, 0.3)
     assert overall.uplift == pytest.approx(weight * 0.3 + (1 - weight) * 0.06, abs=1e-4)
     by_segment = estimates["win_back_discount:occasional"]
     assert by_segment.prior == overall.uplift
     assert by_segment.uplift == pytest.approx(weight * 0.3 + (1 - weight) * overall.uplift, abs=1e-4)
+
+
+@pytest.mark.django_db
+def test_proposals_staff_refused_or_let_expire_count_on_the_proposed_side_and_the_effect_is_scaled_by_share_sent():
+    # given: of 20 win-back proposals outside control, 10 were sent (6 kept), 6 rejected and 4 expired undecided
+    # (1 kept among them: staff tend to refuse customers who would not come back anyway); 3 of 10 held out kept
+    outcomes(InterventionStatus.SENT, kept=6, lost=4)
+    outcomes(InterventionStatus.REJECTED, kept=1, lost=5)
+    outcomes(InterventionStatus.EXPIRED, kept=0, lost=4)
+    outcomes(InterventionStatus.CONTROL, kept=3, lost=7)
+
+    # when
+    overall = next(estimate for estimate in uplift_estimates() if not estimate.segment)
+
+    # then intent to treat: 7 of 20 proposed kept (0.35) against 0.3, divided by the half that was sent = 0.1; not
+    # the 0.3 that comparing the sent ones alone would claim
+    assert (overall.proposed, overall.sent, overall.share_sent) == (20, 10, 0.5)
+    assert (overall.retention_proposed, overall.measured_uplift) == (0.35, 0.1)
+
+
+@pytest.mark.django_db
+def test_a_backfill_learns_only_from_outcomes_known_on_its_day():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    # given outcomes of proposals made 100 days ago (window of 90 days: known 10 days ago)
+    outcomes(InterventionStatus.SENT, kept=6, lost=4)
+    outcomes(InterventionStatus.CONTROL, kept=3, lost=7)
+    from interventions.models import Intervention
+
+    Intervention.objects.update(created_at=timezone.now() - dt.timedelta(days=100))
+    today = timezone.localdate()
+
+    # then a proposal run for today learns from them, one for 30 days ago does not
+    assert [estimate.key for estimate in uplift_estimates(before=today)] == [
+        "win_back_discount",
+        "win_back_discount:occasional",
+    ]
+    assert uplift_estimates(before=today - dt.timedelta(days=30)) == []
+    assert policy_from(*_settings(), as_of=today - dt.timedelta(days=30)).uplift == {}
 
 
 @pytest.mark.django_db
@@ -83,7 +124,13 @@ def test_roi_is_measured_against_the_control_group_with_what_was_really_spent():
     (roi,) = roi_measured()
 
     # then 0.3 × 10 treated = 3 customers won, Tk 30,000 recovered, for Tk 400 of discounts and Tk 20 of messages
-    assert (roi.action, roi.treated, roi.control, roi.measured_uplift) == ("win_back_discount", 10, 10, 0.3)
+    assert (roi.action, roi.proposed, roi.sent, roi.control, roi.measured_uplift) == (
+        "win_back_discount",
+        10,
+        10,
+        10,
+        0.3,
+    )
     assert roi.customers_won == 3.0
     assert roi.value_recovered == pytest.approx(30_000, abs=1)
     assert (roi.discounts_redeemed, roi.contact_cost) == (400.0, 20.0)
