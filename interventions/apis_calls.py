@@ -119,6 +119,13 @@ class SupportCallLogApi(APIView):
         reached = serializers.BooleanField(help_text="Did the customer answer?")
         note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
+        def validate(self, attrs: dict) -> dict:
+            # A form-encoded request without the field reads as False (HTML checkbox semantics): an attempt nobody
+            # reported would be logged as unanswered.
+            if "reached" not in self.initial_data:
+                raise serializers.ValidationError({"reached": "This field is required."})
+            return attrs
+
     @extend_schema(
         operation_id="interventions_calls_log",
         summary="Log a call attempt",

@@ -87,12 +87,17 @@ def test_an_unknown_call_is_a_404(retention_client):
     assert error(response)["message"] == "call 987654 does not exist"
 
 
-def test_a_log_without_reached_is_a_400(retention_client):
+@pytest.mark.parametrize(
+    ("body", "format"),
+    [({"reached": "perhaps"}, "json"), ({}, "json"), ({"note": "no answer?"}, "multipart")],
+)
+def test_a_log_without_a_clear_reached_is_a_400_and_logs_nothing(retention_client, body, format):
     call = SupportCallFactory()
 
-    response = retention_client.post(f"{CALLS}/{call.pk}/log", {"reached": "perhaps"}, format="json")
+    response = retention_client.post(f"{CALLS}/{call.pk}/log", body, format=format)
 
     assert response.status_code == 400
+    assert "reached" in error(response)["details"]
     call.refresh_from_db()
     assert call.attempts == 0
 
