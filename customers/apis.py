@@ -67,8 +67,10 @@ class CustomerDetailApi(APIView):
             ltv_low_if_retained = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
             model_version = serializers.CharField()
 
-        prediction = LatestPredictionSerializer(allow_null=True, help_text="The latest nightly score, if any.")
-        segment = serializers.CharField(allow_blank=True)
+        prediction = LatestPredictionSerializer(
+            allow_null=True, help_text="The latest nightly score, if any; staff only (null for the customer)."
+        )
+        segment = serializers.CharField(allow_blank=True, help_text="Staff only (empty for the customer).")
         loyalty_tier = serializers.CharField(allow_blank=True)
 
         class Meta(CustomerListApi.OutputSerializer.Meta):
@@ -77,9 +79,11 @@ class CustomerDetailApi(APIView):
     @extend_schema(operation_id="customers_retrieve", responses=OutputSerializer)
     def get(self, request: Request, customer_id: str) -> Response:
         customer = get_object_or_404(selectors.customer_list(user=request.user), external_id=customer_id)
-        prediction = latest_prediction(customer=customer)
-        customer.prediction = prediction
-        customer.segment = current_segments(customer_pks=pd.Index([customer.pk])).iloc[0]
+        # A customer sees their own record and tier, not how the business values them (LTV, the discount caps
+        # derived from it) or which marketing segment they are in.
+        staff = request.user.is_staff
+        customer.prediction = latest_prediction(customer=customer) if staff else None
+        customer.segment = current_segments(customer_pks=pd.Index([customer.pk])).iloc[0] if staff else ""
         customer.loyalty_tier = current_tier_names(customer_pks=pd.Index([customer.pk])).iloc[0]
         return Response(self.OutputSerializer(customer).data)
 

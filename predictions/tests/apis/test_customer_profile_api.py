@@ -86,16 +86,18 @@ def test_a_customer_never_scored_has_no_prediction_segment_or_tier(staff_client)
     assert (body["prediction"], body["segment"], body["loyalty_tier"]) == (None, "", "")
 
 
-def test_a_customer_sees_their_own_profile_with_its_prediction(customer_client, customer_user):
-    # given
+def test_a_customer_sees_their_own_profile_but_not_how_the_business_values_them(customer_client, customer_user):
+    # given a scored customer
     PredictionFactory(customer=customer_user.customer, as_of=dt.date(2026, 11, 1))
 
     # when
     response = customer_client.get(f"/api/customers/{customer_user.customer.external_id}")
 
-    # then
+    # then their record, without the prediction (LTV, the bound discounts are capped by) or the segment
     assert response.status_code == 200
-    assert response.json()["prediction"]["as_of"] == "2026-11-01"
+    body = response.json()
+    assert body["id"] == customer_user.customer.external_id
+    assert (body["prediction"], body["segment"]) == (None, "")
 
 
 def test_a_customer_asking_for_another_profile_gets_a_404(customer_client, profiled):
