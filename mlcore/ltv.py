@@ -84,7 +84,9 @@ class LtvModel:
                 "ltv": mean * factor,
                 "ltv_low": low * factor,
                 "ltv_high": high * factor,
-                "ltv_low_if_retained": self.retained.bound(mean, features["spend_avg"].to_numpy()) * factor,
+                # Not extended: calibrated over the observed horizon, and spend only grows with the horizon, so it
+                # is already a valid (conservative) lower bound over the longer one.
+                "ltv_low_if_retained": self.retained.bound(mean, features["spend_avg"].to_numpy()),
             }
         )
         return frame.set_index(features.index).round(2)
@@ -109,8 +111,9 @@ class LtvModel:
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> "LtvModel":
         meta = json.loads(files["ltv.json"])
-        if "retained" not in meta:
-            raise ValueError("this lifetime-value model predates the lower bound if retained: retrain it")
+        # Models saved before the bound existed still load (scoring and rollbacks keep working) with a bound of Tk 0:
+        # the engine then offers them no discount until a retrained model replaces them.
+        retained = meta.get("retained", {"edges": [], "factors": [0.0]})
         mean, quantiles = (
             booster_load(
                 files[name],
@@ -123,7 +126,7 @@ class LtvModel:
             mean_booster=mean,
             quantile_booster=quantiles,
             conformal=ConformalBins(edges=list(meta["conformal"]["edges"]), margins=list(meta["conformal"]["margins"])),
-            retained=RetainedLowerBound(**meta["retained"]),
+            retained=RetainedLowerBound(**retained),
             bgnbd=btyd.BgNbdParams.from_dict(meta["bgnbd"]),
             observed_days=int(meta["observed_days"]),
             horizon_days=int(meta["horizon_days"]),

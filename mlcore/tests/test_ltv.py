@@ -416,3 +416,22 @@ def test_conformal_bins_keep_every_bin_above_the_floor_and_the_total_at_nominal(
     assert inside.mean() == pytest.approx(0.80, abs=0.03)
     by_bin = pd.Series(inside).groupby(np.searchsorted(bins.edges, np.log1p(mean), side="right")).mean()
     assert by_bin.min() >= MIN_BIN_COVERAGE - 0.03
+
+
+def test_ltv_model_files_from_before_the_bound_if_retained_load_with_a_bound_of_zero(
+    ltv_trained: tuple[LtvModel, LtvReport], features_now: pd.DataFrame
+) -> None:
+    # given files saved before the bound existed
+    files = ltv_trained[0].to_files()
+    meta = json.loads(files["ltv.json"])
+    del meta["retained"]
+    files["ltv.json"] = json.dumps(meta).encode()
+
+    # when
+    predicted = LtvModel.from_files(files).predict(features_now)
+
+    # then they still score (nightly runs and rollbacks keep working), and offer no discount until retrained
+    assert (predicted["ltv_low_if_retained"] == 0).all()
+    pd.testing.assert_frame_equal(
+        predicted[["ltv", "ltv_low", "ltv_high"]], ltv_trained[0].predict(features_now)[["ltv", "ltv_low", "ltv_high"]]
+    )
