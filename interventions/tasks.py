@@ -1,9 +1,13 @@
 """Celery tasks of the approval queue: thin wrappers around interventions.services."""
 
+import logging
+
 from celery import shared_task
 
 from interventions.services.proposals import interventions_propose
 from interventions.services.queue import intervention_send, interventions_expire
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="interventions.send", autoretry_for=(OSError,), retry_backoff=30, max_retries=5, acks_late=True)
@@ -38,8 +42,23 @@ def nightly_task(as_of: str | None = None) -> dict:
 
     day = (dt.date.fromisoformat(as_of) if as_of else default_as_of()).isoformat()
     chunks = customer_chunks()
-    chord(score_chunk_task.s(day, first, last) for first, last in chunks)(nightly_after_scoring_task.s(day))
+    chord(score_chunk_task.s(day, first, last) for first, last in chunks)(nightly_callback(day))
     return {"as_of": day, "chunks": len(chunks)}
+
+
+def nightly_callback(day: str):
+    """The chord's body: proposing once every chunk is scored; if a chunk fails for good, the body never runs, so its
+    error callback says loudly that no proposals were made that night."""
+    return nightly_after_scoring_task.s(day).on_error(nightly_failed_task.s())
+
+
+@shared_task(name="interventions.nightly_failed")
+def nightly_failed_task(request, exc, traceback) -> None:
+    logger.error(
+        "nightly retention run %s failed before proposing (no proposals, sends, expiries or outcomes tonight): %r",
+        request.id,
+        exc,
+    )
 
 
 @shared_task(name="interventions.nightly_after_scoring", soft_time_limit=30 * 60, time_limit=35 * 60)
