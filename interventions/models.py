@@ -58,7 +58,7 @@ class Intervention(TimeStampedModel):
     expected_cost = models.DecimalField(_("expected cost (Tk)"), max_digits=10, decimal_places=2, default=0)
     expected_net_benefit = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     expected_roi = models.FloatField(default=0)
-    # The same ROI with the lower bound of the LTV interval: what staff can count on.
+    # The same ROI with the lower bound of the customer's value if retained: what staff can count on.
     risk_adjusted_roi = models.FloatField(default=0)
     status = models.CharField(max_length=10, choices=InterventionStatus.choices, default=InterventionStatus.PROPOSED)
     outcome = models.CharField(max_length=10, choices=InterventionOutcome.choices, default=InterventionOutcome.PENDING)

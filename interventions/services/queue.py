@@ -52,8 +52,11 @@ def _transition(
 
 def discount_cap(intervention: Intervention, settings_row: InterventionSettings) -> Decimal:
     """The largest discount staff may approve: the engine's cap (the settings' largest discount, and a share of the
-    lower bound of the customer's value if retained)."""
+    lower bound of the customer's value if retained). A personal call carries no discount: it is a conversation, and a
+    code would let it be redeemed and leave its call on the list."""
     prediction = intervention.prediction
+    if intervention.action == InterventionAction.PERSONAL_CALL:
+        return Decimal("0")
     if prediction is None:
         value_low = 0.0
     else:

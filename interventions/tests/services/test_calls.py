@@ -111,3 +111,19 @@ def test_a_call_nobody_made_before_the_offer_expired_is_missed():
     reached.refresh_from_db()
     assert (call.status, call.intervention.status) == (CallStatus.MISSED, InterventionStatus.EXPIRED)
     assert reached.status == CallStatus.REACHED
+
+
+def test_a_personal_call_cannot_be_given_a_discount_at_approval():
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from interventions.services.queue import intervention_approve
+
+    intervention = InterventionFactory(action=InterventionAction.PERSONAL_CALL, discount_amount=0)
+
+    with pytest.raises(ValidationError, match="between Tk 0 and Tk 0"):
+        intervention_approve(intervention_id=intervention.pk, user=StaffUserFactory(), discount_amount=Decimal("100"))
+
+    intervention.refresh_from_db()
+    assert (intervention.status, intervention.discount_amount) == (InterventionStatus.PROPOSED, 0)
