@@ -9,8 +9,10 @@ pause (mean --think seconds) before the next request: a closed workload, like pe
 mostly queueing: users ÷ throughput). The load generator runs on the same 2 cores as the server, so it takes a share
 of them; the figures are conservative for a server with the machine to itself.
 
-Baselines beside the figures: the bare one-row model call, and the same endpoint in process (no HTTP, one request
-at a time), measured here on the same customers.
+Baselines beside the figures: the bare one-row model call (on a row of zeros: the model's cost does not depend on
+the values), and the same endpoint in process (no HTTP, one request at a time) on the same customers. A closed
+workload under-samples the slow moments (users wait instead of piling up), so the think-time scenario is the
+target's reading of "50 concurrent users", and the no-think scenario shows the capacity behind it.
 """
 
 import argparse
@@ -218,9 +220,14 @@ def main() -> None:
             f"{name:<32}{len(values):>10}{'':>8}{percentile(values, 50):>9.2f}{percentile(values, 95):>9.2f}"
             f"{percentile(values, 99):>9.2f}{'':>8}  (mean {statistics.fmean(values):.2f})"
         )
-    p95 = percentile(rows[0][1], 95)
-    verdict = "PASS" if p95 < TARGET_P95_MS else "FAIL"
-    print(f"\ntarget p95 < {TARGET_P95_MS:.0f} ms under {args.users} concurrent users: {p95:.1f} ms  {verdict}")
+    _, latencies, statuses, _ = rows[0]
+    p95 = percentile(latencies, 95)
+    errors = sum(count for status, count in statuses.items() if status != 200)
+    verdict = "PASS" if p95 < TARGET_P95_MS and not errors else "FAIL"
+    print(
+        f"\ntarget p95 < {TARGET_P95_MS:.0f} ms and no errors under {args.users} concurrent users: {p95:.1f} ms, "
+        f"{errors} errors  {verdict}"
+    )
 
 
 if __name__ == "__main__":

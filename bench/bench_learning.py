@@ -1,15 +1,20 @@
 """Benchmark: does the engine learn which interventions work? Two rounds of the loop with a known simulated effect.
 
 Round 1 (scoring day T0): models trained as of T0 score every customer, the engine proposes with its priors and holds
-out its control group, every proposal is sent, and customers respond: someone who did not book in the 90 days after
-T0 in the data books once (a "saved" booking is added) with probability equal to the true uplift of the action they
-got (TRUE_UPLIFT below; hidden from the engine). Outcomes are then judged exactly as the nightly job judges them.
+out its control group; staff reject the quarter of proposals with the lowest risk-adjusted ROI and the rest are sent
+(codes, redemptions and messages are skipped: the bench measures learning, so its "measured ROI" counts no redeemed
+discounts); customers respond: someone who did not book in the 90 days after T0 in the data books once (a "saved"
+booking is added) with probability equal to the true uplift of the action they were sent (`true_uplift` below;
+hidden from the engine). Outcomes are then judged exactly as the nightly job judges them, and the engine measures the
+effect of sending against the control group (intent to treat ÷ share sent: see interventions/services/outcomes.py).
 
 Round 2 (T1 = T0 + 91 days, whose 90-day window ends with the data): the engine's inputs for every at-risk customer
 are gathered once and three engines decide on them: the priors only, the uplift measured per action × segment in
 round 1, and each customer's own uplift from the uplift model. Each engine's choices are scored against the truth:
 customers saved = Σ over the proposed customers who in fact did not book in the window of the true uplift of the
-action chosen for them; value saved = the same weighted by the value if retained (as the engine values customers).
+action chosen for them; value saved = the same weighted by the value if retained (the engine's own valuation, not
+realised spend). The engines make different numbers of offers, so per-offer figures are printed beside the totals.
+It refuses to run on a database whose name does not contain "bench": it deletes every intervention.
 
 The benchmark database is put back afterwards: the saved bookings, interventions and both days' predictions are
 deleted and the previously active models re-activated (segment and tier history rows for T0 and T1 stay).
@@ -79,22 +84,32 @@ def features_on(day: dt.date, customer_ids) -> pd.DataFrame:
     return build_features(history_load(before=day), day, customer_ids=pd.Index(customer_ids))
 
 
-def respond(seed: int) -> tuple[dict[str, int], dict[str, float]]:
-    """Round 1's customers respond to what they were sent: counts, and per action the true uplift among the treated
-    (the share of them the action brings back who would not have come back anyway), to set beside the measured one."""
+def decide_and_respond(seed: int) -> tuple[dict[str, int], dict[str, float]]:
+    """Round 1: staff decide, and customers respond to what they were sent. Returns counts, and per action the true
+    effect among those sent (the share of them the action brings back who would not have come back anyway), to set
+    beside the measured one."""
     from customers.models import Booking, BookingStatus, Service
     from interventions.models import Intervention, InterventionStatus
 
     rng = np.random.default_rng(seed)
     rows = pd.DataFrame(
-        list(Intervention.objects.filter(as_of=T0).values_list("pk", "customer_id", "action", "status", "service_id")),
-        columns=["pk", "customer_id", "action", "status", "service_id"],
+        list(
+            Intervention.objects.filter(as_of=T0).values_list(
+                "pk", "customer_id", "action", "status", "service_id", "risk_adjusted_roi"
+            )
+        ),
+        columns=["pk", "customer_id", "action", "status", "service_id", "risk_adjusted_roi"],
     )
     Intervention.objects.filter(as_of=T0).update(created_at=at(T0))
-    Intervention.objects.filter(as_of=T0, status=InterventionStatus.PROPOSED).update(
+    proposed = rows[rows["status"] == InterventionStatus.PROPOSED]
+    rejected = proposed["risk_adjusted_roi"] < proposed["risk_adjusted_roi"].quantile(0.25)
+    Intervention.objects.filter(pk__in=proposed.loc[rejected, "pk"].tolist()).update(
+        status=InterventionStatus.REJECTED, decided_at=at(T0)
+    )
+    treated = proposed[~rejected]
+    Intervention.objects.filter(pk__in=treated["pk"].tolist()).update(
         status=InterventionStatus.SENT, sent_at=at(T0), expires_at=at(T0 + dt.timedelta(days=14))
     )
-    treated = rows[rows["status"] == InterventionStatus.PROPOSED]
     came_back = booked_in_window(treated["customer_id"].tolist(), T0)
     features = features_on(T0, treated["customer_id"])
     fallback = Service.objects.order_by("pk").first()
@@ -122,7 +137,8 @@ def respond(seed: int) -> tuple[dict[str, int], dict[str, float]]:
                 )
             )
     Booking.objects.bulk_create(saved, batch_size=2000)
-    return {"treated": len(treated), "came back anyway": len(came_back), "saved": len(saved)}, truth
+    counts = {"rejected": int(rejected.sum()), "sent": len(treated), "came back anyway": len(came_back)}
+    return {**counts, "saved": len(saved)}, truth
 
 
 def evaluate(name: str, proposals: pd.DataFrame, frame: pd.DataFrame, truth: dict, margin: float) -> dict:
@@ -144,13 +160,12 @@ def evaluate(name: str, proposals: pd.DataFrame, frame: pd.DataFrame, truth: dic
     recovered = float((saved * value).sum())
     return {
         "engine": name,
-        "proposals": len(proposals),
+        "offers": len(proposals),
         "saved": float(saved.sum()),
         "value": recovered,
         "cost": cost,
         "net": recovered - cost,
         "roi": (recovered - cost) / cost if cost else float("nan"),
-        "expected net": float(proposals["net_benefit"].sum()),
     }
 
 
@@ -160,7 +175,10 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("MODEL_ARTIFACTS_DIR", str(ROOT / "var" / "bench-models"))
-    setup_django(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        sys.exit(f"refusing {url}: this benchmark deletes every intervention; use a database named *bench*")
+    setup_django(url)
     from customers.models import Booking
     from interventions.models import Intervention, InterventionEvent, InterventionSettings, InterventionStatus
     from interventions.services.outcomes import interventions_track_outcomes, roi_measured, uplift_estimates
@@ -188,7 +206,7 @@ def main() -> None:
         customers_score(as_of=T0)
         first = interventions_propose(as_of=T0)
         log(f"  {first.proposed:,} proposals, {first.control:,} control")
-        responses, true_by_action = respond(args.seed)
+        responses, true_by_action = decide_and_respond(args.seed)
         log(f"  customers respond: {responses}")
         judged = interventions_track_outcomes(now=at(T0 + WINDOW + dt.timedelta(days=1)))
         Intervention.objects.filter(as_of=T0, status=InterventionStatus.SENT).update(status=InterventionStatus.EXPIRED)
@@ -219,26 +237,27 @@ def main() -> None:
 
     print(f"\nround 1 ({T0}): what the engine measured against the control group, per action")
     print(
-        f"{'action':<22}{'treated':>9}{'control':>9}{'true uplift':>13}{'measured':>10}{'engine uses':>13}"
-        f"{'measured ROI':>14}"
+        f"{'action':<22}{'proposed':>9}{'sent':>8}{'control':>9}{'true effect':>13}{'measured':>10}"
+        f"{'engine uses':>13}{'measured ROI':>14}"
     )
     roi_by_action = {item.action: item.roi for item in measured}
-    for item in sorted(estimates, key=lambda estimate: -estimate.treated):
+    for item in sorted(estimates, key=lambda estimate: -estimate.proposed):
         roi = roi_by_action.get(item.action)
         print(
-            f"{item.action:<22}{item.treated:>9,}{item.control:>9,}{true_by_action.get(item.action, 0):>13.3f}"
-            f"{item.measured_uplift:>10.3f}{item.uplift:>13.3f}"
+            f"{item.action:<22}{item.proposed:>9,}{item.sent:>8,}{item.control:>9,}"
+            f"{true_by_action.get(item.action, 0):>13.3f}{item.measured_uplift:>10.3f}{item.uplift:>13.3f}"
             f"{(f'{roi:.1f}' if roi is not None else '—'):>14}"
         )
     print(f"\nround 2 ({T1}): {len(inputs.frame):,} at-risk customers; {inputs.uplift_source}")
     print(
-        f"{'engine':<30}{'proposals':>10}{'saved':>9}{'value saved Tk':>16}{'cost Tk':>12}{'net Tk':>14}{'ROI':>7}"
-        f"{'expected net Tk':>17}"
+        f"{'engine':<30}{'offers':>8}{'saved':>7}{'value saved Tk':>16}{'cost Tk':>12}{'net Tk':>14}{'ROI':>6}"
+        f"{'saved/1k offers':>17}{'net/offer Tk':>14}"
     )
     for row in rows:
         print(
-            f"{row['engine']:<30}{row['proposals']:>10,}{row['saved']:>9.0f}{row['value']:>16,.0f}{row['cost']:>12,.0f}"
-            f"{row['net']:>14,.0f}{row['roi']:>7.1f}{row['expected net']:>17,.0f}"
+            f"{row['engine']:<30}{row['offers']:>8,}{row['saved']:>7.0f}{row['value']:>16,.0f}{row['cost']:>12,.0f}"
+            f"{row['net']:>14,.0f}{row['roi']:>6.1f}{1000 * row['saved'] / row['offers']:>17.1f}"
+            f"{row['net'] / row['offers']:>14,.0f}"
         )
 
 

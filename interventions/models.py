@@ -133,6 +133,13 @@ class InterventionSettings(SingletonModel):
     )
     # Expected retention uplift per action before outcomes exist, e.g. {"win_back_discount": 0.06}.
     uplift_priors = models.JSONField(default=dict, blank=True)
+    uplift_per_customer = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Once enough outcomes exist, target each customer by the uplift model (the most customers saved per "
+            "offer); off, by the effect measured per action and segment (more offers, more customers saved in all)."
+        ),
+    )
     control_salt = models.CharField(
         max_length=32, default="sheba-2026", help_text=_("Changing it re-draws the control group.")
     )

@@ -112,9 +112,13 @@ def _service_recommendations(booked: dict[int, list[str]], *, before: dt.date) -
     return service_similarity_fit(history).recommend(booked)
 
 
-def _personal_uplift(frame: pd.DataFrame, as_of: dt.date, policy: OfferPolicy) -> tuple[pd.Series, str]:
+def _personal_uplift(
+    frame: pd.DataFrame, as_of: dt.date, policy: OfferPolicy, settings_row: InterventionSettings
+) -> tuple[pd.Series, str]:
     """Each customer's own expected uplift per action once enough outcomes exist (else None: the segment estimates)."""
     none = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if not settings_row.uplift_per_customer:
+        return none, "segment estimates (per-customer uplift is switched off in the settings)"
     if not uplift_model_ready(before=as_of):
         return none, f"segment estimates (the uplift model needs {UPLIFT_CONFIG.min_per_arm} outcomes per arm)"
     history = history_load(before=as_of)
@@ -171,7 +175,7 @@ def proposal_inputs(*, as_of: dt.date) -> EngineInputs:
     frame["spend_avg"] = spend.reindex(frame.index).fillna(0.0)
     uplift_source = ""
     if predictions:
-        frame["personal_uplift"], uplift_source = _personal_uplift(frame, as_of, policy)
+        frame["personal_uplift"], uplift_source = _personal_uplift(frame, as_of, policy, settings_row)
     return EngineInputs(as_of, predictions, len(at_risk) - len(predictions), frame, booked, policy, uplift_source)
 
 

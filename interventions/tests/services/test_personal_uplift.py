@@ -17,6 +17,7 @@ from interventions.services.outcomes import (
 )
 from interventions.services.proposals import interventions_propose, policy_from
 from interventions.tests.factories import InterventionFactory
+from mlcore.offers import uplift_for
 from predictions.models import ScoringSettings
 from predictions.selectors import history_load
 from predictions.tests.factories import PredictionFactory
@@ -98,6 +99,8 @@ def test_the_customers_own_uplift_follows_what_the_outcomes_showed(service_recov
     complained = features["complaints_total"] > 0
     print(f"\nrecovery uplift: complained {recovery[complained].mean():.3f}, not {recovery[~complained].mean():.3f}")
     assert recovery[complained].mean() > recovery[~complained].mean() + 0.1
+    # and on average, the segment's measured effect: the model says who responds more, not how much on the whole
+    assert recovery.mean() == pytest.approx(uplift_for("service_recovery", "occasional", policy), abs=1e-3)
     assert set(uplifts.iloc[0]) == {"service_recovery"}  # actions without outcomes keep the segment estimate
 
 
@@ -140,3 +143,18 @@ def test_proposals_fall_back_to_segment_estimates_when_the_model_cannot_be_train
     assert uplift_model_ready()
     assert run.proposed + run.control == 1
     assert run.uplift_source.startswith("segment estimates (0 treated and 0 control outcomes")
+
+
+def test_per_customer_uplift_can_be_switched_off(service_recovery_outcomes: int) -> None:
+    # given enough outcomes, but the setting off
+    settings_row = InterventionSettings.load()
+    settings_row.uplift_per_customer = False
+    settings_row.save()
+    customer = customer_with_history(1, complained=True, prefix="N")
+    PredictionFactory(customer=customer, as_of=AS_OF, churn_probability=0.75, segment="occasional")
+
+    # when
+    run = interventions_propose(as_of=AS_OF)
+
+    # then
+    assert run.uplift_source == "segment estimates (per-customer uplift is switched off in the settings)"
