@@ -467,7 +467,9 @@ class InterventionUpliftApi(APIView):
         uplift_model_from = serializers.IntegerField(
             help_text="Outcomes needed in each arm before proposals use each customer's own uplift."
         )
-        uplift_model_active = serializers.BooleanField()
+        uplift_model_active = serializers.BooleanField(
+            help_text="Switched on in the settings and enough outcomes: proposals use each customer's own uplift."
+        )
 
     @extend_schema(
         operation_id="interventions_uplift",
@@ -491,6 +493,6 @@ class InterventionUpliftApi(APIView):
                 "outcomes_proposed": counts["proposed"],
                 "outcomes_control": counts["control"],
                 "uplift_model_from": UPLIFT_CONFIG.min_per_arm,
-                "uplift_model_active": uplift_model_ready(),
+                "uplift_model_active": InterventionSettings.load().uplift_per_customer and uplift_model_ready(),
             }
         )
