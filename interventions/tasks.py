@@ -36,13 +36,15 @@ def nightly_task(as_of: str | None = None) -> dict:
 
     from celery import chord
 
-    from predictions.services.scoring import customer_chunks
+    from predictions.services.registry import active_versions
+    from predictions.services.scoring import SCORING_KINDS, customer_chunks
     from predictions.services.training import default_as_of
     from predictions.tasks import score_chunk_task
 
     day = (dt.date.fromisoformat(as_of) if as_of else default_as_of()).isoformat()
     chunks = customer_chunks()
-    chord(score_chunk_task.s(day, first, last) for first, last in chunks)(nightly_callback(day))
+    versions = active_versions(SCORING_KINDS)  # pinned: every chunk scores with the same models
+    chord(score_chunk_task.s(day, first, last, versions) for first, last in chunks)(nightly_callback(day))
     return {"as_of": day, "chunks": len(chunks)}
 
 

@@ -5,7 +5,8 @@ import logging
 
 from celery import group, shared_task
 
-from predictions.services.scoring import chunk_score, customer_chunks
+from predictions.services.registry import active_versions
+from predictions.services.scoring import SCORING_KINDS, chunk_score, customer_chunks
 from predictions.services.training import default_as_of, models_train, segmentation_refit
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,8 @@ def train_models_task(as_of: str | None = None) -> dict:
 
 
 @shared_task(name="predictions.score_chunk", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
-def score_chunk_task(as_of: str, first: int, last: int) -> int:
-    return chunk_score(as_of=dt.date.fromisoformat(as_of), first=first, last=last).scored
+def score_chunk_task(as_of: str, first: int, last: int, versions: dict[str, str] | None = None) -> int:
+    return chunk_score(as_of=dt.date.fromisoformat(as_of), first=first, last=last, versions=versions).scored
 
 
 @shared_task(name="predictions.score_customers", soft_time_limit=5 * 60, time_limit=6 * 60)
@@ -33,7 +34,8 @@ def score_customers_task(as_of: str | None = None) -> dict:
     """Fan the customers out in chunks over the workers (one after another when Celery runs eagerly)."""
     day = _date(as_of) or default_as_of()
     chunks = customer_chunks()
-    group(score_chunk_task.s(day.isoformat(), first, last) for first, last in chunks).apply_async()
+    versions = active_versions(SCORING_KINDS)
+    group(score_chunk_task.s(day.isoformat(), first, last, versions) for first, last in chunks).apply_async()
     return {"as_of": day.isoformat(), "chunks": len(chunks)}
 
 

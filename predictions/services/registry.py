@@ -118,3 +118,13 @@ def active_model(kind: str) -> tuple[str, Any]:
     """(version, loaded model) of the active version; loaded from disk once per process and version."""
     row = active_version(kind)
     return row.version, _load(kind, row.version)
+
+
+def active_versions(kinds) -> dict[str, str]:
+    """The active version of each kind, read once: a run that spans several tasks pins them (see chunk_score)."""
+    return {str(kind): active_version(kind).version for kind in kinds}
+
+
+def model_of_version(kind: str, version: str) -> tuple[str, Any]:
+    """(version, loaded model) of a given version, active or not; cached like active_model."""
+    return version, _load(kind, version)

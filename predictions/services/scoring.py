@@ -27,12 +27,13 @@ from mlcore.features import build_features
 from mlcore.segmentation import segmentation_assign
 from predictions.models import ModelKind, Prediction, ScoringSettings
 from predictions.selectors import history_load
-from predictions.services.registry import active_model
+from predictions.services.registry import active_model, active_versions, model_of_version
 from predictions.services.training import default_as_of
 from sheba_retention.common.bulk import bulk_insert
 
 logger = logging.getLogger(__name__)
 DEFAULT_CHUNK = 25_000
+SCORING_KINDS = (ModelKind.CHURN, ModelKind.LTV, ModelKind.SEGMENTATION)
 
 
 @dataclass
@@ -70,11 +71,11 @@ def customers_score(
 ) -> ScoringResult:
     """Score every customer with at least one booking before `as_of` (default: the day after the last booking)."""
     as_of = as_of or default_as_of()
-    versions = {kind: active_model(kind)[0] for kind in (ModelKind.CHURN, ModelKind.LTV, ModelKind.SEGMENTATION)}
+    versions = active_versions(SCORING_KINDS)
     total = ChunkResult()
     chunks = customer_chunks(chunk_size)
     for first, last in chunks:
-        result = chunk_score(as_of=as_of, first=first, last=last)
+        result = chunk_score(as_of=as_of, first=first, last=last, versions=versions)
         total.scored += result.scored
         total.segment_moves += result.segment_moves
         for key, value in result.tier_changes.items():
@@ -95,13 +96,21 @@ def customers_score(
     )
 
 
-def chunk_score(*, as_of: dt.date, first: int, last: int) -> ChunkResult:
-    """Score customers with primary keys first..last and write everything about them as of `as_of`."""
+def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, str] | None = None) -> ChunkResult:
+    """Score customers with primary keys first..last and write everything about them as of `as_of`.
+
+    `versions` (kind → version) pins the models: every chunk of one run scores with the same ones even if another
+    version is activated while the run is under way. Without it, the active versions.
+    """
     result = ChunkResult()
     clock = _Clock(result.seconds)
-    churn_version, churn = active_model(ModelKind.CHURN)
-    ltv_version, ltv_model = active_model(ModelKind.LTV)
-    segmentation_version, segmentation = active_model(ModelKind.SEGMENTATION)
+
+    def model(kind: str):
+        return model_of_version(kind, versions[kind]) if versions else active_model(kind)
+
+    churn_version, churn = model(ModelKind.CHURN)
+    ltv_version, ltv_model = model(ModelKind.LTV)
+    segmentation_version, segmentation = model(ModelKind.SEGMENTATION)
     settings_row = ScoringSettings.load()
 
     history = history_load(before=as_of, customer_ids=(first, last))

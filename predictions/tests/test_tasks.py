@@ -9,6 +9,7 @@ from customers.models import CustomerSegment
 from mlcore.features import cutoff_of
 from predictions import tasks
 from predictions.models import ModelKind, ModelVersion, Prediction
+from predictions.services.registry import active_versions
 from predictions.services.scoring import chunk_score, customer_chunks, customers_score
 from predictions.tests.conftest import AS_OF
 
@@ -35,8 +36,10 @@ def test_score_customers_task_fans_the_chunks_out_and_scores_everyone(active_mod
     # then
     assert result == {"as_of": "2026-11-01", "chunks": len(small_chunks)}
     assert len(small_chunks) == 4
+    # every chunk scored with the models active when the run started (pinned, whatever is activated meanwhile)
+    pinned = {kind: version for kind, version in active_versions(["churn", "ltv", "segmentation"]).items()}
     assert scored_chunk.call_args_list == [
-        mock.call(as_of=AS_OF, first=first, last=last) for first, last in small_chunks
+        mock.call(as_of=AS_OF, first=first, last=last, versions=pinned) for first, last in small_chunks
     ]
     assert Prediction.objects.filter(as_of=AS_OF).count() == customers_with_a_booking_before(AS_OF)
 
@@ -60,6 +63,24 @@ def test_score_chunk_task_returns_how_many_it_scored(active_models):
 
     # then
     assert scored == Prediction.objects.count() == customers_with_a_booking_before(AS_OF)
+
+
+def test_a_chunk_scores_with_the_pinned_models_even_after_another_version_is_activated(private_models):
+    # given the run's versions pinned, then a new churn version activated mid-run
+    from predictions.services.registry import active_model, model_version_register
+
+    pinned = active_versions(["churn", "ltv", "segmentation"])
+    _, churn = active_model("churn")
+    metadata = {"feature_names": list(churn.feature_names)}
+    newer = model_version_register(kind="churn", model=churn, as_of=AS_OF, metadata=metadata, activate=True)
+    first, last = customer_chunks()[0]
+
+    # when
+    tasks.score_chunk_task.delay("2026-11-01", first, last, pinned).get()
+
+    # then the chunk's predictions carry the pinned version, not the one activated since
+    assert newer.version != pinned["churn"]
+    assert set(Prediction.objects.values_list("model_version", flat=True)) == {pinned["churn"]}
 
 
 def test_resegment_task_activates_a_new_segmentation_and_moves_customers(private_models):
