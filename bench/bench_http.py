@@ -11,8 +11,12 @@ of them; the figures are conservative for a server with the machine to itself.
 
 Baselines beside the figures: the bare one-row model call (on a row of zeros: the model's cost does not depend on
 the values), and the same endpoint in process (no HTTP, one request at a time) on the same customers. A closed
-workload under-samples the slow moments (users wait instead of piling up), so the think-time scenario is the
-target's reading of "50 concurrent users", and the no-think scenario shows the capacity behind it.
+workload under-samples the slow moments (users wait instead of piling up), so the same rate is also offered as an
+open workload (Poisson arrivals, latency from each request's scheduled time); the verdict takes the worse of the two.
+The no-think scenario shows the capacity behind it.
+
+The server runs the production settings (secrets generated for the run, no HTTPS redirect on localhost) with the
+Procfile's access log (to a temporary file); set REDIS_URL for the production cache (throttling) on Redis.
 """
 
 import argparse
@@ -20,10 +24,12 @@ import http.client
 import json
 import os
 import queue
+import secrets
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -63,6 +69,8 @@ def start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Pop
         "60",
         "--log-level",
         "warning",
+        "--access-logfile",
+        str(Path(tempfile.gettempdir()) / "bench_http_access.log"),
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
@@ -129,6 +137,53 @@ def run_load(
     return latencies, statuses, wall
 
 
+def run_open(
+    *, port: int, tokens: list[str], ids: list[str], seconds: float, rate: float, seed: int
+) -> tuple[list[float], dict[int, int], float]:
+    """Open workload: requests arrive as a Poisson process at `rate` per second whatever the server does, served by
+    one client thread per token; each latency counts from the request's scheduled arrival, so time spent waiting
+    for a free connection while the server is slow is included (no coordinated omission)."""
+    rng = np.random.default_rng(seed)
+    arrivals = np.cumsum(rng.exponential(1 / rate, size=int(rate * seconds * 1.5) + 10))
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    for arrival in arrivals[arrivals < seconds]:
+        work.put((float(arrival), ids[int(rng.integers(len(ids)))]))
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    start = time.perf_counter()
+
+    def client(token: str) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            try:
+                arrival, customer_id = work.get_nowait()
+            except queue.Empty:
+                break
+            wait = start + arrival - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                status = post(connection, token, customer_id)
+            except (OSError, http.client.HTTPException):
+                status = 0
+                connection.close()
+            results.put((status, (time.perf_counter() - start - arrival) * 1000))
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(token,), daemon=True) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    latencies, statuses = [], {}
+    while not results.empty():
+        status, latency = results.get()
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == 200:
+            latencies.append(latency)
+    return latencies, statuses, wall
+
+
 def baselines(ids: list[str], requests: int) -> tuple[list[float], list[float]]:
     """The same endpoint in process, one request at a time, and the bare one-row model call."""
     from django.contrib.auth import get_user_model
@@ -177,8 +232,11 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "sheba_retention.settings.local",
-        "DJANGO_DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "sheba_retention.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "False",
+        **{f"PAYMENTS_{gateway}_CALLBACK_SECRET": secrets.token_urlsafe(32) for gateway in ("BKASH", "NAGAD", "BANK")},
         "MODEL_ARTIFACTS_DIR": os.environ["MODEL_ARTIFACTS_DIR"],
     }
     log(f"gunicorn with {args.workers} sync workers on 127.0.0.1:{args.port}")
@@ -187,17 +245,17 @@ def main() -> None:
         wait_until_ready(args.port, tokens[0], ids[0])
         log("warming up every worker (each loads the model once)")
         run_load(port=args.port, tokens=tokens[:8], ids=ids, seconds=5, think=0, seed=args.seed)
+        rate = args.users / args.think if args.think else float(args.users)
+        common = {"port": args.port, "tokens": tokens, "ids": ids, "seconds": args.seconds, "seed": args.seed}
         scenarios = [
-            (f"{args.users} users, think {args.think:g} s", args.think),
-            (f"{args.users} users, no think", 0.0),
+            (f"{args.users} users, think {args.think:g} s", lambda: run_load(**common, think=args.think)),
+            (f"open: Poisson {rate:g} req/s", lambda: run_open(**common, rate=rate)),
+            (f"{args.users} users, no think", lambda: run_load(**common, think=0.0)),
         ]
         rows = []
-        for name, think in scenarios:
+        for name, scenario in scenarios:
             log(f"{name}: {args.seconds:.0f} s")
-            latencies, statuses, wall = run_load(
-                port=args.port, tokens=tokens, ids=ids, seconds=args.seconds, think=think, seed=args.seed
-            )
-            rows.append((name, latencies, statuses, wall))
+            rows.append((name, *scenario()))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -221,12 +279,14 @@ def main() -> None:
             f"{percentile(values, 99):>9.2f}{'':>8}  (mean {statistics.fmean(values):.2f})"
         )
     _, latencies, statuses, _ = rows[0]
-    p95 = percentile(latencies, 95)
     errors = sum(count for status, count in statuses.items() if status != 200)
-    verdict = "PASS" if p95 < TARGET_P95_MS and not errors else "FAIL"
+    p95 = percentile(latencies, 95)
+    open_p95 = percentile(rows[1][1], 95)
+    errors += sum(count for status, count in rows[1][2].items() if status != 200)
+    verdict = "PASS" if max(p95, open_p95) < TARGET_P95_MS and not errors else "FAIL"
     print(
-        f"\ntarget p95 < {TARGET_P95_MS:.0f} ms and no errors under {args.users} concurrent users: {p95:.1f} ms, "
-        f"{errors} errors  {verdict}"
+        f"\ntarget p95 < {TARGET_P95_MS:.0f} ms and no errors under {args.users} concurrent users: {p95:.1f} ms "
+        f"(open arrivals {open_p95:.1f} ms), {errors} errors  {verdict}"
     )
 
 
