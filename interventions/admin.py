@@ -195,7 +195,9 @@ class InterventionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("expected retention uplift"), ordering="expected_retention_uplift")
     def uplift_percent(self, obj: Intervention) -> str:
-        return f"{obj.expected_retention_uplift:.1%}"
+        if not obj.uplift_source:
+            return f"{obj.expected_retention_uplift:.1%}"
+        return f"{obj.expected_retention_uplift:.1%} ({obj.get_uplift_source_display()})"
 
 
 @admin.register(InterventionEvent)

@@ -186,6 +186,7 @@ class InterventionPendingListApi(APIView):
                 "discount_percent",
                 "max_discount_amount",
                 "expected_retention_uplift",
+                "uplift_source",
                 "expected_cost",
                 "expected_net_benefit",
                 "expected_roi",

@@ -34,6 +34,12 @@ class InterventionStatus(models.TextChoices):
 OPEN_STATUSES = [InterventionStatus.PROPOSED, InterventionStatus.APPROVED, InterventionStatus.SENT]
 
 
+class UpliftSource(models.TextChoices):
+    CUSTOMER = "customer", _("this customer (uplift model)")
+    MEASURED = "measured", _("measured against the control group")
+    PRIOR = "prior", _("prior (no outcomes yet)")
+
+
 class InterventionOutcome(models.TextChoices):
     PENDING = "pending", _("Pending")
     RETAINED = "retained", _("Retained")
@@ -55,6 +61,9 @@ class Intervention(TimeStampedModel):
     message_bn = models.TextField(blank=True)
     churn_probability = models.FloatField(default=0, help_text=_("At the time of the proposal."))
     expected_retention_uplift = models.FloatField(default=0)
+    uplift_source = models.CharField(
+        max_length=10, choices=UpliftSource.choices, blank=True, help_text=_("Where the expected uplift came from.")
+    )
     expected_cost = models.DecimalField(_("expected cost (Tk)"), max_digits=10, decimal_places=2, default=0)
     expected_net_benefit = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     expected_roi = models.FloatField(default=0)

@@ -86,6 +86,7 @@ class OfferPolicy:
     # Overrides of DEFAULT_UPLIFT, e.g. learned values: by action ("win_back_discount") or action and segment
     # ("win_back_discount:price_sensitive").
     uplift: dict[str, float] = field(default_factory=dict)
+    measured: frozenset[str] = frozenset()  # the keys of `uplift` measured from outcomes (the others are priors)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Proposal:
     addresses_reason: str
     discount_amount: float
     uplift: float
+    uplift_source: str  # one of UPLIFT_SOURCES
     cost: float
     net_benefit: float
     roi: float
@@ -136,17 +138,28 @@ def discount_for(action: str, spend_avg: float, value_low: float, policy: OfferP
     return amount
 
 
-def uplift_for(action: str, segment: str, policy: OfferPolicy, personal: dict[str, float] | None = None) -> float:
-    """The customer's own uplift for the action if the uplift model gave one (`personal`), else the measured uplift
-    for the action in this segment ("action:segment"), else the action's (measured or prior) uplift scaled by the
-    segment's prior response."""
+UPLIFT_SOURCES = ("customer", "measured", "prior")
+
+
+def uplift_with_source(
+    action: str, segment: str, policy: OfferPolicy, personal: dict[str, float] | None = None
+) -> tuple[float, str]:
+    """The expected uplift and where it comes from: the customer's own from the uplift model (`personal`), else the
+    uplift for the action in this segment ("action:segment"), else the action's uplift scaled by the segment's prior
+    response; "measured" when that came from outcomes, "prior" when from the settings or DEFAULT_UPLIFT."""
     if isinstance(personal, dict) and action in personal:
-        return personal[action]
-    measured = policy.uplift.get(f"{action}:{segment}")
-    if measured is not None:
-        return measured
+        return personal[action], "customer"
+    key = f"{action}:{segment}"
+    if key in policy.uplift:
+        return policy.uplift[key], "measured" if key in policy.measured else "prior"
     base = policy.uplift.get(action, DEFAULT_UPLIFT[action])
-    return base * SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0)
+    source = "measured" if action in policy.measured else "prior"
+    return base * SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0), source
+
+
+def uplift_for(action: str, segment: str, policy: OfferPolicy, personal: dict[str, float] | None = None) -> float:
+    """The expected uplift alone (see uplift_with_source)."""
+    return uplift_with_source(action, segment, policy, personal)[0]
 
 
 def candidates(reasons: list[dict], tier: str, churn_probability: float, value_low: float, policy: OfferPolicy):
@@ -187,13 +200,14 @@ def propose_one(
         if discount < 0:
             continue
         cost = discount + (policy.call_cost if action == CALL else policy.message_cost)
-        uplift = uplift_for(action, segment, policy, personal_uplift)
+        uplift, uplift_source = uplift_with_source(action, segment, policy, personal_uplift)
         net = value * policy.margin_rate * uplift - cost
         proposal = Proposal(
             action=action,
             addresses_reason=reason,
             discount_amount=discount,
             uplift=round(uplift, 4),
+            uplift_source=uplift_source,
             cost=round(cost, 2),
             net_benefit=round(net, 2),
             roi=round(net / cost, 3),

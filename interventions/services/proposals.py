@@ -64,6 +64,7 @@ def policy_from(
         margin_rate=settings_row.margin_rate,
         critical_from=scoring.critical_risk_from,
         uplift={**(settings_row.uplift_priors or {}), **learned},
+        measured=frozenset(learned),
     )
 
 
@@ -231,6 +232,7 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
                 discount_amount=Decimal(str(proposal["discount_amount"])),
                 churn_probability=prediction.churn_probability,
                 expected_retention_uplift=proposal["uplift"],
+                uplift_source=proposal["uplift_source"],
                 expected_cost=Decimal(str(proposal["cost"])),
                 expected_net_benefit=Decimal(str(proposal["net_benefit"])),
                 expected_roi=proposal["roi"],

@@ -149,3 +149,24 @@ def test_collaborative_filtering_is_not_just_the_most_popular_service():
 
     # then
     assert picks == {1: "electrician", 2: "pest", 3: "electrician"}
+
+
+def test_the_uplift_says_where_it_comes_from():
+    kwargs = dict(
+        churn_probability=0.7, segment="price_sensitive", tier="bronze", ltv=9000, ltv_low_if_retained=5000,
+        spend_avg=3000, reasons=reasons("competitor_searches_30d"),
+    )  # fmt: skip
+    learned = dataclasses.replace(POLICY, uplift={"win_back_discount": 0.2}, measured=frozenset({"win_back_discount"}))
+    configured = dataclasses.replace(POLICY, uplift={"win_back_discount": 0.2})
+
+    assert propose_one(**kwargs, policy=POLICY).uplift_source == "prior"
+    assert propose_one(**kwargs, policy=learned).uplift_source == "measured"
+    assert propose_one(**kwargs, policy=configured).uplift_source == "prior"
+    personal = propose_one(**kwargs, policy=learned, personal_uplift={"win_back_discount": 0.3, "budget_service": 0.3})
+    assert personal.uplift_source == "customer"
+
+
+def test_the_sources_match_the_intervention_choices():
+    from interventions.models import UpliftSource
+
+    assert set(offers.UPLIFT_SOURCES) == set(UpliftSource.values)

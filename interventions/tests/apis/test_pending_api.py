@@ -121,6 +121,7 @@ def test_a_row_carries_the_customer_the_score_the_reason_and_the_economics(staff
         action=InterventionAction.SERVICE_RECOVERY,
         discount_amount=Decimal("150.00"),
         expected_retention_uplift=0.08,
+        uplift_source="prior",
         expected_cost=Decimal("152.00"),
         expected_net_benefit=Decimal("1288.00"),
         expected_roi=8.47,
@@ -156,6 +157,7 @@ def test_a_row_carries_the_customer_the_score_the_reason_and_the_economics(staff
             # min(Tk 500 settings' cap, 10% of Tk 18,000 / (1 - 0.72) = Tk 6,429)
             "max_discount_amount": "500.00",
             "expected_retention_uplift": 0.08,
+            "uplift_source": "prior",
             "expected_cost": "152.00",
             "expected_net_benefit": "1288.00",
             "expected_roi": 8.47,
