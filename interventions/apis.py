@@ -436,6 +436,7 @@ class UpliftEstimateSerializer(serializers.Serializer):
         help_text="The effect of sending: (retention_proposed − retention_control) ÷ share_sent."
     )
     prior = serializers.FloatField()
+    weight = serializers.FloatField(help_text="How much the measurement counts against the prior (0 to 1).")
     uplift = serializers.FloatField(help_text="What the engine uses: the measured uplift shrunk towards the prior.")
 
 

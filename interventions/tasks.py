@@ -49,15 +49,16 @@ def nightly_task(as_of: str | None = None) -> dict:
 
 
 def nightly_callback(day: str):
-    """The chord's body: proposing once every chunk is scored; if a chunk fails for good, the body never runs, so its
-    error callback says loudly that no proposals were made that night."""
+    """The chord's body: proposing once every chunk is scored. If a chunk fails for good the body never runs, and if
+    the body itself fails part of the night's work is missing: either way its error callback says so loudly."""
     return nightly_after_scoring_task.s(day).on_error(nightly_failed_task.s())
 
 
 @shared_task(name="interventions.nightly_failed")
 def nightly_failed_task(request, exc, traceback) -> None:
     logger.error(
-        "nightly retention run %s failed before proposing (no proposals, sends, expiries or outcomes tonight): %r",
+        "nightly retention run %s failed: %r; tonight's proposals, sends, expiries or outcomes may be missing "
+        "(a scoring chunk that fails stops them all; rerun with `manage.py run_nightly --as-of`)",
         request.id,
         exc,
     )

@@ -4,9 +4,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from interventions.services.outcomes import interventions_track_outcomes
 from interventions.services.proposals import ProposalRun, interventions_propose
 from interventions.services.queue import interventions_expire, interventions_send_approved
+from mlcore.features import cutoff_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ def nightly_after_scoring(*, as_of: dt.date, scored: int) -> NightlyRun:
     proposals = interventions_propose(as_of=as_of)
     sent = interventions_send_approved()
     expired = interventions_expire()
-    outcomes = interventions_track_outcomes()
+    # Judged as of the scoring day at the latest: bookings after it may not be imported yet, and an outcome is final.
+    outcomes = interventions_track_outcomes(now=min(timezone.now(), cutoff_of(as_of).to_pydatetime()))
     logger.info("nightly run as of %s: %s scored, %s", as_of, scored, proposals)
     return NightlyRun(as_of, scored, proposals, sent, expired, outcomes)

@@ -109,6 +109,7 @@ class UpliftEstimate:
     share_sent: float
     measured_uplift: float  # the effect of sending: (retention proposed − control) ÷ share sent
     prior: float
+    weight: float  # how much the measurement counts against the prior, 0 to 1
     uplift: float  # the measured uplift shrunk towards the prior by how much evidence there is
 
     @property
@@ -122,8 +123,8 @@ def _estimate(row: dict, segment: str, prior: float) -> UpliftEstimate | None:
     rate_proposed, rate_control = row["proposed_kept"] / row["proposed"], row["control_kept"] / row["control"]
     share_sent = row["sent"] / row["proposed"]
     measured = (rate_proposed - rate_control) / share_sent
-    # The division by the share sent inflates the noise: evidence counts the sent share of the smaller arm.
-    evidence = min(row["proposed"], row["control"]) * share_sent if share_sent >= MIN_SHARE_SENT else 0.0
+    # Dividing by the share sent s multiplies the standard error by 1/s: the measurement is worth n·s² outcomes.
+    evidence = min(row["proposed"], row["control"]) * share_sent**2 if share_sent >= MIN_SHARE_SENT else 0.0
     weight = evidence / (evidence + SHRINK_TOWARDS_PRIOR)
     return UpliftEstimate(
         action=row["action"],
@@ -136,6 +137,7 @@ def _estimate(row: dict, segment: str, prior: float) -> UpliftEstimate | None:
         share_sent=round(share_sent, 4),
         measured_uplift=round(measured, 4),
         prior=round(prior, 4),
+        weight=round(weight, 4),
         uplift=round(weight * measured + (1 - weight) * prior, 4),
     )
 
@@ -144,7 +146,7 @@ def uplift_estimates(*, before: dt.date | None = None) -> list[UpliftEstimate]:
     """The effect of each action, and of each action in each segment, measured against the control group (see the
     module docstring), shrunk towards its prior (the action's estimate for a segment, the configured prior for an
     action) until a few hundred outcomes make it trustworthy. With `before`: from what was known on that day."""
-    from mlcore.offers import DEFAULT_UPLIFT
+    from mlcore.offers import DEFAULT_UPLIFT, SEGMENT_RESPONSE
 
     priors = {**DEFAULT_UPLIFT, **(InterventionSettings.load().uplift_priors or {})}
     judged = _judged(before)
@@ -153,9 +155,12 @@ def uplift_estimates(*, before: dt.date | None = None) -> list[UpliftEstimate]:
     estimates = [item for row in by_action if (item := _estimate(row, "", priors.get(row["action"], 0.0)))]
     overall = {item.action: item.uplift for item in estimates}
     for row in by_segment:
-        if row["prediction__segment"]:
-            prior = overall.get(row["action"], priors.get(row["action"], 0.0))
-            if item := _estimate(row, row["prediction__segment"], prior):
+        if segment := row["prediction__segment"]:
+            # The segment's prior is what the engine used before any outcome: the action's, times the segment's
+            # prior response; without the factor, one favourable outcome could lower the estimate.
+            response = SEGMENT_RESPONSE.get(segment, {}).get(row["action"], 1.0)
+            prior = overall.get(row["action"], priors.get(row["action"], 0.0)) * response
+            if item := _estimate(row, segment, prior):
                 estimates.append(item)
     return estimates
 
@@ -181,9 +186,9 @@ def judged_features(history: History, *, before: dt.date | None = None) -> pd.Da
         list(
             _judged(before)
             .filter(as_of__isnull=False)  # every engine proposal has its scoring day
-            .values_list("pk", "customer_id", "as_of", "action", "status", "sent_at", "outcome")
+            .values_list("pk", "customer_id", "as_of", "action", "status", "sent_at", "outcome", "prediction__segment")
         ),
-        columns=["pk", "customer_id", "as_of", "action", "status", "sent_at", "outcome"],
+        columns=["pk", "customer_id", "as_of", "action", "status", "sent_at", "outcome", "segment"],
     )
     parts = []
     for as_of, group in rows.groupby("as_of"):
@@ -196,21 +201,49 @@ def judged_features(history: History, *, before: dt.date | None = None) -> pd.Da
     return frame
 
 
+@dataclass
+class FittedUplift:
+    """The uplift model, and per action the mean effect it gives the customers it learned from, overall and per
+    segment: the fixed point a customer's departure is measured from (see personal_uplifts)."""
+
+    model: UpliftModel
+    centre: dict[str, float]  # action → mean effect over the training customers
+    centre_by_segment: dict[str, dict[str, float]]  # action → segment → mean effect over its training customers
+
+    def centre_for(self, action: str, segments: pd.Series) -> np.ndarray:
+        by_segment = self.centre_by_segment.get(action, {})
+        overall = self.centre.get(action, np.nan)
+        return np.array([by_segment.get(segment, overall) for segment in segments], dtype=float)
+
+
 def uplift_model_fit(
     history: History, *, before: dt.date | None = None, config: UpliftConfig = UPLIFT_CONFIG
-) -> UpliftModel:
+) -> FittedUplift:
     """The per-customer uplift model on every judged proposal (TrainingDataError when there are too few): retention
     if proposed vs held out, and the chance staff send such a proposal (see mlcore.uplift)."""
     frame = judged_features(history, before=before)
-    return uplift_train(frame, frame["action"], frame["assigned"], frame["retained"], config, sent=frame["sent"])
+    model = uplift_train(frame, frame["action"], frame["assigned"], frame["retained"], config, sent=frame["sent"])
+    segments = frame["segment"].fillna("").to_numpy()
+    centre, centre_by_segment = {}, {}
+    for action in model.actions:
+        effect = pd.Series(model.effect(frame, action))
+        centre[action] = float(effect.mean())  # NaN (customers staff never send it to) are skipped
+        centre_by_segment[action] = {
+            segment: float(mean) for segment, mean in effect.groupby(segments).mean().items() if not np.isnan(mean)
+        }
+    return FittedUplift(model=model, centre=centre, centre_by_segment=centre_by_segment)
+
+
+UPLIFT_BOUNDS = (-1.0, 1.0)  # an expected change in the chance of staying
 
 
 def personal_uplifts(
-    *, model: UpliftModel, features: pd.DataFrame, segments: pd.Series, policy: OfferPolicy
+    *, fitted: FittedUplift, features: pd.DataFrame, segments: pd.Series, policy: OfferPolicy
 ) -> pd.Series:
     """Per customer (the index of `features`), action → expected effect of sending it: the action × segment estimate,
-    moved by how far the model puts this customer above or below the others of their segment (that departure shrunk
-    by the evidence behind the action).
+    moved by how far the model puts this customer above or below the customers of their segment it learned from (that
+    departure shrunk by the evidence behind the action). The reference is fixed at training, so a customer's estimate
+    does not depend on who else is scored the same night.
 
     The level comes from the segment estimate, a plain difference of retention rates; the model only says who
     responds more or less. Its own level is conservative (regularised boosting pulls the proposed-arm model towards
@@ -218,14 +251,14 @@ def personal_uplifts(
     the measured effects justify (bench_learning.py: fewer customers saved than with the priors). Where the model
     has nothing to say (an action it has not seen, customers staff hardly ever send it to) the action is left out
     and the engine uses the segment estimate."""
+    model = fitted.model
     segment_of = segments.reindex(features.index).fillna("")
     estimates: dict[str, np.ndarray] = {}
     for action in model.actions:
         effect = model.effect(features, action)
         level = np.array([uplift_for(action, segment, policy) for segment in segment_of])
-        centre = pd.Series(effect, index=features.index).groupby(segment_of.to_numpy()).transform("mean").to_numpy()
-        departure = model.shrink(effect - centre, action, np.zeros(len(features)), UPLIFT_CONFIG)
-        estimates[action] = np.round(level + departure, 4)
+        departure = model.shrink(effect - fitted.centre_for(action, segment_of), action, 0.0, UPLIFT_CONFIG)
+        estimates[action] = np.round(np.clip(level + departure, *UPLIFT_BOUNDS), 4)
     return pd.Series(
         [
             {action: float(values[row]) for action, values in estimates.items() if not np.isnan(values[row])}

@@ -54,7 +54,8 @@ def policy_from(
 ) -> OfferPolicy:
     """The engine's policy: the settings, with uplift learned from the outcomes known on `as_of` where there are any
     (else the priors)."""
-    learned = {estimate.key: estimate.uplift for estimate in uplift_estimates(before=as_of)}
+    # Estimates whose measurement carries no weight are the prior under another name: left to the prior.
+    learned = {estimate.key: estimate.uplift for estimate in uplift_estimates(before=as_of) if estimate.weight > 0}
     return OfferPolicy(
         max_discount_amount=float(settings_row.max_discount_amount),
         ltv_discount_share=settings_row.ltv_discount_share,
@@ -124,12 +125,12 @@ def _personal_uplift(
         return none, f"segment estimates (the uplift model needs {UPLIFT_CONFIG.min_per_arm} outcomes per arm)"
     history = history_load(before=as_of)
     try:
-        model = uplift_model_fit(history, before=as_of)
+        fitted = uplift_model_fit(history, before=as_of)
     except TrainingDataError as exc:  # e.g. judged rows whose customers have no booking before their proposal day
         return none, f"segment estimates ({exc})"
     features = build_features(history, as_of, customer_ids=frame.index)
-    uplifts = personal_uplifts(model=model, features=features, segments=frame["segment"], policy=policy)
-    evidence = sum(model.outcomes_by_action.values())
+    uplifts = personal_uplifts(fitted=fitted, features=features, segments=frame["segment"], policy=policy)
+    evidence = sum(fitted.model.outcomes_by_action.values())
     return uplifts.reindex(frame.index), f"per customer (uplift model on {evidence:,} outcome pairs)"
 
 

@@ -4,7 +4,7 @@ from interventions.models import InterventionStatus
 from interventions.services.outcomes import SHRINK_TOWARDS_PRIOR, uplift_estimates
 from interventions.services.proposals import policy_from
 from interventions.tests.factories import InterventionFactory
-from mlcore.offers import uplift_for
+from mlcore.offers import uplift_for, uplift_with_source
 
 
 def outcomes(status: str, kept: int, lost: int, segment: str = "occasional") -> None:
@@ -151,3 +151,51 @@ def test_an_action_that_did_nothing_measures_a_loss():
     assert roi.measured_uplift == 0.0
     assert roi.net_benefit == -20.0  # ten messages for nothing
     assert roi.roi == -1.0
+
+
+@pytest.mark.django_db
+def test_a_favourable_outcome_never_lowers_a_segments_estimate_below_its_prior():
+    # given: budget service for price-sensitive customers (prior 5% × the segment's 1.4 response = 7%); then one sent
+    # customer kept, one held out lost
+    before = uplift_for("budget_service", "price_sensitive", policy_from(*_settings()))
+    for status, outcome in ((InterventionStatus.SENT, "retained"), (InterventionStatus.CONTROL, "churned")):
+        InterventionFactory(
+            status=status, outcome=outcome, action="budget_service", prediction__segment="price_sensitive"
+        )
+
+    # when
+    estimates = {estimate.key: estimate for estimate in uplift_estimates()}
+
+    # then the segment's prior keeps its response factor, and the favourable measurement moves it up
+    segment = estimates["budget_service:price_sensitive"]
+    assert segment.prior == pytest.approx(estimates["budget_service"].uplift * 1.4, abs=1e-4)
+    assert segment.uplift > before == pytest.approx(0.07)
+
+
+@pytest.mark.django_db
+def test_a_measurement_with_no_weight_is_not_called_measured():
+    # given 10 proposals of which staff sent 1 (share sent 0.1: too few to divide by), and 10 held out
+    outcomes(InterventionStatus.SENT, kept=1, lost=0)
+    outcomes(InterventionStatus.REJECTED, kept=3, lost=6)
+    outcomes(InterventionStatus.CONTROL, kept=3, lost=7)
+
+    # when
+    (overall, _) = uplift_estimates()
+    policy = policy_from(*_settings())
+
+    # then
+    assert (overall.share_sent, overall.weight) == (0.1, 0.0)
+    assert policy.measured == frozenset()
+    assert uplift_with_source("win_back_discount", "occasional", policy)[1] == "prior"
+
+
+@pytest.mark.django_db
+def test_the_measurement_counts_as_n_times_the_share_sent_squared():
+    # given 20 proposals, half sent, and 10 held out: worth min(20, 10) × 0.5² = 2.5 outcomes
+    outcomes(InterventionStatus.SENT, kept=6, lost=4)
+    outcomes(InterventionStatus.REJECTED, kept=1, lost=9)
+    outcomes(InterventionStatus.CONTROL, kept=3, lost=7)
+
+    overall = next(estimate for estimate in uplift_estimates() if not estimate.segment)
+
+    assert overall.weight == pytest.approx(2.5 / (2.5 + SHRINK_TOWARDS_PRIOR), abs=1e-4)
