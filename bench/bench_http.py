@@ -97,10 +97,42 @@ def wait_until_ready(port: int, token: str, customer_id: str, timeout: float = 6
     sys.exit(f"gunicorn did not answer on port {port} within {timeout:.0f} s")
 
 
-def run_load(
-    *, port: int, tokens: list[str], ids: list[str], seconds: float, think: float, seed: int
-) -> tuple[list[float], dict[int, int], float]:
-    """Latencies (ms) of every request, the count per HTTP status, and the wall time."""
+Result = tuple[list[float], dict[int, int], float]  # latencies (ms) of the 200s, count per HTTP status, wall time
+
+
+def attempt(connection: http.client.HTTPConnection, token: str, customer_id: str) -> int:
+    """The HTTP status, or 0 when the connection was refused, reset or timed out (the connection is then reset)."""
+    try:
+        return post(connection, token, customer_id)
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return 0
+
+
+def run_clients(clients, results: queue.SimpleQueue) -> Result:
+    """Run one thread per client callable until all return; gather (status, latency) pairs from `results`."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, daemon=True) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies, statuses = [], {}
+    while not results.empty():
+        status, latency = results.get()
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == 200:
+            latencies.append(latency)
+    return latencies, statuses, wall
+
+
+def errors_in(statuses: dict[int, int]) -> int:
+    return sum(count for status, count in statuses.items() if status != 200)
+
+
+def run_load(*, port: int, tokens: list[str], ids: list[str], seconds: float, think: float, seed: int) -> Result:
+    """Closed workload: each user waits for its answer, then thinks (exponential, mean `think`)."""
     results: queue.SimpleQueue = queue.SimpleQueue()
     stop = time.monotonic() + seconds
 
@@ -111,35 +143,16 @@ def run_load(
         while time.monotonic() < stop:
             customer_id = ids[int(rng.integers(len(ids)))]
             started = time.perf_counter()
-            try:
-                status = post(connection, tokens[index], customer_id)
-            except (OSError, http.client.HTTPException):
-                status = 0  # connection refused, reset or timed out
-                connection.close()
+            status = attempt(connection, tokens[index], customer_id)
             results.put((status, (time.perf_counter() - started) * 1000))
             if think:
                 time.sleep(rng.exponential(think))
         connection.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=user, args=(index,), daemon=True) for index in range(len(tokens))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.monotonic() - started
-    latencies, statuses = [], {}
-    while not results.empty():
-        status, latency = results.get()
-        statuses[status] = statuses.get(status, 0) + 1
-        if status == 200:
-            latencies.append(latency)
-    return latencies, statuses, wall
+    return run_clients([lambda index=index: user(index) for index in range(len(tokens))], results)
 
 
-def run_open(
-    *, port: int, tokens: list[str], ids: list[str], seconds: float, rate: float, seed: int
-) -> tuple[list[float], dict[int, int], float]:
+def run_open(*, port: int, tokens: list[str], ids: list[str], seconds: float, rate: float, seed: int) -> Result:
     """Open workload: requests arrive as a Poisson process at `rate` per second whatever the server does, served by
     one client thread per token; each latency counts from the request's scheduled arrival, so time spent waiting
     for a free connection while the server is slow is included (no coordinated omission)."""
@@ -161,27 +174,11 @@ def run_open(
             wait = start + arrival - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            try:
-                status = post(connection, token, customer_id)
-            except (OSError, http.client.HTTPException):
-                status = 0
-                connection.close()
+            status = attempt(connection, token, customer_id)
             results.put((status, (time.perf_counter() - start - arrival) * 1000))
         connection.close()
 
-    threads = [threading.Thread(target=client, args=(token,), daemon=True) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - start
-    latencies, statuses = [], {}
-    while not results.empty():
-        status, latency = results.get()
-        statuses[status] = statuses.get(status, 0) + 1
-        if status == 200:
-            latencies.append(latency)
-    return latencies, statuses, wall
+    return run_clients([lambda token=token: client(token) for token in tokens], results)
 
 
 def baselines(ids: list[str], requests: int) -> tuple[list[float], list[float]]:
@@ -266,7 +263,7 @@ def main() -> None:
     print()
     print(f"{'':<32}{'requests':>10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, latencies, statuses, wall in rows:
-        errors = sum(count for status, count in statuses.items() if status != 200)
+        errors = errors_in(statuses)
         print(
             f"{name:<32}{len(latencies):>10}{len(latencies) / wall:>8.1f}{percentile(latencies, 50):>9.1f}"
             f"{percentile(latencies, 95):>9.1f}{percentile(latencies, 99):>9.1f}{errors:>8}"
@@ -279,10 +276,9 @@ def main() -> None:
             f"{percentile(values, 99):>9.2f}{'':>8}  (mean {statistics.fmean(values):.2f})"
         )
     _, latencies, statuses, _ = rows[0]
-    errors = sum(count for status, count in statuses.items() if status != 200)
+    errors = errors_in(statuses) + errors_in(rows[1][2])
     p95 = percentile(latencies, 95)
     open_p95 = percentile(rows[1][1], 95)
-    errors += sum(count for status, count in rows[1][2].items() if status != 200)
     verdict = "PASS" if max(p95, open_p95) < TARGET_P95_MS and not errors else "FAIL"
     print(
         f"\ntarget p95 < {TARGET_P95_MS:.0f} ms and no errors under {args.users} concurrent users: {p95:.1f} ms "
