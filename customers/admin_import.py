@@ -29,10 +29,6 @@ class BookingCsvImportForm(CsvImportForm):
     )
 
 
-class _DryRunRollback(Exception):
-    """Raised inside the import transaction to undo a check-only run."""
-
-
 class CsvImportAdminMixin:
     """Adds <changelist>/import-csv/ to a ModelAdmin; `import_csv_service(source=…, **form options)` does the work."""
 
@@ -77,10 +73,7 @@ class CsvImportAdminMixin:
         source = upload.read()
         if not dry_run:
             return self.import_csv_service(source=source, **options)
-        result = None
-        try:
-            with transaction.atomic():
-                result = self.import_csv_service(source=source, **options)
-                raise _DryRunRollback
-        except _DryRunRollback:
-            return result
+        with transaction.atomic():
+            result = self.import_csv_service(source=source, **options)
+            transaction.set_rollback(True)  # a check-only run: everything it wrote is undone
+        return result

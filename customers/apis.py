@@ -13,6 +13,7 @@ from customers.filters import BookingFilter, CustomerFilter, ProviderFilter, Ser
 from customers.models import Booking, Customer, Provider, Service
 from customers.selectors import current_segments
 from loyalty.selectors import current_tier_names
+from predictions.apis import ReasonSerializer
 from predictions.selectors import latest_prediction
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import NewestFirstCursorPagination, PagePagination
@@ -60,7 +61,7 @@ class CustomerDetailApi(APIView):
             as_of = serializers.DateField()
             churn_probability = serializers.FloatField()
             risk_category = serializers.CharField()
-            reasons = serializers.ListField(child=serializers.DictField())
+            reasons = ReasonSerializer(many=True)
             ltv = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
             ltv_low = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
             ltv_high = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from customers.models import BookingStatus, Customer
 from loyalty.models import CustomerLoyalty, LoyaltyTier
+from mlcore.features import DAYS_PER_YEAR, MIN_TENURE_DAYS
+from predictions.selectors import latest_prediction
 
 
 def current_tier_names(*, customer_pks: pd.Index, on: dt.date | None = None) -> pd.Series:
@@ -53,10 +55,10 @@ def _standing(customer: Customer) -> dict:
     total = completed.count()
     tenure_days = max((now - customer.joined_at).days, 0)
     months = completed.filter(booked_at__gte=year_ago).annotate(month=TruncMonth("booked_at")).values("month")
-    latest = customer.predictions.order_by("-as_of").values_list("ltv", flat=True).first()
+    latest = latest_prediction(customer=customer)
     return {
-        "ltv": float(latest or 0),
-        "bookings_per_year": total / (max(tenure_days, 90) / 365.25),
+        "ltv": float(latest.ltv or 0) if latest else 0.0,
+        "bookings_per_year": total / (max(tenure_days, MIN_TENURE_DAYS) / DAYS_PER_YEAR),
         "tenure_days": tenure_days,
         "active_months_365d": months.distinct().count(),
     }

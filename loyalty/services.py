@@ -13,7 +13,6 @@ from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
 from sheba_retention.common.bulk import bulk_insert
 
 # Columns tiers_decide reads, per customer.
-TIER_INPUTS = ("ltv", "bookings_per_year", "tenure_days", "active_months_365d")
 
 
 @dataclass(frozen=True)

@@ -133,10 +133,10 @@ def seasonal_multipliers(
     days = _days(start, n_days)
     weekday = WEEKDAY_FACTOR[[d.weekday() for d in days]]
     offset = _eid_offsets(start, n_days)
-    pre_eid = (offset >= -PRE_EID_DAYS) & (offset < 0)
+    pre_eid = pre_eid_mask(start, n_days)
     # The rush builds up towards Eid: 60% of the full surge ten days before, 100% on the eve.
     ramp = np.where(pre_eid, 0.6 + 0.4 * (PRE_EID_DAYS + offset) / PRE_EID_DAYS, 0.0)
-    holiday = (offset >= 0) & (offset < EID_HOLIDAY_DAYS)
+    holiday = eid_holiday_mask(start, n_days)
     day_of_month = np.array([d.day for d in days])
     # Rents run by calendar month, so families move in the last days and first days of a month.
     month_turn = (day_of_month >= 26) | (day_of_month <= 3)
