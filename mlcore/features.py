@@ -106,10 +106,6 @@ def cutoff_of(as_of: dt.date) -> pd.Timestamp:
     return pd.Timestamp(as_of).tz_localize(LOCAL_TZ).tz_convert("UTC")
 
 
-def last_booking_day(bookings: pd.DataFrame) -> dt.date:
-    return bookings["booked_at"].max().tz_convert(LOCAL_TZ).date()
-
-
 def build_features(history: History, as_of: dt.date, customer_ids: pd.Index | None = None) -> pd.DataFrame:
     """One row per customer with at least one booking before `as_of` (optionally only `customer_ids`).
 

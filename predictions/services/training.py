@@ -4,12 +4,15 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.db import transaction
+from django.db.models import Max
 
+from customers.models import Booking
 from mlcore.churn import MODEL_FEATURES, ChurnConfig, TrainingDataError, churn_train
-from mlcore.features import build_features, last_booking_day
+from mlcore.features import LOCAL_TZ, build_features
 from mlcore.ltv import HorizonError, LtvConfig, ltv_train
 from mlcore.segmentation import SegmentationModel, segmentation_fit
 from predictions.models import ModelKind, ModelPerformance, ModelVersion
@@ -32,11 +35,12 @@ class TrainingResult:
 
 
 def default_as_of() -> dt.date:
-    """The day after the last booking: the first day whose outcome nobody knows yet."""
-    history = history_load()
-    if history.bookings.empty:
+    """The day after the last booking (in Dhaka): the first day whose outcome nobody knows yet. One aggregate query:
+    it runs at the start of every training, scoring and nightly run."""
+    last = Booking.objects.aggregate(last=Max("booked_at"))["last"]
+    if last is None:
         raise ModelTrainingError("there are no bookings yet: import or generate data first")
-    return last_booking_day(history.bookings) + dt.timedelta(days=1)
+    return last.astimezone(ZoneInfo(LOCAL_TZ)).date() + dt.timedelta(days=1)
 
 
 def models_train(
