@@ -37,7 +37,7 @@ from interventions.services.queue import (
     intervention_reject,
     interventions_decide,
 )
-from sheba_retention.common.api.lists import filtered
+from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
 from sheba_retention.common.api.permissions import IsStaff
 
@@ -220,10 +220,14 @@ class InterventionPendingListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         queryset = filtered(queryset=intervention_pending_list(), filterset_class=self.filterset_class, request=request)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        serializer = self.OutputSerializer(page, many=True, context={"settings": InterventionSettings.load()})
-        return paginator.get_paginated_response(serializer.data)
+        return paginated_response(
+            pagination_class=self.pagination_class,
+            serializer_class=self.OutputSerializer,
+            queryset=queryset,
+            request=request,
+            view=self,
+            context={"settings": InterventionSettings.load()},
+        )
 
 
 def _bulk_schema(name: str, done_key: str):
@@ -417,10 +421,14 @@ class InterventionHistoryApi(APIView):
             filterset_class=self.filterset_class,
             request=request,
         )
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        serializer = self.OutputSerializer(page, many=True, context={"staff": request.user.is_staff})
-        return paginator.get_paginated_response(serializer.data)
+        return paginated_response(
+            pagination_class=self.pagination_class,
+            serializer_class=self.OutputSerializer,
+            queryset=queryset,
+            request=request,
+            view=self,
+            context={"staff": request.user.is_staff},
+        )
 
 
 class UpliftEstimateSerializer(serializers.Serializer):
@@ -495,6 +503,7 @@ class InterventionUpliftApi(APIView):
                 "outcomes_proposed": counts["proposed"],
                 "outcomes_control": counts["control"],
                 "uplift_model_from": UPLIFT_CONFIG.min_per_arm,
-                "uplift_model_active": InterventionSettings.load().uplift_per_customer and uplift_model_ready(),
+                "uplift_model_active": InterventionSettings.load().uplift_per_customer
+                and uplift_model_ready(counts=counts),
             }
         )

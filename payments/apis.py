@@ -31,6 +31,7 @@ from payments.services import (
     discount_code_redeem,
     payment_callback,
 )
+from sheba_retention.common.api.lists import paginated_response
 from sheba_retention.common.api.pagination import PagePagination
 
 ErrorSerializer = inline_serializer(
@@ -118,10 +119,14 @@ class CustomerOfferListApi(APIView):
     )
     def get(self, request: Request, customer_id: str) -> Response:
         customer = _customer(request, customer_id)
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.offer_list(customer=customer), request, view=self)
-        serializer = self.OutputSerializer(page, many=True, context={"language": customer.language})
-        return paginator.get_paginated_response(serializer.data)
+        return paginated_response(
+            pagination_class=PagePagination,
+            serializer_class=self.OutputSerializer,
+            queryset=selectors.offer_list(customer=customer),
+            request=request,
+            view=self,
+            context={"language": customer.language},
+        )
 
 
 class CustomerCodeRedeemApi(APIView):

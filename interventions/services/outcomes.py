@@ -173,9 +173,12 @@ def judged_counts(*, before: dt.date | None = None) -> dict[str, int]:
     return _judged(before).aggregate(proposed=ARM_COUNTS["proposed"], control=ARM_COUNTS["control"])
 
 
-def uplift_model_ready(*, before: dt.date | None = None, config: UpliftConfig = UPLIFT_CONFIG) -> bool:
-    """Are there enough outcomes in both arms to train the per-customer uplift model?"""
-    counts = judged_counts(before=before)
+def uplift_model_ready(
+    *, before: dt.date | None = None, counts: dict[str, int] | None = None, config: UpliftConfig = UPLIFT_CONFIG
+) -> bool:
+    """Are there enough outcomes in both arms to train the per-customer uplift model? (`counts`: judged_counts
+    already read.)"""
+    counts = counts if counts is not None else judged_counts(before=before)
     return min(counts["proposed"], counts["control"]) >= config.min_per_arm
 
 
@@ -307,7 +310,7 @@ def roi_measured(*, before: dt.date | None = None) -> list[MeasuredRoi]:
     if rows.empty:
         return []
     redeemed = dict(
-        Intervention.objects.filter(pk__in=rows["pk"].tolist())
+        _judged(before)
         .annotate(given=Sum("discount_codes__redemptions__discount_amount"))
         .exclude(given=None)
         .values_list("pk", "given")

@@ -25,8 +25,10 @@ def paginated_response(
     queryset: QuerySet,
     request: Request,
     view: APIView,
+    context: dict | None = None,
 ) -> Response:
+    """One page of `queryset` serialized; `context` adds to the serializer's context (which always has the request)."""
     paginator = pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    serializer = serializer_class(page, many=True, context={"request": request})
+    serializer = serializer_class(page, many=True, context={"request": request, **(context or {})})
     return paginator.get_paginated_response(serializer.data)
