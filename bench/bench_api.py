@@ -11,13 +11,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_data import DEFAULT_URL, log, setup_django
+from bench_data import DEFAULT_URL, log, percentile, setup_django
 
 TARGET_P95_MS = 50.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q))
 
 
 def main() -> None:

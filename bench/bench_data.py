@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import psycopg2
 from psycopg2 import sql
 
@@ -35,6 +36,10 @@ DATA_TABLES = [
     "customers_provider",
 ]
 STARTED = time.perf_counter()
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
 def log(message: str) -> None:

@@ -35,14 +35,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_data import DEFAULT_URL, ROOT, log, setup_django
+from bench_data import DEFAULT_URL, ROOT, log, percentile, setup_django
 
 TARGET_P95_MS = 50.0
 PATH = "/api/predict/churn"
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def bench_users(count: int) -> list[str]:

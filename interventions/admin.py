@@ -25,6 +25,7 @@ from interventions.services.calls import MAX_ATTEMPTS, support_call_claim, suppo
 from interventions.services.queue import discount_cap, intervention_approve, intervention_reject, interventions_decide
 from sheba_retention.common.admin import (
     FixedRowsAdmin,
+    ReadOnlyAdmin,
     ReadOnlyTabularInline,
     SingletonAdmin,
     format_tk,
@@ -61,7 +62,7 @@ class InterventionEventInline(ReadOnlyTabularInline):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin):
+class InterventionAdmin(FixedRowsAdmin):
     """Proposals come from the recommendation engine; staff may reword a proposal's message before it is decided."""
 
     form = InterventionForm
@@ -109,16 +110,10 @@ class InterventionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Intervention | None = None) -> list[str]:
         return [name for name in flatten_fieldsets(self.fieldsets) if name not in EDITABLE_WHILE_PROPOSED]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
     def has_change_permission(self, request: HttpRequest, obj: Intervention | None = None) -> bool:
         if obj is not None and obj.status != InterventionStatus.PROPOSED:
             return False
         return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Intervention | None = None) -> bool:
-        return False
 
     @admin.display(description=_("discount"), ordering="discount_amount")
     def discount(self, obj: Intervention) -> str | None:
@@ -201,7 +196,7 @@ class InterventionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InterventionEvent)
-class InterventionEventAdmin(admin.ModelAdmin):
+class InterventionEventAdmin(ReadOnlyAdmin):
     """The audit trail: nobody edits or deletes it, not even a superuser."""
 
     list_display = ("at", "intervention", "from_status", "to_status", "actor", "note")
@@ -211,12 +206,6 @@ class InterventionEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     ordering = ("-at",)
     list_per_page = 100
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: InterventionEvent | None = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: InterventionEvent | None = None) -> bool:
         return False

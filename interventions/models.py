@@ -178,9 +178,6 @@ class CallStatus(models.TextChoices):
     MISSED = "missed", _("Missed (offer expired first)")
 
 
-OPEN_CALL_STATUSES = [CallStatus.TO_CALL]
-
-
 class SupportCall(TimeStampedModel):
     """A personal call from support: the task a sent "personal call" intervention puts on the call list."""
 

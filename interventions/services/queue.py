@@ -78,8 +78,9 @@ def intervention_approve(
     intervention = (
         Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
     )
-    if intervention.status != InterventionStatus.PROPOSED:  # the state first: a second click is a conflict
-        _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    # The state first (a second click is a conflict, not a discount error); a refused discount below rolls the
+    # transition and its audit event back with the transaction.
+    _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     if discount_amount is not None and discount_amount != intervention.discount_amount:
         settings_row = InterventionSettings.load()
         cap = discount_cap(intervention, settings_row)
@@ -90,7 +91,6 @@ def intervention_approve(
                 code="discount_above_cap",
             )
         intervention.discount_amount = discount_amount
-    _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     intervention.decided_by, intervention.decided_at = user, timezone.now()
     intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
     transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
