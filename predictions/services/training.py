@@ -15,7 +15,7 @@ from mlcore.churn import MODEL_FEATURES, ChurnConfig, TrainingDataError, churn_t
 from mlcore.features import LOCAL_TZ, build_features
 from mlcore.ltv import HorizonError, LtvConfig, ltv_train
 from mlcore.segmentation import SegmentationModel, segmentation_fit
-from predictions.models import ModelKind, ModelPerformance, ModelVersion
+from predictions.models import ModelKind, ModelPerformance, ModelVersion, ScoringSettings
 from predictions.selectors import history_load
 from predictions.services.registry import model_version_register
 
@@ -32,6 +32,7 @@ class TrainingResult:
     versions: dict[str, str]
     metrics: dict[str, dict]
     seconds: dict[str, float] = field(default_factory=dict)
+    churn_window_days: int = 90
 
 
 def default_as_of() -> dt.date:
@@ -44,9 +45,18 @@ def default_as_of() -> dt.date:
 
 
 def models_train(
-    *, as_of: dt.date | None = None, churn_window_days: int = 90, ltv_horizon_days: int = 1095, activate: bool = True
+    *,
+    as_of: dt.date | None = None,
+    churn_window_days: int | None = None,
+    ltv_horizon_days: int | None = None,
+    activate: bool = True,
 ) -> TrainingResult:
-    """Train all three models on the history before `as_of`; any failure leaves the active versions untouched."""
+    """Train all three models on the history before `as_of`; any failure leaves the active versions untouched.
+
+    The churn window and the LTV horizon default to the scoring settings (staff edit them in the admin)."""
+    settings_row = ScoringSettings.load()
+    churn_window_days = churn_window_days or settings_row.churn_window_days
+    ltv_horizon_days = ltv_horizon_days or settings_row.ltv_horizon_days
     started = time.perf_counter()
     as_of = as_of or default_as_of()
     history = history_load(before=as_of)
@@ -116,6 +126,7 @@ def models_train(
             "ltv": ltv_report.metrics,
         },
         seconds=seconds,
+        churn_window_days=churn_window_days,
     )
 
 

@@ -12,12 +12,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: day after last booking)")
-        parser.add_argument("--churn-window-days", type=int, default=90)
-        parser.add_argument("--ltv-horizon-days", type=int, default=1095)
+        parser.add_argument("--churn-window-days", type=int, help="default: the scoring settings' (90)")
+        parser.add_argument("--ltv-horizon-days", type=int, help="default: the scoring settings' (1095)")
         parser.add_argument("--no-activate", action="store_true", help="register the new versions but keep the old")
 
     def handle(self, *args, as_of, churn_window_days, ltv_horizon_days, no_activate, **options):
-        if churn_window_days < 14:
+        if churn_window_days is not None and churn_window_days < 14:
             raise CommandError("--churn-window-days must be at least 14")
         try:
             result = models_train(
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         if active:
             self.stdout.write(
                 "  customers active in the last {} days: AUC {:.3f} (recency {:.3f}, BG/NBD {:.3f})".format(
-                    2 * churn_window_days,
+                    2 * result.churn_window_days,
                     active["model"]["auc_roc"],
                     active["recency"]["auc_roc"],
                     active["bg_nbd"]["auc_roc"],

@@ -144,3 +144,34 @@ def test_train_models_command_refuses_a_churn_window_under_two_weeks():
 def test_train_models_command_refuses_a_malformed_date():
     with pytest.raises(CommandError, match="argument --as-of: invalid fromisoformat value: '01/11/2026'"):
         call_command("train_models", "--as-of", "01/11/2026")
+
+
+@pytest.mark.parametrize(("given", "expected"), [({}, (60, 730)), ({"churn_window_days": 30}, (30, 730))])
+def test_the_churn_window_and_ltv_horizon_come_from_the_scoring_settings_unless_given(active_models, given, expected):
+    # given settings staff changed in the admin
+    from unittest import mock
+
+    from mlcore.churn import TrainingDataError
+    from predictions.models import ScoringSettings
+
+    ScoringSettings.objects.filter(pk=1).update(churn_window_days=60, ltv_horizon_days=730)
+    seen = {}
+
+    def churn(history, as_of, config):
+        seen["window"] = config.window_days
+        return "churn-model", mock.Mock()
+
+    def ltv(history, as_of, config):
+        seen["horizon"] = config.horizon_days
+        raise TrainingDataError("stop here")
+
+    # when
+    with (
+        mock.patch("predictions.services.training.churn_train", side_effect=churn),
+        mock.patch("predictions.services.training.ltv_train", side_effect=ltv),
+        pytest.raises(ModelTrainingError, match="stop here"),
+    ):
+        models_train(as_of=AS_OF, **given)
+
+    # then
+    assert (seen["window"], seen["horizon"]) == expected
