@@ -138,9 +138,7 @@ class InterventionAdmin(FixedRowsAdmin):
     @admin.display(description=_("answers the reason"), ordering="addresses_reason")
     def reason(self, obj: Intervention) -> str:
         """The churn reason this proposal answers, as a sentence (the feature name when the text is missing)."""
-        reasons = obj.prediction.reasons if obj.prediction else []
-        text = next((item.get("text_en") for item in reasons if item.get("feature") == obj.addresses_reason), None)
-        return text or obj.addresses_reason or "—"
+        return obj.answered_reason.get("text_en") or obj.addresses_reason or "—"
 
     @admin.display(description=_("as the customer will read it"))
     def preview(self, obj: Intervention) -> str:

@@ -200,8 +200,7 @@ class InterventionPendingListApi(APIView):
         def get_reason(self, obj: Intervention) -> dict | None:
             if not obj.addresses_reason:
                 return None
-            reasons = obj.prediction.reasons if obj.prediction else []
-            found = next((r for r in reasons or [] if r.get("feature") == obj.addresses_reason), {})
+            found = obj.answered_reason
             return {
                 "feature": obj.addresses_reason,
                 "text_en": found.get("text_en", ""),

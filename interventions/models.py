@@ -96,6 +96,13 @@ class Intervention(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_action_display()} for {self.customer.external_id} ({self.get_status_display()})"
 
+    @property
+    def answered_reason(self) -> dict:
+        """The prediction's reason (feature, value, contribution, text_en, text_bn) this proposal answers; {} if the
+        prediction is gone or does not list it."""
+        reasons = self.prediction.reasons if self.prediction else []
+        return next((item for item in reasons or [] if item.get("feature") == self.addresses_reason), {})
+
 
 class InterventionEvent(models.Model):
     """Audit trail: who moved an intervention from one state to another, and when."""

@@ -27,7 +27,6 @@ SEASONAL = "seasonal_reminder"
 LOYALTY = "loyalty_bonus"
 RECOVERY = "service_recovery"
 CALL = "personal_call"
-ACTIONS = (WIN_BACK, BUDGET, PREMIUM, SEASONAL, LOYALTY, RECOVERY, CALL)
 
 # Which reasons (features pushing churn up) each action answers.
 REASON_ACTIONS: dict[str, tuple[str, ...]] = {

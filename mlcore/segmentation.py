@@ -31,7 +31,6 @@ SEGMENT_FEATURES: tuple[str, ...] = (
     "churn_probability",
 )
 _OPTIONAL_FEATURES: frozenset[str] = frozenset({"churn_probability"})
-REQUIRED_FEATURES: tuple[str, ...] = tuple(f for f in SEGMENT_FEATURES if f not in _OPTIONAL_FEATURES)
 
 # Money, frequency and recency are long-tailed; without log1p a handful of big spenders would own a cluster each.
 _LOG_FEATURES: frozenset[str] = frozenset({"spend_avg", "bookings_per_year", "days_since_last_booking"})
