@@ -32,19 +32,13 @@ def expire_interventions_task() -> dict:
 def nightly_task(as_of: str | None = None) -> dict:
     """Beat's nightly job: score the customers in chunks spread over the workers, then (a chord's callback, once every
     chunk is written) propose, send, expire and judge outcomes. `manage.py run_nightly` runs the same in one process."""
-    import datetime as dt
 
     from celery import chord
 
-    from predictions.services.registry import active_versions
-    from predictions.services.scoring import SCORING_KINDS, customer_chunks
-    from predictions.services.training import default_as_of
-    from predictions.tasks import score_chunk_task
+    from predictions.tasks import score_chunk_signatures
 
-    day = (dt.date.fromisoformat(as_of) if as_of else default_as_of()).isoformat()
-    chunks = customer_chunks()
-    versions = active_versions(SCORING_KINDS)  # pinned: every chunk scores with the same models
-    chord(score_chunk_task.s(day, first, last, versions) for first, last in chunks)(nightly_callback(day))
+    day, chunks = score_chunk_signatures(as_of)
+    chord(chunks)(nightly_callback(day))
     return {"as_of": day, "chunks": len(chunks)}
 
 

@@ -5,9 +5,8 @@ import logging
 
 from celery import group, shared_task
 
-from predictions.services.registry import active_versions
-from predictions.services.scoring import SCORING_KINDS, chunk_score, customer_chunks
-from predictions.services.training import default_as_of, models_train, segmentation_refit
+from predictions.services.scoring import chunk_score, scoring_plan
+from predictions.services.training import models_train, segmentation_refit
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +28,19 @@ def score_chunk_task(as_of: str, first: int, last: int, versions: dict[str, str]
     return chunk_score(as_of=dt.date.fromisoformat(as_of), first=first, last=last, versions=versions).scored
 
 
+def score_chunk_signatures(as_of: str | None = None) -> tuple[str, list]:
+    """The day of a scoring run and one score_chunk task per chunk, all with the same pinned model versions."""
+    plan = scoring_plan(as_of=_date(as_of))
+    day = plan.as_of.isoformat()
+    return day, [score_chunk_task.s(day, first, last, plan.versions) for first, last in plan.chunks]
+
+
 @shared_task(name="predictions.score_customers", soft_time_limit=5 * 60, time_limit=6 * 60)
 def score_customers_task(as_of: str | None = None) -> dict:
     """Fan the customers out in chunks over the workers (one after another when Celery runs eagerly)."""
-    day = _date(as_of) or default_as_of()
-    chunks = customer_chunks()
-    versions = active_versions(SCORING_KINDS)
-    group(score_chunk_task.s(day.isoformat(), first, last, versions) for first, last in chunks).apply_async()
-    return {"as_of": day.isoformat(), "chunks": len(chunks)}
+    day, chunks = score_chunk_signatures(as_of)
+    group(chunks).apply_async()
+    return {"as_of": day, "chunks": len(chunks)}
 
 
 @shared_task(name="predictions.resegment", soft_time_limit=15 * 60, time_limit=20 * 60, **RETRY)

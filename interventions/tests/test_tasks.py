@@ -29,7 +29,7 @@ def test_the_nightly_task_builds_a_chord_of_the_chunks_with_pinned_models_then_t
     pinned = {"churn": "churn-1", "ltv": "ltv-1", "segmentation": "segmentation-1"}
     with (
         mock.patch("predictions.services.scoring.customer_chunks", return_value=chunks),
-        mock.patch("predictions.services.registry.active_versions", return_value=pinned),
+        mock.patch("predictions.services.scoring.active_versions", return_value=pinned),
         mock.patch("celery.chord") as chord,
     ):
         result = tasks.nightly_task.run("2026-11-01")

@@ -66,14 +66,29 @@ def customer_chunks(chunk_size: int = DEFAULT_CHUNK) -> list[tuple[int, int]]:
     ]
 
 
+@dataclass(frozen=True)
+class ScoringPlan:
+    """One scoring run: its day, its chunks of customers, and the model versions every chunk scores with."""
+
+    as_of: dt.date
+    chunks: list[tuple[int, int]]
+    versions: dict[str, str]
+
+
+def scoring_plan(*, as_of: dt.date | None = None, chunk_size: int = DEFAULT_CHUNK) -> ScoringPlan:
+    """The day (default: the day after the last booking), the chunks, and the active versions pinned for the run."""
+    return ScoringPlan(
+        as_of=as_of or default_as_of(), chunks=customer_chunks(chunk_size), versions=active_versions(SCORING_KINDS)
+    )
+
+
 def customers_score(
     *, as_of: dt.date | None = None, chunk_size: int = DEFAULT_CHUNK, progress: Callable[[int], None] | None = None
 ) -> ScoringResult:
     """Score every customer with at least one booking before `as_of` (default: the day after the last booking)."""
-    as_of = as_of or default_as_of()
-    versions = active_versions(SCORING_KINDS)
+    plan = scoring_plan(as_of=as_of, chunk_size=chunk_size)
+    as_of, chunks, versions = plan.as_of, plan.chunks, plan.versions
     total = ChunkResult()
-    chunks = customer_chunks(chunk_size)
     for first, last in chunks:
         result = chunk_score(as_of=as_of, first=first, last=last, versions=versions)
         total.scored += result.scored

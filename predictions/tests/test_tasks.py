@@ -28,7 +28,7 @@ def test_score_customers_task_fans_the_chunks_out_and_scores_everyone(active_mod
 
     # when
     with (
-        mock.patch.object(tasks, "customer_chunks", return_value=small_chunks),
+        mock.patch("predictions.services.scoring.customer_chunks", return_value=small_chunks),
         mock.patch.object(tasks, "chunk_score", wraps=chunk_score) as scored_chunk,
     ):
         result = tasks.score_customers_task.delay().get()
