@@ -37,25 +37,12 @@ from interventions.services.queue import (
     intervention_reject,
     interventions_decide,
 )
+from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
 from sheba_retention.common.api.permissions import IsStaff
 
 MAX_BULK = 100
-
-ErrorSerializer = inline_serializer(
-    name="InterventionError",
-    fields={
-        "error": inline_serializer(
-            name="InterventionErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "details": serializers.DictField(),
-            },
-        )
-    },
-)
 
 
 class CanDecideInterventions(BasePermission):

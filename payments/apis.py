@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
@@ -31,22 +30,9 @@ from payments.services import (
     discount_code_redeem,
     payment_callback,
 )
+from sheba_retention.common.api.errors import ErrorSerializer, error_response
 from sheba_retention.common.api.lists import paginated_response
 from sheba_retention.common.api.pagination import PagePagination
-
-ErrorSerializer = inline_serializer(
-    name="Error",
-    fields={
-        "error": inline_serializer(
-            name="ErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "details": serializers.DictField(),
-            },
-        )
-    },
-)
 
 # Another customer's code answers exactly like a code that does not exist.
 REJECTION_STATUS = {
@@ -69,11 +55,6 @@ PAYMENT_ERROR_STATUS = {
     PaymentError.GATEWAY_TIMEOUT: status.HTTP_503_SERVICE_UNAVAILABLE,
     PaymentError.GATEWAY_DECLINED: status.HTTP_402_PAYMENT_REQUIRED,
 }
-
-
-def error_response(*, code: str, message: str, details: dict | None = None, status_code: int) -> Response:
-    """The API's one error body, for refusals a service reports by exception rather than a DRF error."""
-    return Response({"error": {"code": code, "message": message, "details": details or {}}}, status=status_code)
 
 
 def _customer(request: Request, customer_id: str):

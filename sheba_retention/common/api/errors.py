@@ -5,10 +5,35 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# The body's schema, for the OpenAPI `responses` of every endpoint.
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.DictField(),
+            },
+        )
+    },
+)
+
+
+def error_body(*, code: str, message: str, details: dict | list | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_response(*, code: str, message: str, details: dict | None = None, status_code: int) -> Response:
+    """The error body for refusals a service reports by exception rather than as a DRF error."""
+    return Response(error_body(code=code, message=message, details=details), status=status_code)
 
 
 def _first_message(detail: Any) -> str:
@@ -39,7 +64,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     details = response.data if isinstance(response.data, dict | list) else {}
     if isinstance(details, dict) and set(details) == {"detail"}:
         details = {}
-    response.data = {"error": {"code": code, "message": _first_message(response.data), "details": details}}
+    response.data = error_body(code=code, message=_first_message(response.data), details=details)
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'
     return response
