@@ -228,13 +228,20 @@ class MockGateway(PaymentGateway):
     def callback_payload(self, payment: _MockPayment) -> dict:
         return {"reference": payment.reference, "status": "success" if payment.paid else "failure"}
 
+    # Where each gateway's callback names the payment, and the status value that means paid.
+    callback_reference = "reference"
+    callback_success = "success"
+    callback_label = "callback payload"
+
     def parse_callback(self, payload: dict) -> CallbackResult:
         try:
             return CallbackResult(
-                reference=str(payload["reference"]), succeeded=payload["status"] == "success", response=payload
+                reference=str(payload[self.callback_reference]),
+                succeeded=payload["status"] == self.callback_success,
+                response=payload,
             )
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"callback payload lacks {exc}") from None
+            raise ValueError(f"{self.callback_label} lacks {exc}") from None
 
     # Internals ---------------------------------------------------------------------------------------------
     def _payment(self, reference: str) -> _MockPayment:
@@ -271,6 +278,9 @@ class MockBkashGateway(MockGateway):
 
     name = "bkash"
     reference_prefix = "TR0011"
+    callback_reference = "paymentID"
+    callback_success = "success"
+    callback_label = "bKash callback"
 
     def redirect_url(self, payment: _MockPayment) -> str:
         return f"https://sandbox.payment.bkash.com/?paymentId={payment.reference}&hash=mock"
@@ -330,20 +340,15 @@ class MockBkashGateway(MockGateway):
             "apiVersion": "1.2.0-beta",
         }
 
-    def parse_callback(self, payload: dict) -> CallbackResult:
-        try:
-            return CallbackResult(
-                reference=str(payload["paymentID"]), succeeded=payload["status"] == "success", response=payload
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"bKash callback lacks {exc}") from None
-
 
 class MockNagadGateway(MockGateway):
     """Nagad checkout: initialize → complete → customer pays → callback → verify payment (= confirm)."""
 
     name = "nagad"
     reference_prefix = "MDEx"
+    callback_reference = "payment_ref_id"
+    callback_success = "Success"
+    callback_label = "Nagad callback"
     merchant_id = "683002007104225"
 
     def redirect_url(self, payment: _MockPayment) -> str:
@@ -396,20 +401,15 @@ class MockNagadGateway(MockGateway):
             "payment_dt": timezone.now().strftime("%Y%m%d%H%M%S"),
         }
 
-    def parse_callback(self, payload: dict) -> CallbackResult:
-        try:
-            return CallbackResult(
-                reference=str(payload["payment_ref_id"]), succeeded=payload["status"] == "Success", response=payload
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"Nagad callback lacks {exc}") from None
-
 
 class MockBankGateway(MockGateway):
     """A card/bank aggregator shaped like SSLCommerz: session → hosted page → IPN → validation (= confirm)."""
 
     name = "bank"
     reference_prefix = "SSL"
+    callback_reference = "sessionkey"
+    callback_success = "VALID"
+    callback_label = "bank callback"
 
     def redirect_url(self, payment: _MockPayment) -> str:
         return f"https://sandbox.sslcommerz.com/EasyCheckOut/testcde{payment.reference.lower()}"
@@ -455,14 +455,6 @@ class MockBankGateway(MockGateway):
             "status": "VALID" if payment.paid else "FAILED",
             "card_type": "VISA-Dutch Bangla",
         }
-
-    def parse_callback(self, payload: dict) -> CallbackResult:
-        try:
-            return CallbackResult(
-                reference=str(payload["sessionkey"]), succeeded=payload["status"] == "VALID", response=payload
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"bank callback lacks {exc}") from None
 
 
 GATEWAY_CLASSES: dict[str, type[MockGateway]] = {
