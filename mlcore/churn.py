@@ -71,6 +71,10 @@ class Calibrator:
         return np.clip(np.interp(scores, self.x, self.y), 0.001, 0.999)
 
 
+PROBABILITY_DECIMALS = 4
+REASONS_K = 5  # the reasons stored, served and exported for each score
+
+
 @dataclass
 class ChurnModel:
     booster: Any  # xgboost.Booster
@@ -89,6 +93,11 @@ class ChurnModel:
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         return self.calibrator.apply(self.raw_scores(self.matrix(features)))
+
+    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        """Calibrated churn probabilities rounded as they are stored and served (4 places), so that a risk category
+        taken from them always agrees with the stored probability."""
+        return np.round(self.calibrator.apply(self.raw_scores(matrix)), PROBABILITY_DECIMALS)
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """Exact TreeSHAP contributions in log-odds (last column is the bias), from XGBoost itself."""

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 
 from customers.models import Customer, Segment
+from mlcore.churn import REASONS_K
 from mlcore.features import History, cutoff_of
 from mlcore.single import CustomerEvents
 from predictions.models import Prediction, RiskCategory, ScoringSettings
@@ -144,7 +145,7 @@ def dashboard_summary(*, as_of: dt.date | None = None) -> dict:
     }
 
 
-EXPORT_REASONS = 5
+EXPORT_REASONS = REASONS_K
 # The first columns are fixed (issue #3); customer_id is the external id exactly as imported or generated.
 EXPORT_FIXED = ["as_of", "churn_probability", "risk_category", "ltv", "ltv_low", "ltv_high", "segment", "loyalty_tier"]
 EXPORT_COLUMNS = [

@@ -7,7 +7,7 @@ import pandas as pd
 from django.utils import timezone
 
 from customers.models import Customer
-from mlcore.churn import risk_category
+from mlcore.churn import REASONS_K, risk_category
 from mlcore.explain import Reason, top_reasons
 from mlcore.single import single_features
 from predictions.models import ModelKind, ScoringSettings
@@ -38,9 +38,8 @@ def churn_predict(*, customer: Customer, as_of: dt.date | None = None) -> LivePr
     if values is None:
         raise NoHistory(f"customer {customer.external_id} has no bookings yet, so there is nothing to score")
     matrix = model.matrix(pd.DataFrame([values], index=[customer.pk]))
-    # Rounded before the category is taken, so that the two always agree (as in the nightly scores).
-    probability = round(float(model.calibrator.apply(model.raw_scores(matrix))[0]), 4)
-    reasons = top_reasons(model.contributions(matrix), matrix, model.feature_names, k=5)[0]
+    probability = float(model.probabilities(matrix)[0])
+    reasons = top_reasons(model.contributions(matrix), matrix, model.feature_names, k=REASONS_K)[0]
     thresholds = ScoringSettings.load().risk_thresholds
     return LivePrediction(
         customer=customer,

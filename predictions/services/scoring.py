@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.db.models import Max, Min
@@ -21,7 +20,7 @@ from customers.models import Booking
 from customers.services.segments import segments_apply
 from loyalty.selectors import current_tier_names
 from loyalty.services import tiers_apply
-from mlcore.churn import risk_category
+from mlcore.churn import REASONS_K, risk_category
 from mlcore.explain import top_reasons
 from mlcore.features import build_features
 from mlcore.segmentation import segmentation_assign
@@ -135,10 +134,9 @@ def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, st
         return result
     clock.lap("features")
     matrix = churn.matrix(features)
-    # Rounded once, as stored, so that the risk category always agrees with the stored probability.
-    probability = np.round(churn.calibrator.apply(churn.raw_scores(matrix)), 4)
+    probability = churn.probabilities(matrix)
     clock.lap("churn")
-    reasons = top_reasons(churn.contributions(matrix), matrix, churn.feature_names, k=5)
+    reasons = top_reasons(churn.contributions(matrix), matrix, churn.feature_names, k=REASONS_K)
     clock.lap("reasons")
     values = ltv_model.predict(features)
     clock.lap("ltv")
