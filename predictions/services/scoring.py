@@ -7,7 +7,6 @@ The chunks are independent, so Celery can spread them over workers (predictions.
 import datetime as dt
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from predictions.selectors import history_load
 from predictions.services.registry import active_model, active_versions, model_of_version
 from predictions.services.training import default_as_of
 from sheba_retention.common.bulk import bulk_insert
+from sheba_retention.common.timing import LapClock
 
 logger = logging.getLogger(__name__)
 DEFAULT_CHUNK = 25_000
@@ -117,7 +117,7 @@ def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, st
     version is activated while the run is under way. Without it, the active versions.
     """
     result = ChunkResult()
-    clock = _Clock(result.seconds)
+    clock = LapClock(result.seconds)
 
     def model(kind: str):
         return model_of_version(kind, versions[kind]) if versions else active_model(kind)
@@ -178,14 +178,3 @@ def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, st
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-class _Clock:
-    def __init__(self, seconds: dict[str, float]) -> None:
-        self.seconds = seconds
-        self.mark = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.mark
-        self.mark = now

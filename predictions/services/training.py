@@ -18,6 +18,7 @@ from mlcore.segmentation import SegmentationModel, segmentation_fit
 from predictions.models import ModelKind, ModelPerformance, ModelVersion, ScoringSettings
 from predictions.selectors import history_load
 from predictions.services.registry import model_version_register
+from sheba_retention.common.timing import LapClock
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +59,20 @@ def models_train(
     churn_window_days = churn_window_days or settings_row.churn_window_days
     ltv_horizon_days = ltv_horizon_days or settings_row.ltv_horizon_days
     started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    clock = LapClock(seconds)
     as_of = as_of or default_as_of()
     history = history_load(before=as_of)
-    seconds = {"load": time.perf_counter() - started}
+    clock.lap("load")
     try:
-        mark = time.perf_counter()
         churn_model, churn_report = churn_train(history, as_of, ChurnConfig(window_days=churn_window_days))
-        seconds["churn"] = time.perf_counter() - mark
-        mark = time.perf_counter()
+        clock.lap("churn")
         ltv_model, ltv_report = ltv_train(history, as_of, LtvConfig(horizon_days=ltv_horizon_days))
-        seconds["ltv"] = time.perf_counter() - mark
+        clock.lap("ltv")
     except (TrainingDataError, HorizonError) as exc:
         raise ModelTrainingError(str(exc)) from exc
-    mark = time.perf_counter()
     segmentation, segment_inputs = _fit_segmentation(history, as_of, churn_model, seed=0)
-    seconds["segmentation"] = time.perf_counter() - mark
+    clock.lap("segmentation")
 
     with transaction.atomic():
         churn_row = model_version_register(
