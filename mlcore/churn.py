@@ -170,7 +170,7 @@ def churn_labels(history: History, cutoff_day: dt.date, window_days: int, custom
 
 def add_btyd_features(features: pd.DataFrame, params: btyd.BgNbdParams, window_days: int) -> pd.DataFrame:
     """BG/NBD P(alive) and P(no purchase in the window); -1 for customers with no completed booking yet."""
-    frequency, recency, age, known = _rfm(features)
+    frequency, recency, age, known = rfm(features)
     p_alive = np.full(len(features), -1.0)
     p_churn = np.full(len(features), -1.0)
     if known.any():
@@ -181,7 +181,9 @@ def add_btyd_features(features: pd.DataFrame, params: btyd.BgNbdParams, window_d
     return features.assign(bgnbd_p_alive=p_alive, bgnbd_p_churn=p_churn)
 
 
-def _rfm(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def rfm(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """BG/NBD's frequency (repeat bookings), recency and age in days, and which customers have them (a completed
+    booking), from the point-in-time features."""
     frequency = np.maximum(features["bookings_total"].to_numpy() - 1, 0)
     recency = features["btyd_recency_days"].to_numpy()
     age = features["btyd_age_days"].to_numpy()
@@ -190,7 +192,7 @@ def _rfm(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 def bgnbd_fit_on(features: pd.DataFrame) -> btyd.BgNbdParams:
-    frequency, recency, age, known = _rfm(features)
+    frequency, recency, age, known = rfm(features)
     return btyd.bgnbd_fit(frequency[known], recency[known], age[known])
 
 

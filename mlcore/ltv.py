@@ -27,7 +27,7 @@ import pandas as pd
 
 from mlcore import btyd
 from mlcore.boosting import booster_bytes, booster_load, booster_train
-from mlcore.churn import MODEL_FEATURES, TrainingDataError, add_btyd_features, bgnbd_fit_on
+from mlcore.churn import MODEL_FEATURES, TrainingDataError, add_btyd_features, bgnbd_fit_on, rfm
 from mlcore.features import History, build_features, cutoff_of
 from mlcore.metrics import interval_metrics
 
@@ -176,10 +176,7 @@ def extension_factor(
     """
     if horizon_days <= observed_days:
         return np.full(len(features), horizon_days / observed_days)
-    frequency = np.maximum(features["bookings_total"].to_numpy() - 1, 0)
-    recency = np.clip(features["btyd_recency_days"].to_numpy(), 0, None)
-    age = np.clip(features["btyd_age_days"].to_numpy(), 0, None)
-    known = features["bookings_total"].to_numpy() > 0
+    frequency, recency, age, known = rfm(features)
     factor = np.ones(len(features))
     if known.any():
         long = btyd.bgnbd_expected_purchases(params, float(horizon_days), frequency[known], recency[known], age[known])
@@ -515,10 +512,7 @@ def _gamma_gamma_on(history: History, day: dt.date) -> btyd.GammaGammaParams:
 
 
 def _btyd_spend(features: pd.DataFrame, bg: btyd.BgNbdParams, gg: btyd.GammaGammaParams, days: int) -> np.ndarray:
-    frequency = np.maximum(features["bookings_total"].to_numpy() - 1, 0)
-    recency = np.clip(features["btyd_recency_days"].to_numpy(), 0, None)
-    age = np.clip(features["btyd_age_days"].to_numpy(), 0, None)
-    known = features["bookings_total"].to_numpy() > 0
+    frequency, recency, age, known = rfm(features)
     spend = np.zeros(len(features))
     if known.any():
         spend[known] = btyd.btyd_expected_spend(
