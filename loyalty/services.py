@@ -7,10 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.utils import timezone
 
 from loyalty.models import CustomerLoyalty, LoyaltyProgram, LoyaltyTier
-from sheba_retention.common.bulk import bulk_insert
+from sheba_retention.common.history import history_change
 
 # Columns tiers_decide reads, per customer.
 
@@ -132,7 +131,7 @@ def tiers_apply(*, as_of: dt.date, inputs: pd.DataFrame) -> dict[str, int]:
     decided = decisions[changed]
     reasons = describe_reasons(decided, inputs[changed], rules)
     counts = {"assigned": 0, "upgraded": 0, "downgraded": 0, "unchanged": int((~changed).sum())}
-    closing, revising, creating = [], [], []
+    changes = []
     for pk, rank, reason in zip(decided.index, decided["rank"], reasons, strict=True):
         row = open_rows.get(pk)
         if row is None:
@@ -141,20 +140,6 @@ def tiers_apply(*, as_of: dt.date, inputs: pd.DataFrame) -> dict[str, int]:
             counts["upgraded"] += 1
         else:
             counts["downgraded"] += 1
-        if row is not None and row.valid_from == as_of:
-            row.tier_id, row.reason = rules.pks[rank], reason
-            revising.append(row)
-            continue
-        if row is not None:
-            row.valid_to = as_of
-            closing.append(row)
-        creating.append((pk, rules.pks[rank], reason))
-    CustomerLoyalty.objects.bulk_update(closing, ["valid_to"], batch_size=2000)
-    CustomerLoyalty.objects.bulk_update(revising, ["tier", "reason"], batch_size=2000)
-    # Closed rows are written first: the open-row constraint allows one open row per customer at any moment.
-    new_rows = pd.DataFrame(creating, columns=["customer_id", "tier_id", "reason"])
-    bulk_insert(
-        model=CustomerLoyalty,
-        frame=new_rows.assign(valid_from=as_of, valid_to=None, created_at=pd.Timestamp(timezone.now())),
-    )
+        changes.append((pk, {"tier_id": rules.pks[rank], "reason": reason}))
+    history_change(model=CustomerLoyalty, as_of=as_of, open_rows=open_rows, changes=changes)
     return counts

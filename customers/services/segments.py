@@ -4,10 +4,9 @@ import datetime as dt
 
 import pandas as pd
 from django.db import transaction
-from django.utils import timezone
 
 from customers.models import CustomerSegment, Segment
-from sheba_retention.common.bulk import bulk_insert
+from sheba_retention.common.history import history_change
 
 
 @transaction.atomic
@@ -28,26 +27,11 @@ def segments_apply(*, as_of: dt.date, assignments: pd.Series, model_version: str
             customer_id__in=list(assignments.index), valid_to=None
         )
     }
-    closing, creating, revising = [], [], []
+    changes = []
     for customer_pk, key in assignments.items():
         row = open_rows.get(customer_pk)
         if row is not None and (key_of_pk[row.segment_id] == key or row.valid_from > as_of):
             continue
-        if row is not None and row.valid_from == as_of:
-            row.segment_id, row.model_version = segment_pks[key], model_version
-            revising.append(row)
-            continue
-        if row is not None:
-            row.valid_to = as_of
-            closing.append(row)
-        creating.append((customer_pk, segment_pks[key]))
-    CustomerSegment.objects.bulk_update(closing, ["valid_to"], batch_size=2000)
-    CustomerSegment.objects.bulk_update(revising, ["segment", "model_version"], batch_size=2000)
-    new_rows = pd.DataFrame(creating, columns=["customer_id", "segment_id"])
-    bulk_insert(
-        model=CustomerSegment,
-        frame=new_rows.assign(
-            valid_from=as_of, valid_to=None, model_version=model_version, created_at=pd.Timestamp(timezone.now())
-        ),
-    )
-    return len(closing) + len(revising)
+        changes.append((customer_pk, {"segment_id": segment_pks[key], "model_version": model_version}))
+    closed, revised = history_change(model=CustomerSegment, as_of=as_of, open_rows=open_rows, changes=changes)
+    return closed + revised
