@@ -1,8 +1,13 @@
 """XGBoost training, saving and loading shared by the churn and lifetime-value models."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from numpy.typing import ArrayLike
+
+from mlcore.arrays import Float32Array
+
+if TYPE_CHECKING:  # xgboost is imported where a model is trained or loaded, not when mlcore is
+    import xgboost as xgb
 
 # One thread per process: parallelism comes from more processes (Celery workers, gunicorn workers). On a busy
 # 2-core machine OpenMP threads spinning against other processes made XGBoost 10-20x slower than one thread.
@@ -10,14 +15,14 @@ THREADS = 1
 
 
 def booster_train(
-    matrix: np.ndarray,
-    labels: np.ndarray,
+    matrix: Float32Array,
+    labels: ArrayLike,
     *,
     feature_names: list[str],
     params: dict[str, Any],
     rounds: int,
-    base_margin: np.ndarray | None = None,
-) -> Any:
+    base_margin: ArrayLike | None = None,
+) -> "xgb.Booster":
     """A histogram-method booster with the project's threading; `params` add the objective and tree settings.
     `base_margin` starts each row from a given raw score (another model's) instead of the global mean."""
     import xgboost as xgb
@@ -26,11 +31,11 @@ def booster_train(
     return xgb.train({"tree_method": "hist", "nthread": THREADS, **params}, data, num_boost_round=rounds)
 
 
-def booster_bytes(booster: Any) -> bytes:
+def booster_bytes(booster: "xgb.Booster") -> bytes:
     return bytes(booster.save_raw("json"))
 
 
-def booster_load(content: bytes, *, feature_names: list[str], mismatch: str) -> Any:
+def booster_load(content: bytes, *, feature_names: list[str], mismatch: str) -> "xgb.Booster":
     """Load a saved booster; one trained on other features than `feature_names` is refused: ValueError(mismatch)."""
     import xgboost as xgb
 

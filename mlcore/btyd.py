@@ -23,11 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import special
 from scipy.optimize import minimize
 
-FloatArray = NDArray[np.float64]
+from mlcore.arrays import BoolArray, FloatArray
 
 MIN_CUSTOMERS = 20
 # L2 penalty on the log-parameters (in the rescaled units) added to the MEAN negative log-likelihood. It only keeps
@@ -124,7 +124,7 @@ def _array(where: str, name: str, values: ArrayLike) -> FloatArray:
     return arr
 
 
-def _describe_bad(mask: NDArray[np.bool_]) -> str:
+def _describe_bad(mask: BoolArray) -> str:
     return f"{int(mask.sum())} customer(s), first at index {int(np.flatnonzero(mask)[0])}"
 
 
@@ -265,7 +265,7 @@ def _bgnbd_objective(
     return value, grad + 2.0 * _L2_PENALTY * theta
 
 
-def bgnbd_fit(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> BgNbdParams:
+def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbdParams:
     """Maximum-likelihood BG/NBD fit (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
 
     Inputs are per customer, time in days (conventions at the top of this module). Returns parameters in day units
@@ -304,7 +304,7 @@ def _log_odds_dead(params: BgNbdParams, x: FloatArray, t_x: FloatArray, t: Float
     return np.where(repeat, math.log(params.a) - np.log(b_x1) + log_ratio, -np.inf)
 
 
-def bgnbd_p_alive(params: BgNbdParams, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> np.ndarray:
+def bgnbd_p_alive(params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> FloatArray:
     """P(alive | x, t_x, T) = 1 / (1 + 1{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)) (FHL 2005, eq. 11).
 
     Customers without a repeat purchase are alive by construction (dropout only happens after a repeat purchase).
@@ -314,8 +314,8 @@ def bgnbd_p_alive(params: BgNbdParams, frequency: np.ndarray, recency: np.ndarra
 
 
 def bgnbd_p_no_purchase(
-    params: BgNbdParams, horizon: float, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray
-) -> np.ndarray:
+    params: BgNbdParams, horizon: float, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> FloatArray:
     """P(no purchase in (T, T + horizon] | x, t_x, T): the BTYD churn probability over `horizon` days.
 
     = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+horizon))^(r+x): a live customer's rate has the posterior
@@ -331,8 +331,8 @@ def bgnbd_p_no_purchase(
 
 
 def bgnbd_expected_purchases(
-    params: BgNbdParams, horizon: float, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray
-) -> np.ndarray:
+    params: BgNbdParams, horizon: float, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> FloatArray:
     """E[purchases in (T, T + horizon] | x, t_x, T] (FHL 2005, eq. 10), horizon in days.
 
     The paper's closed form is P(alive) * (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x)
@@ -513,7 +513,7 @@ def _gamma_gamma_objective(theta: FloatArray, x: FloatArray, m: FloatArray) -> t
     return value, grad + 2.0 * _L2_PENALTY * theta
 
 
-def gamma_gamma_fit(frequency: np.ndarray, monetary_mean: np.ndarray) -> GammaGammaParams:
+def gamma_gamma_fit(frequency: ArrayLike, monetary_mean: ArrayLike) -> GammaGammaParams:
     """Maximum-likelihood Gamma-Gamma fit of spend per purchase (Fader, Hardie & Lee 2005, "RFM and CLV: Using
     iso-value curves"; Colombo & Jiang 1999).
 
@@ -548,9 +548,7 @@ def gamma_gamma_fit(frequency: np.ndarray, monetary_mean: np.ndarray) -> GammaGa
     return GammaGammaParams(p=float(p), q=float(q), v=float(v) * scale)
 
 
-def gamma_gamma_expected_value(
-    params: GammaGammaParams, frequency: np.ndarray, monetary_mean: np.ndarray
-) -> np.ndarray:
+def gamma_gamma_expected_value(params: GammaGammaParams, frequency: ArrayLike, monetary_mean: ArrayLike) -> FloatArray:
     """E[spend per purchase | x, m] = p (v + x m) / (p x + q - 1), in Taka; the population mean p v / (q - 1)
     where frequency == 0 (monetary_mean is ignored there and may be NaN).
 
@@ -570,11 +568,11 @@ def btyd_expected_spend(
     bg: BgNbdParams,
     gg: GammaGammaParams,
     horizon: float,
-    frequency: np.ndarray,
-    recency: np.ndarray,
-    age: np.ndarray,
-    monetary_mean: np.ndarray,
-) -> np.ndarray:
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    monetary_mean: ArrayLike,
+) -> FloatArray:
     """Expected spend in (T, T + horizon], in Taka (undiscounted): BG/NBD expected purchases x Gamma-Gamma value."""
     purchases = bgnbd_expected_purchases(bg, horizon, frequency, recency, age)
     return purchases * gamma_gamma_expected_value(gg, frequency, monetary_mean)

@@ -8,16 +8,22 @@ learned on the out-of-time holdout, so "70%" means about 70% of such customers l
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from mlcore import btyd
+from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array, FloatArray, IntArray, ObjectArray
 from mlcore.boosting import THREADS, booster_bytes, booster_load, booster_train
 from mlcore.features import FEATURES, History, build_features, cutoff_of
 from mlcore.metrics import binary_metrics
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 MODEL_FEATURES: tuple[str, ...] = (*FEATURES, "bgnbd_p_alive", "bgnbd_p_churn")
 RISK_CATEGORIES = ("low", "medium", "high", "critical")
@@ -53,11 +59,11 @@ class Calibrator:
     calibration and makes it strictly increasing, so the model's ranking survives.
     """
 
-    x: np.ndarray
-    y: np.ndarray
+    x: FloatArray
+    y: FloatArray
 
     @classmethod
-    def fit(cls, scores: np.ndarray, labels: np.ndarray) -> "Calibrator":
+    def fit(cls, scores: AnyFloatArray, labels: IntArray) -> "Calibrator":
         from sklearn.isotonic import IsotonicRegression
 
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, labels)
@@ -66,7 +72,7 @@ class Calibrator:
         centres = np.array([steps_x[steps_y == level].mean() for level in levels])
         return cls(x=centres, y=levels)
 
-    def apply(self, scores: np.ndarray) -> np.ndarray:
+    def apply(self, scores: AnyFloatArray) -> FloatArray:
         # Keep probabilities strictly inside (0, 1): log-loss stays finite and no customer is "certain".
         return np.clip(np.interp(scores, self.x, self.y), 0.001, 0.999)
 
@@ -77,34 +83,34 @@ REASONS_K = 5  # the reasons stored, served and exported for each score
 
 @dataclass
 class ChurnModel:
-    booster: Any  # xgboost.Booster
+    booster: "xgb.Booster"
     calibrator: Calibrator
     bgnbd: btyd.BgNbdParams
     window_days: int
     feature_names: list[str] = field(default_factory=lambda: list(MODEL_FEATURES))
 
-    def matrix(self, features: pd.DataFrame) -> np.ndarray:
+    def matrix(self, features: pd.DataFrame) -> Float32Array:
         """The model's input matrix: point-in-time features plus the BG/NBD features computed from them."""
-        with_btyd = add_btyd_features(features, self.bgnbd, self.window_days)
-        return with_btyd[self.feature_names].to_numpy(dtype=np.float32)
+        return model_matrix(features, self.bgnbd, self.window_days, self.feature_names)
 
-    def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
-        return self.booster.inplace_predict(matrix)
+    def raw_scores(self, matrix: Float32Array) -> Float32Array:
+        return raw_scores(self.booster, matrix)
 
-    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, features: pd.DataFrame) -> FloatArray:
         return self.calibrator.apply(self.raw_scores(self.matrix(features)))
 
-    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+    def probabilities(self, matrix: Float32Array) -> FloatArray:
         """Calibrated churn probabilities rounded as they are stored and served (4 places), so that a risk category
         taken from them always agrees with the stored probability."""
         return np.round(self.calibrator.apply(self.raw_scores(matrix)), PROBABILITY_DECIMALS)
 
-    def contributions(self, matrix: np.ndarray) -> np.ndarray:
+    def contributions(self, matrix: Float32Array) -> Float32Array:
         """Exact TreeSHAP contributions in log-odds (last column is the bias), from XGBoost itself."""
         import xgboost as xgb
 
         data = xgb.DMatrix(matrix, feature_names=self.feature_names, nthread=THREADS)
-        return self.booster.predict(data, pred_contribs=True)
+        contributions: Float32Array = self.booster.predict(data, pred_contribs=True)
+        return contributions
 
     def to_files(self) -> dict[str, bytes]:
         meta = {
@@ -157,6 +163,23 @@ class TrainingReport:
         return data
 
 
+def model_matrix(
+    features: pd.DataFrame,
+    bgnbd: btyd.BgNbdParams,
+    window_days: int,
+    feature_names: Sequence[str] = MODEL_FEATURES,
+) -> Float32Array:
+    """The churn model's input matrix: point-in-time features plus the BG/NBD features computed from them."""
+    with_btyd = add_btyd_features(features, bgnbd, window_days)
+    return with_btyd[list(feature_names)].to_numpy(dtype=np.float32)
+
+
+def raw_scores(booster: "xgb.Booster", matrix: Float32Array) -> Float32Array:
+    """The booster's uncalibrated churn probabilities."""
+    scores: Float32Array = booster.inplace_predict(matrix)
+    return scores
+
+
 def churn_labels(history: History, cutoff_day: dt.date, window_days: int, customers: pd.Index) -> pd.Series:
     """1 when the customer makes no completed booking in [cutoff, cutoff + window), else 0."""
     start = cutoff_of(cutoff_day)
@@ -181,7 +204,7 @@ def add_btyd_features(features: pd.DataFrame, params: btyd.BgNbdParams, window_d
     return features.assign(bgnbd_p_alive=p_alive, bgnbd_p_churn=p_churn)
 
 
-def rfm(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def rfm(features: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """BG/NBD's frequency (repeat bookings), recency and age in days, and which customers have them (a completed
     booking), from the point-in-time features."""
     frequency = np.maximum(features["bookings_total"].to_numpy() - 1, 0)
@@ -209,7 +232,7 @@ def _snapshot(history: History, cutoff: dt.date, window_days: int) -> tuple[pd.D
     return features, churn_labels(history, cutoff, window_days, features.index)
 
 
-def _fit_booster(matrix: np.ndarray, labels: np.ndarray, config: ChurnConfig) -> Any:
+def _fit_booster(matrix: Float32Array, labels: IntArray, config: ChurnConfig) -> "xgb.Booster":
     params = {
         "objective": "binary:logistic",
         "eval_metric": "auc",
@@ -223,17 +246,19 @@ def _fit_booster(matrix: np.ndarray, labels: np.ndarray, config: ChurnConfig) ->
     return booster_train(matrix, labels, feature_names=list(MODEL_FEATURES), params=params, rounds=config.n_estimators)
 
 
-def _recency_baseline(train: pd.DataFrame, y_train: np.ndarray, holdout: pd.DataFrame) -> np.ndarray:
+def _recency_baseline(train: pd.DataFrame, y_train: IntArray, holdout: pd.DataFrame) -> FloatArray:
     """Recency alone: a logistic regression on log(days since the last booking), fitted on the training rows."""
     from sklearn.linear_model import LogisticRegression
 
-    def x(frame: pd.DataFrame) -> np.ndarray:
-        return np.log1p(frame[["days_since_last_booking"]].to_numpy())
+    def x(frame: pd.DataFrame) -> FloatArray:
+        days: FloatArray = frame[["days_since_last_booking"]].to_numpy()
+        return np.log1p(days)
 
-    return LogisticRegression().fit(x(train), y_train).predict_proba(x(holdout))[:, 1]
+    probabilities: FloatArray = LogisticRegression().fit(x(train), y_train).predict_proba(x(holdout))[:, 1]
+    return probabilities
 
 
-def _check_trainable(labels: np.ndarray, what: str, config: ChurnConfig) -> None:
+def _check_trainable(labels: IntArray, what: str, config: ChurnConfig) -> None:
     if len(labels) < config.min_customers:
         raise TrainingDataError(
             f"{what} has {len(labels)} customers; at least {config.min_customers} are needed to train the churn model"
@@ -266,14 +291,8 @@ def churn_train(
 
     # BG/NBD is fitted without labels, on the latest training snapshot: no information from the holdout window.
     bgnbd = bgnbd_fit_on(snapshots[-1][0])
-    validation = ChurnModel(
-        booster=None,
-        calibrator=Calibrator(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
-        bgnbd=bgnbd,
-        window_days=config.window_days,
-    )
-    validation.booster = _fit_booster(validation.matrix(train_x), train_y, config)
-    holdout_raw = validation.raw_scores(validation.matrix(holdout_x))
+    validation_booster = _fit_booster(model_matrix(train_x, bgnbd, config.window_days), train_y, config)
+    holdout_raw = raw_scores(validation_booster, model_matrix(holdout_x, bgnbd, config.window_days))
 
     # Metrics use calibration cross-fitted on two halves of the holdout, so the reported Brier score is honest.
     holdout_calibrated = _cross_fitted_calibration(holdout_raw, holdout_y, seed=config.seed)
@@ -298,12 +317,11 @@ def churn_train(
     final_y = np.concatenate([train_y, holdout_y])
     final_bgnbd = bgnbd_fit_on(holdout_x)
     model = ChurnModel(
-        booster=None,
+        booster=_fit_booster(model_matrix(final_x, final_bgnbd, config.window_days), final_y, config),
         calibrator=Calibrator.fit(holdout_raw, holdout_y),
         bgnbd=final_bgnbd,
         window_days=config.window_days,
     )
-    model.booster = _fit_booster(model.matrix(final_x), final_y, config)
     report = TrainingReport(
         as_of=as_of,
         window_days=config.window_days,
@@ -320,7 +338,7 @@ def churn_train(
     return model, report
 
 
-def _cross_fitted_calibration(scores: np.ndarray, labels: np.ndarray, *, seed: int) -> np.ndarray:
+def _cross_fitted_calibration(scores: Float32Array, labels: IntArray, *, seed: int) -> FloatArray:
     rng = np.random.default_rng(seed)
     fold = rng.integers(0, 2, size=len(scores))
     calibrated = np.empty_like(scores, dtype=float)
@@ -333,7 +351,7 @@ def _cross_fitted_calibration(scores: np.ndarray, labels: np.ndarray, *, seed: i
     return calibrated
 
 
-def risk_category(probabilities: np.ndarray, thresholds: tuple[float, float, float] = (0.3, 0.6, 0.8)) -> np.ndarray:
+def risk_category(probabilities: ArrayLike, thresholds: tuple[float, float, float] = (0.3, 0.6, 0.8)) -> ObjectArray:
     """Low / medium / high / critical: below the first threshold is low, at or above the last is critical."""
     low, medium, high = thresholds
     if not 0 < low < medium < high < 1:

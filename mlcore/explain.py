@@ -8,8 +8,11 @@ model's log-odds, as XGBoost's `pred_contribs` returns them.
 import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+
+from mlcore.arrays import AnyFloatArray
 
 BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -26,7 +29,7 @@ class Reason:
     text_en: str
     text_bn: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | float]:
         return asdict(self)
 
 
@@ -174,7 +177,7 @@ SENTENCES: dict[str, Sentence] = {
 }
 
 
-def describe(feature: str, value: float) -> tuple[str, str]:
+def describe(feature: str, value: float | np.floating[Any]) -> tuple[str, str]:
     """The English and Bengali sentence for one feature value."""
     # Sentences show at most one decimal (or a whole percent), so values equal to 4 decimals share a sentence.
     return _describe(feature, round(float(value), 4))
@@ -190,7 +193,7 @@ def _describe(feature: str, value: float) -> tuple[str, str]:
 
 
 def top_reasons(
-    contributions: np.ndarray, matrix: np.ndarray, feature_names: list[str], k: int = 5
+    contributions: AnyFloatArray, matrix: AnyFloatArray, feature_names: list[str], k: int = 5
 ) -> list[list[Reason]]:
     """The `k` features with the largest absolute contribution per row, strongest first.
 

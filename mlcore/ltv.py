@@ -20,16 +20,20 @@ How it works (docs/MODELS.md has the long form):
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from mlcore import btyd
+from mlcore.arrays import AnyFloatArray, Float32Array, FloatArray
 from mlcore.boosting import booster_bytes, booster_load, booster_train
 from mlcore.churn import MODEL_FEATURES, TrainingDataError, add_btyd_features, bgnbd_fit_on, rfm
 from mlcore.features import History, build_features, cutoff_of
 from mlcore.metrics import interval_metrics
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 MIN_OBSERVED_DAYS = 60
 
@@ -57,8 +61,8 @@ class LtvConfig:
 
 @dataclass
 class LtvModel:
-    mean_booster: Any
-    quantile_booster: Any
+    mean_booster: "xgb.Booster"
+    quantile_booster: "xgb.Booster"
     conformal: "ConformalBins"  # per-bin margins on the log1p scale of the quantiles (see interval_bounds)
     retained: "RetainedLowerBound"
     bgnbd: btyd.BgNbdParams
@@ -145,7 +149,8 @@ class LtvReport:
     train_cutoffs: list[dt.date]
     n_train: int
     n_holdout: int
-    metrics: dict[str, dict[str, float]]  # "model", "btyd" -> interval_metrics over the observed horizon
+    # "model", "btyd" -> interval_metrics over the observed horizon; "btyd" is {"error": why} when Gamma-Gamma fails
+    metrics: dict[str, dict[str, Any]]
     config: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,7 +174,7 @@ def extension_factor(
     observed_days: int,
     horizon_days: int,
     default: float | None = None,
-) -> np.ndarray:
+) -> FloatArray:
     """E[purchases over the horizon] / E[purchases over the observed span] from each customer's BG/NBD curve.
 
     Customers without a completed booking get `default` (the median of the others when None: training only).
@@ -207,12 +212,12 @@ def spend_between(history: History, start_day: dt.date, days: int, customers: pd
     return spend.reindex(customers, fill_value=0.0).astype(float)
 
 
-def _snapshot(history: History, day: dt.date, days: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _snapshot(history: History, day: dt.date, days: int) -> tuple[pd.DataFrame, FloatArray]:
     features = build_features(history, day)
     return features, spend_between(history, day, days, features.index).to_numpy()
 
 
-def _fit(matrix: np.ndarray, target: np.ndarray, config: LtvConfig, objective: dict[str, Any]) -> Any:
+def _fit(matrix: Float32Array, target: FloatArray, config: LtvConfig, objective: dict[str, Any]) -> "xgb.Booster":
     params = {
         "max_depth": config.max_depth,
         "eta": config.learning_rate,
@@ -225,7 +230,7 @@ def _fit(matrix: np.ndarray, target: np.ndarray, config: LtvConfig, objective: d
     return booster_train(matrix, target, feature_names=list(MODEL_FEATURES), params=params, rounds=config.n_estimators)
 
 
-def _fit_pair(matrix: np.ndarray, spend: np.ndarray, config: LtvConfig) -> tuple[Any, Any]:
+def _fit_pair(matrix: Float32Array, spend: FloatArray, config: LtvConfig) -> tuple["xgb.Booster", "xgb.Booster"]:
     alpha = (1 - config.interval) / 2
     mean = _fit(matrix, spend, config, {"objective": "count:poisson"})
     quantiles = _fit(
@@ -235,8 +240,8 @@ def _fit_pair(matrix: np.ndarray, spend: np.ndarray, config: LtvConfig) -> tuple
 
 
 def interval_bounds(
-    quantiles: np.ndarray, mean: np.ndarray, margin: float | np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    quantiles: AnyFloatArray, mean: AnyFloatArray, margin: float | FloatArray
+) -> tuple[AnyFloatArray, AnyFloatArray]:
     """The Tk interval: the quantile predictions moved by `margin` on the log1p scale; it always contains the mean.
 
     A negative margin only pulls the upper end in: the lower end of most customers' interval sits on the point mass
@@ -252,12 +257,12 @@ def interval_bounds(
     return np.minimum(low, mean), np.maximum(high, mean)
 
 
-def _coverage(quantiles: np.ndarray, mean: np.ndarray, spend: np.ndarray, margin: float) -> float:
+def _coverage(quantiles: AnyFloatArray, mean: AnyFloatArray, spend: FloatArray, margin: float) -> float:
     low, high = interval_bounds(quantiles, mean, margin)
     return float(np.mean((spend >= low) & (spend <= high)))
 
 
-def conformal_margin(quantiles: np.ndarray, mean: np.ndarray, spend: np.ndarray, interval: float) -> float:
+def conformal_margin(quantiles: AnyFloatArray, mean: AnyFloatArray, spend: FloatArray, interval: float) -> float:
     """The smallest margin whose interval covers at least ⌈(n+1)·interval⌉/n of the calibration rows (or, when
     even the narrowest interval covers more, the narrowest).
 
@@ -320,7 +325,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     bgnbd = bgnbd_fit_on(snapshots[-1][0])
     window = 90
 
-    def matrix(features: pd.DataFrame, params: btyd.BgNbdParams) -> np.ndarray:
+    def matrix(features: pd.DataFrame, params: btyd.BgNbdParams) -> Float32Array:
         return add_btyd_features(features, params, window)[list(MODEL_FEATURES)].to_numpy(np.float32)
 
     train_matrix, holdout_matrix = matrix(train_x, bgnbd), matrix(holdout_x, bgnbd)
@@ -328,7 +333,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     holdout_mean = np.clip(mean_booster.inplace_predict(holdout_matrix), 0, None)
     holdout_q = quantile_booster.inplace_predict(holdout_matrix)
     low, high = _cross_conformal_interval(holdout_q, holdout_mean, holdout_spend, config)
-    metrics = {"model": interval_metrics(holdout_spend, holdout_mean, low, high)}
+    metrics: dict[str, dict[str, Any]] = {"model": interval_metrics(holdout_spend, holdout_mean, low, high)}
     metrics["model"]["retained_lower_bound_coverage"] = _cross_conformal_retained(
         holdout_mean, holdout_x["spend_avg"].to_numpy(), holdout_spend, config
     )
@@ -396,7 +401,7 @@ class ConformalBins:
     N_BINS = 5
 
     @classmethod
-    def fit(cls, quantiles: np.ndarray, mean: np.ndarray, spend: np.ndarray, interval: float) -> "ConformalBins":
+    def fit(cls, quantiles: AnyFloatArray, mean: AnyFloatArray, spend: FloatArray, interval: float) -> "ConformalBins":
         level = np.log1p(mean)
         edges = np.unique(np.quantile(level, np.linspace(0, 1, cls.N_BINS + 1)[1:-1])).tolist()
         bins = np.searchsorted(edges, level, side="right")
@@ -416,11 +421,13 @@ class ConformalBins:
             margins.append(conformal_margin(quantiles[rows], mean[rows], spend[rows], interval if is_over else target))
         return cls(edges=edges, margins=margins)
 
-    def margins_for(self, mean: np.ndarray) -> np.ndarray:
+    def margins_for(self, mean: AnyFloatArray) -> FloatArray:
         return np.asarray(self.margins)[np.searchsorted(self.edges, np.log1p(mean), side="right")]
 
 
-def coverage_by_bin(spend: np.ndarray, mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> dict[str, float]:
+def coverage_by_bin(
+    spend: FloatArray, mean: AnyFloatArray, low: AnyFloatArray, high: AnyFloatArray
+) -> dict[str, float]:
     """Coverage per fifth of customers ranked by predicted spend.
 
     The lowest fifths sit on the point mass at Tk 0 and cover more than nominal (see ConformalBins).
@@ -434,8 +441,8 @@ def coverage_by_bin(spend: np.ndarray, mean: np.ndarray, low: np.ndarray, high: 
 
 
 def _cross_conformal_interval(
-    quantiles: np.ndarray, mean: np.ndarray, spend: np.ndarray, config: LtvConfig
-) -> tuple[np.ndarray, np.ndarray]:
+    quantiles: AnyFloatArray, mean: AnyFloatArray, spend: FloatArray, config: LtvConfig
+) -> tuple[AnyFloatArray, AnyFloatArray]:
     """Each holdout row's interval calibrated on the other half, so the reported coverage is measured honestly."""
     fold = np.random.default_rng(config.seed).integers(0, 2, size=len(spend))
     margin = np.empty(len(spend))
@@ -465,7 +472,7 @@ class RetainedLowerBound:
     MIN_ROWS = 30  # a bin with fewer returning customers takes the factor of all of them
 
     @classmethod
-    def fit(cls, mean: np.ndarray, usual: np.ndarray, spend: np.ndarray, confidence: float) -> "RetainedLowerBound":
+    def fit(cls, mean: AnyFloatArray, usual: FloatArray, spend: FloatArray, confidence: float) -> "RetainedLowerBound":
         level = np.log1p(mean)
         edges = np.unique(np.quantile(level, np.linspace(0, 1, ConformalBins.N_BINS + 1)[1:-1])).tolist()
         bins = np.searchsorted(edges, level, side="right")
@@ -478,18 +485,19 @@ class RetainedLowerBound:
             factors.append(_lower_quantile(ratio[rows], confidence) if rows.sum() >= cls.MIN_ROWS else pooled)
         return cls(edges=edges, factors=factors)
 
-    def bound(self, mean: np.ndarray, usual: np.ndarray) -> np.ndarray:
+    def bound(self, mean: AnyFloatArray, usual: FloatArray) -> FloatArray:
         factors = np.asarray(self.factors)[np.searchsorted(self.edges, np.log1p(mean), side="right")]
-        return factors * np.clip(np.asarray(usual, dtype=float), 0, None)
+        usual_booking: FloatArray = np.clip(np.asarray(usual, dtype=float), 0, None)
+        return factors * usual_booking
 
 
-def _lower_quantile(values: np.ndarray, confidence: float) -> float:
+def _lower_quantile(values: FloatArray, confidence: float) -> float:
     """The conformal lower bound: the ⌊(n + 1)(1 − confidence)⌋-th smallest value (0 when there are too few)."""
     rank = int(np.floor((len(values) + 1) * (1 - confidence)))
     return float(np.sort(values)[rank - 1]) if rank >= 1 else 0.0
 
 
-def _cross_conformal_retained(mean: np.ndarray, usual: np.ndarray, spend: np.ndarray, config: LtvConfig) -> float:
+def _cross_conformal_retained(mean: AnyFloatArray, usual: FloatArray, spend: FloatArray, config: LtvConfig) -> float:
     """Share of the holdout's returning customers whose spend reaches their bound, each calibrated on the other half."""
     fold = np.random.default_rng(config.seed + 1).integers(0, 2, size=len(spend))
     bound = np.empty(len(spend))
@@ -511,7 +519,7 @@ def _gamma_gamma_on(history: History, day: dt.date) -> btyd.GammaGammaParams:
     return btyd.gamma_gamma_fit((counts[repeaters] - 1).to_numpy(), means[repeaters].to_numpy())
 
 
-def _btyd_spend(features: pd.DataFrame, bg: btyd.BgNbdParams, gg: btyd.GammaGammaParams, days: int) -> np.ndarray:
+def _btyd_spend(features: pd.DataFrame, bg: btyd.BgNbdParams, gg: btyd.GammaGammaParams, days: int) -> FloatArray:
     frequency, recency, age, known = rfm(features)
     spend = np.zeros(len(features))
     if known.any():

@@ -3,8 +3,10 @@
 import numpy as np
 from scipy.stats import spearmanr
 
+from mlcore.arrays import AnyFloatArray, IntArray
 
-def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+
+def binary_metrics(labels: IntArray, probabilities: AnyFloatArray, threshold: float = 0.5) -> dict[str, float]:
     from sklearn import metrics
 
     labels = np.asarray(labels).astype(int)
@@ -24,7 +26,9 @@ def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: flo
     }
 
 
-def interval_metrics(actual: np.ndarray, predicted: np.ndarray, low: np.ndarray, high: np.ndarray) -> dict[str, float]:
+def interval_metrics(
+    actual: AnyFloatArray, predicted: AnyFloatArray, low: AnyFloatArray, high: AnyFloatArray
+) -> dict[str, float]:
     """Point accuracy and how often the interval covers the actual value (an 80% interval should cover ~80%)."""
     actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
     return {

@@ -16,7 +16,9 @@ nothing, and a discount is only ever spent by a customer who comes back.
 """
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -161,7 +163,9 @@ def uplift_for(action: str, segment: str, policy: OfferPolicy, personal: dict[st
     return uplift_with_source(action, segment, policy, personal)[0]
 
 
-def candidates(reasons: list[dict], tier: str, churn_probability: float, value_low: float, policy: OfferPolicy):
+def candidates(
+    reasons: list[dict[str, Any]], tier: str, churn_probability: float, value_low: float, policy: OfferPolicy
+) -> Iterator[tuple[str, str]]:
     """(action, reason) pairs answering the customer's reasons that raise risk, strongest reason first."""
     seen: set[str] = set()
     for reason in reasons:
@@ -188,7 +192,7 @@ def propose_one(
     ltv: float,
     ltv_low_if_retained: float,
     spend_avg: float,
-    reasons: list[dict],
+    reasons: list[dict[str, Any]],
     policy: OfferPolicy,
     personal_uplift: dict[str, float] | None = None,
 ) -> Proposal | None:
@@ -227,7 +231,8 @@ def propose(customers: pd.DataFrame, policy: OfferPolicy) -> pd.DataFrame:
     rows = {}
     no_model = pd.Series([None] * len(customers), index=customers.index, dtype=object)
     personal = customers["personal_uplift"] if "personal_uplift" in customers else no_model
-    for index, row in zip(customers.index, customers.itertuples(index=False), strict=True):
+    records: Iterator[Any] = customers.itertuples(index=False)  # namedtuples of the columns above
+    for index, row in zip(customers.index, records, strict=True):
         proposal = propose_one(
             churn_probability=float(row.churn_probability),
             segment=row.segment,

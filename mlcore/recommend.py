@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from mlcore.arrays import FloatArray
+
 
 @dataclass
 class ServiceSimilarity:
     services: list[str]
-    similarity: np.ndarray  # services × services, zero diagonal
-    popularity: np.ndarray  # share of customers who booked each service, for tie-breaks
+    similarity: FloatArray  # services × services, zero diagonal
+    popularity: FloatArray  # share of customers who booked each service, for tie-breaks
 
     def recommend(self, booked: dict[int, list[str]], exclude_booked: bool = True) -> dict[int, str | None]:
         """The best service per customer (None when nothing scores above zero)."""

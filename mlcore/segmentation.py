@@ -12,6 +12,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from mlcore.arrays import FloatArray, IntArray, ObjectArray
+
 SEGMENT_KEYS: tuple[str, ...] = (
     "high_value_loyal",
     "price_sensitive",
@@ -57,7 +59,7 @@ class SegmentationModel:
     profiles: pd.DataFrame
 
 
-def _log1p_columns(x: np.ndarray, columns: tuple[int, ...] = ()) -> np.ndarray:
+def _log1p_columns(x: FloatArray, columns: tuple[int, ...] = ()) -> FloatArray:
     # Module-level (not a lambda) so that a fitted model pickles.
     out = np.array(x, dtype=float, copy=True)
     if columns:
@@ -66,7 +68,7 @@ def _log1p_columns(x: np.ndarray, columns: tuple[int, ...] = ()) -> np.ndarray:
     return out
 
 
-def _expm1_columns(x: np.ndarray, columns: tuple[int, ...] = ()) -> np.ndarray:
+def _expm1_columns(x: FloatArray, columns: tuple[int, ...] = ()) -> FloatArray:
     out = np.array(x, dtype=float, copy=True)
     if columns:
         idx = list(columns)
@@ -87,7 +89,7 @@ def _make_scaler(features: list[str]) -> Pipeline:
     return Pipeline([("log1p", log_step), ("standardize", StandardScaler())])
 
 
-def _matrix(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
+def _matrix(features: pd.DataFrame, columns: list[str]) -> FloatArray:
     """Validated float matrix of ``columns``; raises ValueError naming the offending columns."""
     if not isinstance(features, pd.DataFrame):
         raise ValueError(f"features must be a pandas DataFrame, got {type(features).__name__}")
@@ -121,10 +123,10 @@ def _canonical_order(features: pd.DataFrame) -> pd.DataFrame:
         return features
 
 
-def _archetype_scores(centers: np.ndarray, overdue: np.ndarray, features: list[str]) -> np.ndarray:
+def _archetype_scores(centers: FloatArray, overdue: FloatArray, features: list[str]) -> FloatArray:
     """Cluster x segment score matrix (columns in SEGMENT_KEYS order) over standardized centroid coordinates."""
 
-    def coord(name: str) -> np.ndarray:
+    def coord(name: str) -> FloatArray:
         return centers[:, features.index(name)] if name in features else np.zeros(len(centers))
 
     spend = coord("spend_avg")
@@ -149,23 +151,23 @@ def _archetype_scores(centers: np.ndarray, overdue: np.ndarray, features: list[s
     return np.column_stack([scores[key] for key in SEGMENT_KEYS])
 
 
-def _overdue_z(x: np.ndarray, features: list[str]) -> np.ndarray:
+def _overdue_z(x: FloatArray, features: list[str]) -> FloatArray:
     """Per-row standardized log overdue ratio: days since last booking over the expected gap 365 / frequency."""
     days = x[:, features.index("days_since_last_booking")]
     freq = x[:, features.index("bookings_per_year")]
     ratio = np.log1p(days * freq / 365.0)
-    std = ratio.std()
-    return (ratio - ratio.mean()) / (std if std > 0 else 1.0)
+    std = float(ratio.std())
+    return (ratio - float(ratio.mean())) / (std if std > 0 else 1.0)
 
 
 def _archetype_init(
-    z: np.ndarray,
-    overdue: np.ndarray,
+    z: FloatArray,
+    overdue: FloatArray,
     features: list[str],
     n_clusters: int,
-    pool: np.ndarray,
+    pool: FloatArray,
     rng: np.random.Generator,
-) -> np.ndarray:
+) -> FloatArray:
     """Starting centroids: the mean customer of each archetype (by per-row archetype score), plus extras D²-sampled
     from ``pool``."""
     scores = _archetype_scores(z, overdue, features)
@@ -188,7 +190,7 @@ def _archetype_init(
     return np.asarray(centers)
 
 
-def _fit_kmeans(z: np.ndarray, init: np.ndarray, n_clusters: int, seed: int) -> KMeans:
+def _fit_kmeans(z: FloatArray, init: FloatArray, n_clusters: int, seed: int) -> KMeans:
     common = {"n_clusters": n_clusters, "max_iter": _MAX_ITER, "random_state": seed}
     with _single_thread():
         anchored = KMeans(init=init, n_init=1, **common).fit(z)
@@ -204,12 +206,13 @@ def _single_thread() -> threadpool_limits:
     return threadpool_limits(limits=1, user_api="openmp")
 
 
-def _predict(kmeans: KMeans, z: np.ndarray) -> np.ndarray:
+def _predict(kmeans: KMeans, z: FloatArray) -> IntArray:
     with _single_thread():
-        return kmeans.predict(z)
+        labels: IntArray = kmeans.predict(z)
+    return labels
 
 
-def _name_clusters(scores: np.ndarray) -> dict[int, str]:
+def _name_clusters(scores: FloatArray) -> dict[int, str]:
     # One-to-one first so every segment gets its best-fitting cluster; only then do extra clusters
     # (n_clusters > 5) join whichever segment they resemble most.
     rows, cols = linear_sum_assignment(scores, maximize=True)
@@ -220,7 +223,7 @@ def _name_clusters(scores: np.ndarray) -> dict[int, str]:
     return mapping
 
 
-def _profiles(x: np.ndarray, features: list[str], segments: np.ndarray, mapping: dict[int, str]) -> pd.DataFrame:
+def _profiles(x: FloatArray, features: list[str], segments: ObjectArray, mapping: dict[int, str]) -> pd.DataFrame:
     frame = pd.DataFrame(x, columns=features)
     frame["segment"] = segments
     profiles = frame.groupby("segment").mean().reindex(list(SEGMENT_KEYS))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlcore.arrays import BoolArray, DatetimeArray, FloatArray, ObjectArray
 from mlcore.features import (
     DAYS_PER_YEAR,
     FEATURES,
@@ -29,25 +30,25 @@ class CustomerEvents:
     """One customer's history as arrays; datetimes are timezone-naive numpy datetime64 in UTC."""
 
     joined_at: np.datetime64 | None
-    booked_at: np.ndarray
-    amount: np.ndarray
-    discount: np.ndarray
-    status: np.ndarray  # "completed" / "cancelled" / "no_show"
-    rating: np.ndarray  # float, NaN when not rated
-    category: np.ndarray
-    provider_premium: np.ndarray
-    provider_verified: np.ndarray
-    complaint_at: np.ndarray
-    search_at: np.ndarray
+    booked_at: DatetimeArray
+    amount: FloatArray
+    discount: FloatArray
+    status: ObjectArray  # "completed" / "cancelled" / "no_show"
+    rating: FloatArray  # NaN when not rated
+    category: ObjectArray
+    provider_premium: BoolArray
+    provider_verified: BoolArray
+    complaint_at: DatetimeArray
+    search_at: DatetimeArray
 
 
-def _age_days(times: np.ndarray, cutoff: np.datetime64) -> np.ndarray:
+def _age_days(times: DatetimeArray, cutoff: np.datetime64) -> FloatArray:
     return (cutoff - times).astype("timedelta64[us]").astype(np.float64) / 1e6 / SECONDS_PER_DAY
 
 
 def single_features(events: CustomerEvents, as_of: dt.date) -> dict[str, float] | None:
     """The FEATURES of one customer as of `as_of` (None when they had no booking before it)."""
-    cutoff = np.datetime64(cutoff_of(as_of).tz_localize(None).to_datetime64(), "us")
+    cutoff = np.datetime64(cutoff_of(as_of).tz_localize(None).to_pydatetime(), "us")
     known = events.booked_at < cutoff
     if not known.any():
         return None

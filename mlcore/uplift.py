@@ -22,14 +22,19 @@ anything: the observed uplift among the customers the model ranks highest, each 
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array
 from mlcore.boosting import booster_train
 from mlcore.churn import TrainingDataError
 from mlcore.features import FEATURES
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def action_columns(actions: list[str]) -> list[str]:
     return [f"action={action}" for action in actions]
 
 
-def uplift_matrix(features: pd.DataFrame, actions: pd.Series, known_actions: list[str]) -> np.ndarray:
+def uplift_matrix(features: pd.DataFrame, actions: pd.Series, known_actions: list[str]) -> Float32Array:
     """FEATURES, then one indicator column per known action."""
     base = features[list(FEATURES)].to_numpy(np.float32)
     indicators = np.stack([(actions.to_numpy() == action) for action in known_actions], axis=1).astype(np.float32)
@@ -57,52 +62,57 @@ def uplift_matrix(features: pd.DataFrame, actions: pd.Series, known_actions: lis
 
 @dataclass
 class UpliftModel:
-    treated: Any
-    control: Any
+    treated: "xgb.Booster"
+    control: "xgb.Booster"
     actions: list[str]
     outcomes_by_action: dict[str, int]  # min(treated, control) outcomes behind each action: how far to trust it
-    sent: Any = None  # P(sent | features, action) among treated rows; None when every treated row was sent
+    sent: "xgb.Booster | None" = (
+        None  # P(sent | features, action) among treated rows; None when every treated row was sent
+    )
     min_share_sent: float = 0.2
 
-    def _matrix(self, features: pd.DataFrame, action: str) -> np.ndarray:
+    def _matrix(self, features: pd.DataFrame, action: str) -> Float32Array:
         return uplift_matrix(features, pd.Series(action, index=features.index), self.actions)
 
-    def predict(self, features: pd.DataFrame, action: str) -> np.ndarray:
+    def predict(self, features: pd.DataFrame, action: str) -> AnyFloatArray:
         """Expected retention if treated (proposed) minus if held out, per row of `features`."""
         matrix = self._matrix(features, action)
         without = self.control.inplace_predict(matrix, predict_type="margin")
         with_action = self.treated.inplace_predict(matrix, predict_type="margin", base_margin=without)
         return _sigmoid(with_action) - _sigmoid(without)
 
-    def share_sent(self, features: pd.DataFrame, action: str) -> np.ndarray:
+    def share_sent(self, features: pd.DataFrame, action: str) -> AnyFloatArray:
         if self.sent is None:
             return np.ones(len(features))
-        return self.sent.inplace_predict(self._matrix(features, action))
+        share: Float32Array = self.sent.inplace_predict(self._matrix(features, action))
+        return share
 
-    def effect(self, features: pd.DataFrame, action: str) -> np.ndarray:
+    def effect(self, features: pd.DataFrame, action: str) -> AnyFloatArray:
         """The effect of sending the action, per row: `predict` ÷ the chance such a proposal is sent; NaN where that
         chance is below `min_share_sent` (staff hardly ever send it: nothing to learn from)."""
         share = self.share_sent(features, action)
         return np.where(share >= self.min_share_sent, self.predict(features, action) / np.maximum(share, 1e-9), np.nan)
 
-    def shrink(self, raw: np.ndarray, action: str, fallback: np.ndarray, config: "UpliftConfig") -> np.ndarray:
+    def shrink(
+        self, raw: AnyFloatArray, action: str, fallback: AnyFloatArray | float, config: "UpliftConfig"
+    ) -> AnyFloatArray:
         """`raw` pulled towards `fallback` (the action × segment estimate) by the evidence behind the action."""
         evidence = self.outcomes_by_action.get(action, 0)
         weight = evidence / (evidence + config.shrink_outcomes)
         return weight * raw + (1 - weight) * fallback
 
 
-def _sigmoid(margin: np.ndarray) -> np.ndarray:
+def _sigmoid(margin: AnyFloatArray) -> AnyFloatArray:
     return 1.0 / (1.0 + np.exp(-margin))
 
 
 def _classifier(
-    matrix: np.ndarray,
-    labels: np.ndarray,
+    matrix: Float32Array,
+    labels: ArrayLike,
     names: list[str],
     config: UpliftConfig,
-    base_margin: np.ndarray | None = None,
-) -> Any:
+    base_margin: Float32Array | None = None,
+) -> "xgb.Booster":
     params = {
         "objective": "binary:logistic",
         "max_depth": config.max_depth,
@@ -168,7 +178,7 @@ class UpliftCheck:
     top_share: float
 
 
-def observed_uplift(treated: np.ndarray, retained: np.ndarray) -> float:
+def observed_uplift(treated: BoolArray, retained: BoolArray) -> float:
     if not treated.any() or treated.all():
         return float("nan")
     return float(retained[treated].mean() - retained[~treated].mean())

@@ -2,14 +2,14 @@
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from mlcore.features import BOOKING_COLUMNS, History, cutoff_of
 
-UTC_DTYPE = "datetime64[ns, UTC]"
+UTC_DTYPE: Final = "datetime64[ns, UTC]"
 
 
 def dhaka(text: str) -> pd.Timestamp:

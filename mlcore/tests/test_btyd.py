@@ -12,6 +12,7 @@ from scipy import special
 from scipy.optimize import OptimizeResult, approx_fprime
 
 from mlcore import btyd
+from mlcore.arrays import FloatArray
 from mlcore.btyd import BgNbdParams, GammaGammaParams
 
 # alpha in days: a live customer buys r / alpha = 0.015 times a day (about every 67 days) and drops out after a
@@ -128,14 +129,15 @@ def test_bgnbd_expected_purchases_match_the_papers_cdnow_example(days_per_unit: 
 
 
 def _textbook_expected_purchases(
-    params: BgNbdParams, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
-) -> np.ndarray:
+    params: BgNbdParams, t: float, x: FloatArray, t_x: FloatArray, age: FloatArray
+) -> FloatArray:
     """FHL (2005) eq. 10 verbatim with scipy's hyp2f1 (fine for moderate arguments)."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + age + t))
     bracket = 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp
     odds = np.where(x > 0, a / (b + x - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x), 0.0)
-    return (a + b + x - 1) / (a - 1) * bracket / (1 + odds)
+    expected: FloatArray = (a + b + x - 1) / (a - 1) * bracket / (1 + odds)
+    return expected
 
 
 @pytest.mark.parametrize("params", [CDNOW, TRUE_BG, BgNbdParams(r=2.0, alpha=15.0, a=3.5, b=6.0)])
@@ -296,13 +298,21 @@ def test_analytic_gradients_match_finite_differences() -> None:
     t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, 300), 0.0)
     weight = rng.integers(1, 4, 300).astype(float)
     theta = np.array([0.3, -0.5, 0.2, 1.1])
+
+    def bgnbd_value(th: FloatArray) -> float:
+        return btyd._bgnbd_objective(th, x, t_x, age, weight)[0]
+
     _, grad = btyd._bgnbd_objective(theta, x, t_x, age, weight)
-    numeric = approx_fprime(theta, lambda th: btyd._bgnbd_objective(th, x, t_x, age, weight)[0], 1e-7)
+    numeric = approx_fprime(theta, bgnbd_value, 1e-7)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
     spend = rng.gamma(3.0, 1.0, 300)
     theta = np.array([0.5, 1.0, -0.2])
+
+    def gamma_gamma_value(th: FloatArray) -> float:
+        return btyd._gamma_gamma_objective(th, x + 1, spend)[0]
+
     _, grad = btyd._gamma_gamma_objective(theta, x + 1, spend)
-    numeric = approx_fprime(theta, lambda th: btyd._gamma_gamma_objective(th, x + 1, spend)[0], 1e-7)
+    numeric = approx_fprime(theta, gamma_gamma_value, 1e-7)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
 
 
@@ -310,7 +320,8 @@ def test_bgnbd_fit_raises_when_the_optimiser_fails(monkeypatch: pytest.MonkeyPat
     def failing_minimize(
         fun: Callable[..., tuple[float, np.ndarray]], x0: np.ndarray, **kwargs: object
     ) -> OptimizeResult:
-        return OptimizeResult(x=np.asarray(x0), fun=fun(x0)[0], success=False, message="ABNORMAL: line search")
+        # scipy-stubs give OptimizeResult no constructor; at run time it is a dict of these keys
+        return OptimizeResult(x=np.asarray(x0), fun=fun(x0)[0], success=False, message="ABNORMAL: line search")  # type: ignore[call-arg]
 
     monkeypatch.setattr(btyd, "minimize", failing_minimize)
     with pytest.raises(RuntimeError, match="did not converge: ABNORMAL: line search"):

@@ -233,6 +233,7 @@ def test_customer_with_only_cancelled_bookings_gets_sentinels() -> None:
 
     # when
     row = build_features(history, AS_OF_HAND).loc[1]
+    assert isinstance(row, pd.Series)  # one customer, one row
 
     # then recency is known, everything about completed bookings is empty or -1
     assert row["days_since_last_booking"] == pytest.approx(49.5)

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -188,7 +189,7 @@ def test_a_failed_save_leaves_no_folder_behind(tmp_path: Path, monkeypatch: pyte
         raise OSError(28, "No space left on device")
 
     if failing == "replace":
-        monkeypatch.setattr(registry.os, "replace", disk_full)
+        monkeypatch.setattr(os, "replace", disk_full)
     else:
         monkeypatch.setattr(Path, failing, disk_full)
 

@@ -1,9 +1,11 @@
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from mlcore.arrays import DatetimeArray
 from mlcore.features import FEATURES, History, build_features
 from mlcore.single import CustomerEvents, single_features
 from mlcore.tests.conftest import AS_OF, BACKTEST_AS_OF
@@ -11,13 +13,15 @@ from mlcore.tests.conftest import AS_OF, BACKTEST_AS_OF
 EMPTY_TIMES = np.array([], dtype="datetime64[us]")
 
 
-def naive_utc(times: pd.Series) -> np.ndarray:
-    return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+def naive_utc(times: pd.Series) -> DatetimeArray:
+    naive: DatetimeArray = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    return naive
 
 
 def events_of(history: History) -> dict[int, CustomerEvents]:
     """Every customer's events as the real-time path receives them."""
-    bookings = dict(tuple(history.bookings.groupby("customer_id")))
+    # groupby keys are the customer ids (ints); pandas' stubs cannot know a column's type
+    bookings = cast(dict[int, pd.DataFrame], dict(tuple(history.bookings.groupby("customer_id"))))
     complaints = dict(tuple(history.complaints.groupby("customer_id")))
     searches = dict(tuple(history.searches.groupby("customer_id")))
     joined = history.customers.set_index("customer_id")["joined_at"]
@@ -40,7 +44,9 @@ def events_of(history: History) -> dict[int, CustomerEvents]:
 
 
 @pytest.mark.parametrize("as_of", [AS_OF, BACKTEST_AS_OF, dt.date(2025, 4, 15)])
-def test_single_customer_features_equal_the_batch_features_for_every_customer(sim_history, as_of):
+def test_single_customer_features_equal_the_batch_features_for_every_customer(
+    sim_history: History, as_of: dt.date
+) -> None:
     # given
     batch = build_features(sim_history, as_of)
     events = events_of(sim_history)
@@ -58,7 +64,7 @@ def test_single_customer_features_equal_the_batch_features_for_every_customer(si
     assert not mismatched.any(), f"features differ: {sorted({FEATURES[j] for j in np.nonzero(mismatched)[1]})}"
 
 
-def test_a_customer_whose_bookings_are_all_after_as_of_has_no_features(sim_history):
+def test_a_customer_whose_bookings_are_all_after_as_of_has_no_features(sim_history: History) -> None:
     events = events_of(sim_history)
     first = min(events)
 

@@ -1,5 +1,8 @@
 """The uplift model: does it find the customers an action helps, from treated and control outcomes alone?"""
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +17,7 @@ ACTIONS = np.array(["service_recovery", "win_back_discount", "seasonal_reminder"
 
 
 @pytest.fixture(scope="module")
-def experiment(sim_history: History) -> dict:
+def experiment(sim_history: History) -> dict[str, Any]:
     """Real simulated customers, a random action and a random half treated; retention drawn with a known uplift:
     service recovery helps customers who complained (+30 points), a win-back those who book with discounts (+20),
     a seasonal reminder nobody. Each customer appears three times with independent draws: an uplift model needs
@@ -39,7 +42,7 @@ def experiment(sim_history: History) -> dict:
     return {"features": features, "actions": actions, "treated": treated, "retained": retained, "true": true_uplift}
 
 
-def test_the_uplift_model_ranks_customers_by_what_the_action_does_for_them(experiment: dict) -> None:
+def test_the_uplift_model_ranks_customers_by_what_the_action_does_for_them(experiment: dict[str, Any]) -> None:
     # when the model is trained and scores every customer for their own action
     args = [experiment[key] for key in ("features", "actions", "treated", "retained")]
     model = uplift_train(*args)
@@ -67,12 +70,12 @@ def test_the_uplift_model_ranks_customers_by_what_the_action_does_for_them(exper
     assert recovery[complained].mean() > recovery[~complained].mean() + 0.1
 
 
-def _by_action(actions: pd.Series):
+def _by_action(actions: pd.Series) -> Iterator[tuple[str, pd.Series]]:
     for action in sorted(actions.unique()):
         yield action, actions == action
 
 
-def test_the_uplift_model_counts_the_evidence_behind_each_action(experiment: dict) -> None:
+def test_the_uplift_model_counts_the_evidence_behind_each_action(experiment: dict[str, Any]) -> None:
     # given
     model = uplift_train(*[experiment[key] for key in ("features", "actions", "treated", "retained")])
     table = pd.crosstab(experiment["actions"], experiment["treated"])
@@ -82,7 +85,7 @@ def test_the_uplift_model_counts_the_evidence_behind_each_action(experiment: dic
     assert model.outcomes_by_action == {action: int(table.loc[action].min()) for action in ACTIONS}
 
 
-def test_shrinking_weighs_the_model_by_its_evidence(experiment: dict) -> None:
+def test_shrinking_weighs_the_model_by_its_evidence(experiment: dict[str, Any]) -> None:
     # given a model with 400 outcomes behind service recovery and none behind a personal call
     model = uplift_train(*[experiment[key] for key in ("features", "actions", "treated", "retained")])
     model.outcomes_by_action = {"service_recovery": 400}
@@ -94,7 +97,7 @@ def test_shrinking_weighs_the_model_by_its_evidence(experiment: dict) -> None:
     assert model.shrink(raw, "personal_call", fallback, config) == pytest.approx([0.05, 0.05])
 
 
-def test_the_uplift_model_refuses_too_few_control_outcomes(experiment: dict) -> None:
+def test_the_uplift_model_refuses_too_few_control_outcomes(experiment: dict[str, Any]) -> None:
     # given 99 control outcomes
     treated = experiment["treated"].copy()
     control = treated.index[~treated.to_numpy()]
@@ -105,7 +108,7 @@ def test_the_uplift_model_refuses_too_few_control_outcomes(experiment: dict) -> 
         uplift_train(experiment["features"], experiment["actions"], treated, experiment["retained"])
 
 
-def test_the_effect_of_sending_corrects_for_whom_staff_chose_to_send(experiment: dict) -> None:
+def test_the_effect_of_sending_corrects_for_whom_staff_chose_to_send(experiment: dict[str, Any]) -> None:
     # given the experiment's proposals, of which staff sent 90% of those who complained and 30% of the others;
     # a customer not sent gets nothing, so retention of the unsent treated rows is drawn as if held out
     features, actions, treated = experiment["features"], experiment["actions"], experiment["treated"]
@@ -134,7 +137,7 @@ def test_the_effect_of_sending_corrects_for_whom_staff_chose_to_send(experiment:
     assert one_share > with_complaint + 0.1
 
 
-def test_no_effect_is_claimed_where_staff_hardly_ever_send(experiment: dict) -> None:
+def test_no_effect_is_claimed_where_staff_hardly_ever_send(experiment: dict[str, Any]) -> None:
     # given staff who sent service recovery to nobody who had not complained (and to every complainer)
     features, actions, treated = experiment["features"], experiment["actions"], experiment["treated"]
     complained = features["complaints_total"].to_numpy() > 0
