@@ -1,6 +1,7 @@
 """Customer segment history: close the old segment and open the new one when a customer moves."""
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from django.db import transaction
@@ -28,7 +29,8 @@ def segments_apply(*, as_of: dt.date, assignments: pd.Series, model_version: str
         )
     }
     changes = []
-    for customer_pk, key in assignments.items():
+    for label, key in assignments.items():
+        customer_pk = cast(int, label)  # the index holds customer pks
         row = open_rows.get(customer_pk)
         if row is not None and (key_of_pk[row.segment_id] == key or row.valid_from > as_of):
             continue

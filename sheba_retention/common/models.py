@@ -1,5 +1,7 @@
 """Abstract base models."""
 
+from typing import Self
+
 from django.db import models
 
 
@@ -18,6 +20,6 @@ class SingletonModel(models.Model):
         abstract = True
 
     @classmethod
-    def load(cls):
-        row, _ = cls.objects.get_or_create(pk=1)
+    def load(cls) -> Self:
+        row, _ = cls._default_manager.get_or_create(pk=1)
         return row
