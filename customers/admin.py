@@ -48,10 +48,11 @@ class RatingFilter(admin.SimpleListFilter):
         return [(str(stars), "★" * stars) for stars in range(5, 0, -1)] + [("none", gettext("Not rated"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "none":
+        value = self.value()
+        if value == "none":
             return queryset.filter(rating__isnull=True)
-        if self.value() in {str(stars) for stars in range(1, 6)}:
-            return queryset.filter(rating=int(self.value()))
+        if value in {str(stars) for stars in range(1, 6)}:
+            return queryset.filter(rating=int(value))
         return queryset
 
 
@@ -145,8 +146,9 @@ class RecentComplaintInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("booking", "provider")
 
 
+# The ignores: types-django-import-export declares ExportMixin.model as a model instance, django-stubs as its class.
 @admin.register(Customer)
-class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
+class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):  # type: ignore[misc]
     resource_classes = [CustomerResource]
     import_csv_service = staticmethod(customers_import)
     import_csv_help = _(
@@ -190,7 +192,7 @@ class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):
+class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):  # type: ignore[misc]
     resource_classes = [BookingResource]
     import_csv_form = BookingCsvImportForm
     import_csv_service = staticmethod(bookings_import)

@@ -1,17 +1,27 @@
 """Admin "Import CSV" page: uploads go through the same services as the import commands."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.services.csv_reading import MAX_REPORTED_ERRORS, ImportRejected
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+    from django.utils.functional import _StrPromise
+
+    # The mixin is only ever used on a ModelAdmin: let mypy see the attributes it uses from there.
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
 
 class CsvImportForm(forms.Form):
@@ -29,15 +39,15 @@ class BookingCsvImportForm(CsvImportForm):
     )
 
 
-class CsvImportAdminMixin:
+class CsvImportAdminMixin(_ModelAdmin):
     """Adds <changelist>/import-csv/ to a ModelAdmin; `import_csv_service(source=…, **form options)` does the work."""
 
     import_csv_form: type[CsvImportForm] = CsvImportForm
     import_csv_service: Callable
-    import_csv_help: str = ""
+    import_csv_help: "str | _StrPromise" = ""
     change_list_template = "admin/customers/change_list_csv_import.html"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta
         name = f"{opts.app_label}_{opts.model_name}_import_csv"
         extra = [path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name=name)]

@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -13,7 +14,7 @@ from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskC
 from predictions.services.registry import model_version_activate
 from sheba_retention.common.admin import FixedRowsAdmin, ReadOnlyAdmin, SingletonAdmin, format_tk
 
-RISK_COLOURS = {
+RISK_COLOURS: dict[str, str] = {
     RiskCategory.LOW: "#2e7d32",
     RiskCategory.MEDIUM: "#f9a825",
     RiskCategory.HIGH: "#ef6c00",
@@ -169,6 +170,8 @@ class ModelVersionAdmin(FixedRowsAdmin):
             self.message_user(request, gettext("Select exactly one version to activate."), messages.ERROR)
             return
         version = queryset.get()
+        if not request.user.is_authenticated:  # the admin lets only staff in; this tells the type checker so
+            raise PermissionDenied
         try:
             model_version_activate(version=version.version, user=request.user)
         except ArtifactError as exc:

@@ -6,7 +6,7 @@ from typing import Any
 
 import joblib
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -76,7 +76,7 @@ def model_version_register(*, kind: str, model: Any, as_of, metadata: dict[str, 
 
 
 @transaction.atomic
-def model_version_activate(*, version: str, user: AbstractBaseUser | None) -> ModelVersion:
+def model_version_activate(*, version: str, user: User | None) -> ModelVersion:
     """Make `version` the active one of its kind (a rollback is activating an older version).
 
     The artifact is loaded and verified first: a corrupted or mismatched artifact is never activated.

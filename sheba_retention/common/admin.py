@@ -1,11 +1,15 @@
 """Admin helpers every app uses: Taka formatting, translated labels with placeholders, the current/past filter."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 def format_tk(value: Decimal | float | int | None) -> str | None:
@@ -18,7 +22,7 @@ def format_tk(value: Decimal | float | int | None) -> str | None:
     return f"Tk {amount:,.2f}"
 
 
-def _interpolate(text: str, values: dict) -> str:
+def _interpolate(text: "str | _StrPromise", values: dict[str, object]) -> str:
     return text % values
 
 
