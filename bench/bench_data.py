@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -161,7 +162,10 @@ class Phases:
         print(f"      {'rest (commit, deferred FK checks, glue)':<40} {rest:8.2f} s  {rest / total:6.1%}")
 
 
-def timed(function: Callable, *args, **kwargs) -> tuple[object, float]:
+T = TypeVar("T")
+
+
+def timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - started
@@ -276,8 +280,8 @@ def copy_baselines(url: str) -> dict[str, float]:
                 buffer.seek(0)
                 started = time.perf_counter()
                 with connection.cursor() as cursor:
-                    query = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(copy_table, columns)
-                    cursor.copy_expert(query, buffer)
+                    copy_in = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(copy_table, columns)
+                    cursor.copy_expert(copy_in, buffer)
                 connection.commit()
                 results[f"{label} {variant}"] = time.perf_counter() - started
                 with connection.cursor() as cursor:
@@ -306,10 +310,10 @@ def import_files(customers_csv: Path, bookings_csv: Path, *, profile: bool) -> t
     log(f"import: customers from {customers_csv.name}")
     phases = Phases()
     with phases.watch(customer_import, ["read_csv", "_clean", "_create", "_update"]):
-        result, customers_s = timed(customer_import.customers_import, source=customers_csv)
-    log(f"import: customers in {customers_s:.1f} s: {result.summary()}")
+        imported, customers_s = timed(customer_import.customers_import, source=customers_csv)
+    log(f"import: customers in {customers_s:.1f} s: {imported.summary()}")
     phases.report(customers_s)
-    rows = [Row("import customers", result.rows, customers_s)]
+    rows = [Row("import customers", imported.rows, customers_s)]
 
     steps = [
         "read_csv",

@@ -114,7 +114,8 @@ def run_clients(clients, results: queue.SimpleQueue) -> Result:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    latencies, statuses = [], {}
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
     while not results.empty():
         status, latency = results.get()
         statuses[status] = statuses.get(status, 0) + 1

@@ -25,8 +25,10 @@ import dataclasses
 import datetime as dt
 import os
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,16 +115,20 @@ def decide_and_respond(seed: int) -> tuple[dict[str, int], dict[str, float]]:
     came_back = booked_in_window(treated["customer_id"].tolist(), T0)
     features = features_on(T0, treated["customer_id"])
     fallback = Service.objects.order_by("pk").first()
-    saved, truth = [], {}
-    for action, group in treated.groupby("action"):
+    assert fallback is not None  # the catalogue migration made the services
+    saved: list[Booking] = []
+    truth: dict[str, float] = {}
+    for key, group in treated.groupby("action"):
+        action = str(key)
         everyone = len(group)
         group = group[group["customer_id"].isin(features.index) & ~group["customer_id"].isin(came_back)]
         chance = true_uplift(features.loc[group["customer_id"]], action)
         truth[action] = float(chance.sum() / everyone)
-        for row, won in zip(group.itertuples(), rng.random(len(group)) < chance, strict=True):
+        records: Iterator[Any] = group.itertuples()  # namedtuples of the columns of `rows`
+        for row, won in zip(records, rng.random(len(group)) < chance, strict=True):
             if not won:
                 continue
-            spend = float(features.at[row.customer_id, "spend_avg"]) or 1000.0
+            spend = float(features["spend_avg"][row.customer_id]) or 1000.0
             when = at(T0 + dt.timedelta(days=int(rng.integers(3, 60))))
             saved.append(
                 Booking(
@@ -153,9 +159,7 @@ def evaluate(name: str, proposals: pd.DataFrame, frame: pd.DataFrame, truth: dic
         chance[known] = true_uplift(truth["features"].loc[proposals.index[rows][known]], action)
         saved[rows] = chance
     saved = saved * left
-    value = np.array(
-        [if_retained(frame.at[pk, "ltv"], frame.at[pk, "churn_probability"]) * margin for pk in proposals.index]
-    )
+    value = np.array([if_retained(frame["ltv"][pk], frame["churn_probability"][pk]) * margin for pk in proposals.index])
     cost = float(proposals["cost"].sum())
     recovered = float((saved * value).sum())
     return {

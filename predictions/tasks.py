@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from typing import Any
 
 from celery import group, shared_task
 
@@ -10,7 +11,7 @@ from predictions.services.training import models_train, segmentation_refit
 
 logger = logging.getLogger(__name__)
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 600, "max_retries": 3}
+RETRY: dict[str, Any] = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 600, "max_retries": 3}
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -1,7 +1,7 @@
 """Top-level URLs: admin, the REST API under /api/, its schema and docs."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -10,7 +10,7 @@ admin.site.site_header = "Sheba Retention AI"
 admin.site.site_title = "Sheba Retention AI"
 admin.site.index_title = "Retention operations"
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("customers.urls")),
     path("", include("predictions.urls")),

@@ -31,6 +31,12 @@ LTV = re.compile(
 )
 
 
+def matched(pattern: re.Pattern[str], line: str) -> re.Match[str]:
+    match = pattern.match(line)
+    assert match, f"{line!r} does not match {pattern.pattern!r}"
+    return match
+
+
 def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client):
     # given
     settings.MODEL_ARTIFACTS_DIR = tmp_path / "models"
@@ -46,15 +52,15 @@ def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client)
     # then: training reported each model beside its baselines and activated all three
     lines = trained.getvalue().splitlines()
     assert len(lines) == 5
-    versions = TRAINED.match(lines[0]).groups()
+    versions = matched(TRAINED, lines[0]).groups()
     assert dict(ModelVersion.objects.filter(is_active=True).values_list("kind", "version")) == dict(
         zip(ModelKind.values, versions, strict=True)
     )
-    model_auc, recency_auc, bgnbd_auc = (float(value) for value in CHURN.match(lines[1]).groups())
+    model_auc, recency_auc, bgnbd_auc = (float(value) for value in matched(CHURN, lines[1]).groups())
     assert model_auc > recency_auc
     assert model_auc > bgnbd_auc
     assert ACTIVE.match(lines[2])
-    assert abs(float(LTV.match(lines[3]).group(1)) - 80) <= 7
+    assert abs(float(matched(LTV, lines[3]).group(1)) - 80) <= 7
     assert lines[4] == "Done."
     assert ModelPerformance.objects.count() == 3
 
@@ -73,6 +79,7 @@ def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client)
 
     # then: the API serves the scores to staff and to the customer themself
     customer = with_bookings.order_by("pk").first()
+    assert customer is not None
     prediction = Prediction.objects.get(customer=customer)
     with mock.patch.object(timezone, "localdate", return_value=dt.date(2026, 10, 31)):
         live = staff_client.post("/api/predict/churn", {"customer_id": customer.external_id}, format="json")

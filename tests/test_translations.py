@@ -37,7 +37,9 @@ class Entry:
 
 def read_po(path: Path) -> list[Entry]:
     """The entries of a .po file, the header first; as much of the format as makemessages writes, no obsolete ones."""
-    entries, fields, fuzzy, last = [], {}, False, ""
+    entries: list[Entry] = []
+    fields: dict[str, str] = {}
+    fuzzy, last = False, ""
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if "msgid" in fields:
@@ -75,7 +77,7 @@ def test_every_string_has_a_bengali_translation():
 
 def test_the_committed_mo_is_compiled_from_the_po():
     # given: what msgfmt makes of the .po (it leaves fuzzy and untranslated entries out)
-    expected = {}
+    expected: dict[str | tuple[str, int], str] = {}
     for entry in read_po(PO):
         if entry.fuzzy or not all(entry.msgstr):
             continue
@@ -86,7 +88,7 @@ def test_the_committed_mo_is_compiled_from_the_po():
 
     # when
     with MO.open("rb") as mo:
-        compiled = gettext.GNUTranslations(mo)._catalog
+        compiled = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]  # private, not in typeshed
 
     # then: the same, the header's extraction date aside (GNU msgfmt leaves it out)
     assert without_extraction_date(compiled) == without_extraction_date(expected), STALE

@@ -7,7 +7,7 @@ with pandas and new rows go in with COPY (sheba_retention.common.bulk), never ro
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 import pandas as pd
@@ -429,7 +429,8 @@ def _update(rows: pd.DataFrame, existing: pd.DataFrame) -> int:
     bookings = Booking.objects.in_bulk(current.loc[changed.index, "pk"].tolist())
     fields = [*COMPARED, "completed_at"]
     for external_id, record in changed.iterrows():
-        booking = bookings[int(current.at[external_id, "pk"])]
+        pk = cast(int, current.at[external_id, "pk"])  # pandas' stubs cannot know the pk column holds ints
+        booking = bookings[int(pk)]
         for name in fields:
             value = record[name]
             if pd.isna(value):

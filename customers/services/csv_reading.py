@@ -5,6 +5,7 @@ Shared by the customer and booking imports. Nothing here writes to the database.
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -156,7 +157,7 @@ def parse_money(values: pd.Series) -> pd.Series:
     return pd.to_numeric(cleaned, errors="coerce").round(2)
 
 
-def normalise_choice(values: pd.Series, aliases: dict[str, str]) -> pd.Series:
+def normalise_choice(values: pd.Series, aliases: Mapping[str, str]) -> pd.Series:
     """Map free-text spellings to choice values; unknown spellings become NaN (blank stays blank)."""
     lowered = values.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     mapped = lowered.map(aliases)

@@ -32,7 +32,7 @@ def synthetic_data_generate(
     years: float,
     seed: int,
     end_date: dt.date,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> GenerationResult:
     """Simulate the marketplace and write it in one transaction. Refuses to mix with existing customers."""
     if n_customers < 1:

@@ -701,7 +701,7 @@ def _run(
     p: _Providers,
     period: _Period,
     rng: np.random.Generator,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], object] | None,
 ) -> tuple[_State, _Log]:
     n = len(c.join_day)
     s, log, pending = _State(n), _Log(), _Pending()
@@ -871,7 +871,7 @@ def simulate(
     years: float,
     seed: int,
     end_date: datetime.date,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> SyntheticData:
     """Simulate ``years`` of the marketplace ending on ``end_date`` (inclusive) for ``n_customers`` sign-ups.
 

@@ -82,7 +82,7 @@ def scoring_plan(*, as_of: dt.date | None = None, chunk_size: int = DEFAULT_CHUN
 
 
 def customers_score(
-    *, as_of: dt.date | None = None, chunk_size: int = DEFAULT_CHUNK, progress: Callable[[int], None] | None = None
+    *, as_of: dt.date | None = None, chunk_size: int = DEFAULT_CHUNK, progress: Callable[[int], object] | None = None
 ) -> ScoringResult:
     """Score every customer with at least one booking before `as_of` (default: the day after the last booking)."""
     plan = scoring_plan(as_of=as_of, chunk_size=chunk_size)
@@ -94,8 +94,8 @@ def customers_score(
         total.segment_moves += result.segment_moves
         for key, value in result.tier_changes.items():
             total.tier_changes[key] = total.tier_changes.get(key, 0) + value
-        for key, value in result.seconds.items():
-            total.seconds[key] = total.seconds.get(key, 0.0) + value
+        for key, spent in result.seconds.items():
+            total.seconds[key] = total.seconds.get(key, 0.0) + spent
         if progress:
             progress(result.scored)
     logger.info("scored %s customers as of %s in %s chunks: %s", total.scored, as_of, len(chunks), total.seconds)

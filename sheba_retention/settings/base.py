@@ -1,6 +1,7 @@
 """Settings shared by every environment. Every value comes through `env`; defaults run without any server."""
 
 from pathlib import Path
+from typing import Any
 
 from sheba_retention.env import BASE_DIR, env
 
@@ -132,7 +133,7 @@ MEDIA_URL = "media/"
 # Trained model artifacts live here (absolute path; the registry never loads from a relative path).
 MODEL_ARTIFACTS_DIR = Path(env("MODEL_ARTIFACTS_DIR", default=str(BASE_DIR / "var" / "models"))).resolve()
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request then gets 401 with WWW-Authenticate, not a bare 403.
         "rest_framework.authentication.TokenAuthentication",

@@ -39,7 +39,7 @@ def customers_with_a_booking_before(day: dt.date) -> int:
 def read_csv(path) -> tuple[list[str], list[dict[str, str]]]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        return reader.fieldnames, list(reader)
+        return list(reader.fieldnames or []), list(reader)
 
 
 def test_score_customers_scores_as_of_the_day_after_the_last_booking(active_models):

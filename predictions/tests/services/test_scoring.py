@@ -141,7 +141,9 @@ def test_lifetime_value_lies_within_its_interval(scored):
 
     # then
     assert len(rows) == scored.scored
-    assert all(low is not None and 0 <= low <= ltv <= high for low, ltv, high in rows)
+    assert all(
+        low is not None and ltv is not None and high is not None and 0 <= low <= ltv <= high for low, ltv, high in rows
+    )
 
 
 def test_scoring_the_same_day_again_replaces_the_rows(scored):
