@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from customers.models import (
@@ -20,7 +21,7 @@ from customers.models import (
 )
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -44,7 +45,7 @@ def existing_category(slug: str = "ac") -> ServiceCategory:
     return ServiceCategory.objects.get(slug=slug)
 
 
-class ProviderFactory(factory.django.DjangoModelFactory):
+class ProviderFactory(factory.django.DjangoModelFactory[Provider]):
     class Meta:
         model = Provider
 
@@ -60,7 +61,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     joined_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=800))
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -74,7 +75,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     joined_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=400))
 
 
-class BookingFactory(factory.django.DjangoModelFactory):
+class BookingFactory(factory.django.DjangoModelFactory[Booking]):
     class Meta:
         model = Booking
 
@@ -94,7 +95,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     payment_method = "bkash"
 
 
-class ComplaintFactory(factory.django.DjangoModelFactory):
+class ComplaintFactory(factory.django.DjangoModelFactory[Complaint]):
     class Meta:
         model = Complaint
 
@@ -105,7 +106,7 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     description = "The technician came two hours late."
 
 
-class CompetitorSearchFactory(factory.django.DjangoModelFactory):
+class CompetitorSearchFactory(factory.django.DjangoModelFactory[CompetitorSearch]):
     class Meta:
         model = CompetitorSearch
 

@@ -14,7 +14,7 @@ def existing_segment(key: str = Segment.Key.OCCASIONAL) -> Segment:
     return Segment.objects.get(key=key)
 
 
-class CustomerSegmentFactory(factory.django.DjangoModelFactory):
+class CustomerSegmentFactory(factory.django.DjangoModelFactory[CustomerSegment]):
     class Meta:
         model = CustomerSegment
 

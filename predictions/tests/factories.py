@@ -10,7 +10,7 @@ from customers.tests.factories import BookingFactory, CustomerFactory, ProviderF
 from predictions.models import ModelKind, ModelPerformance, Prediction, RiskCategory
 
 
-class PredictionFactory(factory.django.DjangoModelFactory):
+class PredictionFactory(factory.django.DjangoModelFactory[Prediction]):
     class Meta:
         model = Prediction
 
@@ -43,7 +43,7 @@ class PredictionFactory(factory.django.DjangoModelFactory):
     model_version = "churn-test-1"
 
 
-class ModelPerformanceFactory(factory.django.DjangoModelFactory):
+class ModelPerformanceFactory(factory.django.DjangoModelFactory[ModelPerformance]):
     class Meta:
         model = ModelPerformance
 
