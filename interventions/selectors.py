@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
+from payments.models import DiscountCode
+from payments.selectors import redeemable_codes
 from sheba_retention.common.api.permissions import customer_of
 
 # What a customer may see of their own interventions: offers that reached them. A proposal that expired undecided
@@ -49,3 +51,18 @@ def support_call_list(*, status: str | None = None, assigned_to: AbstractBaseUse
     if assigned_to is not None:
         queryset = queryset.filter(assigned_to=assigned_to)
     return queryset
+
+
+def offer_list(*, customer) -> QuerySet[DiscountCode]:
+    """The customer's redeemable codes (payments' rule), each with the intervention it came with for its message."""
+    return redeemable_codes(customer=customer).select_related("intervention")
+
+
+def offer_message(*, code: DiscountCode, language: str) -> str:
+    """The linked intervention's message in the customer's language, falling back to the other one."""
+    intervention = code.intervention
+    if intervention is None:
+        return ""
+    if language == "bn":
+        return intervention.message_bn or intervention.message_en
+    return intervention.message_en or intervention.message_bn

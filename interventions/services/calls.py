@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interventions.models import CallStatus, Intervention, InterventionEvent, SupportCall
-from interventions.services.queue import TransitionError
+from interventions.services.states import TransitionError
 
 CALL_WITHIN = dt.timedelta(days=2)
 MAX_ATTEMPTS = 3

@@ -19,35 +19,18 @@ from interventions.messages import fill_placeholders, render_offer
 from interventions.models import (
     Intervention,
     InterventionAction,
-    InterventionEvent,
     InterventionSettings,
     InterventionStatus,
 )
+from interventions.services.calls import support_call_create, support_calls_close_expired
+from interventions.services.states import TransitionError, transition
 from mlcore.offers import OfferPolicy, value_if_retained
 from mlcore.offers import discount_cap as offer_discount_cap
+from notifications.services import notification_create, notification_enqueue
+from payments.models import Redemption
+from payments.services.codes import discount_code_deactivate, discount_code_issue
 
 logger = logging.getLogger(__name__)
-
-
-class TransitionError(ValidationError):
-    """The intervention is not in a state that allows this change."""
-
-
-def _transition(
-    intervention: Intervention, to: str, *, allowed_from: tuple[str, ...], actor=None, note: str = ""
-) -> Intervention:
-    if intervention.status not in allowed_from:
-        sources = " or ".join(str(InterventionStatus(state).label).lower() for state in allowed_from)
-        raise TransitionError(
-            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}; only a {sources} one "
-            f"can become {str(InterventionStatus(to).label).lower()}",
-            code="invalid_state",
-        )
-    InterventionEvent.objects.create(
-        intervention=intervention, from_status=intervention.status, to_status=to, actor=actor, note=note[:255]
-    )
-    intervention.status = to
-    return intervention
 
 
 def discount_cap(intervention: Intervention, settings_row: InterventionSettings) -> Decimal:
@@ -80,7 +63,7 @@ def intervention_approve(
     )
     # The state first (a second click is a conflict, not a discount error); a refused discount below rolls the
     # transition and its audit event back with the transaction.
-    _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     if discount_amount is not None and discount_amount != intervention.discount_amount:
         settings_row = InterventionSettings.load()
         cap = discount_cap(intervention, settings_row)
@@ -126,7 +109,7 @@ def interventions_decide(*, intervention_ids, decide) -> BulkDecision:
 @transaction.atomic
 def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason: str = "") -> Intervention:
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
-    _transition(
+    transition(
         intervention, InterventionStatus.REJECTED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, note=reason
     )
     intervention.decided_by, intervention.decided_at = user, timezone.now()
@@ -134,13 +117,20 @@ def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason:
     return intervention
 
 
+def intervention_code_redeemed(redemption: Redemption) -> None:
+    """Payments' redemption listener (registered in InterventionsConfig.ready): a redeemed code of an intervention
+    marks the intervention redeemed, in the redemption's transaction, so a refusal here undoes the redemption."""
+    if redemption.code.intervention_id is not None:
+        intervention_mark_redeemed(intervention_id=redemption.code.intervention_id, redeemed_at=redemption.redeemed_at)
+
+
 @transaction.atomic
 def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime | None = None) -> Intervention:
-    """Called by payments when the intervention's code is redeemed; a second redemption changes nothing."""
+    """The intervention's code was redeemed: sent → redeemed; a second redemption changes nothing."""
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
     if intervention.status == InterventionStatus.REDEEMED:
         return intervention
-    _transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
+    transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
     intervention.redeemed_at = redeemed_at or timezone.now()
     intervention.save(update_fields=["status", "redeemed_at", "updated_at"])
     return intervention
@@ -148,8 +138,6 @@ def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime
 
 def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int = 7) -> dict[str, int]:
     """Sent offers past their expiry, and proposals nobody decided on within `proposal_days`, become expired."""
-    from interventions.services.calls import support_calls_close_expired
-
     now = now or timezone.now()
     counts = {"sent": 0, "proposed": 0}
     stale = Q(status=InterventionStatus.SENT, expires_at__lt=now) | Q(
@@ -164,7 +152,7 @@ def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int =
             if intervention.status == InterventionStatus.SENT:
                 _deactivate_codes(intervention)
                 support_calls_close_expired(intervention=intervention)
-            _transition(
+            transition(
                 intervention,
                 InterventionStatus.EXPIRED,
                 allowed_from=(InterventionStatus.SENT, InterventionStatus.PROPOSED),
@@ -181,10 +169,6 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     Safe to repeat (a task retry, a second approval click): an intervention that has been sent is returned as it is,
     and the notification is made once per intervention and channel.
     """
-    from interventions.services.calls import support_call_create
-    from notifications.services import notification_create, notification_enqueue
-    from payments.services.codes import discount_code_issue
-
     intervention = (
         # Lock only the intervention: PostgreSQL cannot lock the nullable side of the joined rows.
         Intervention.objects.select_for_update(of=("self",))
@@ -228,7 +212,7 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     notification_enqueue(notification=notification)
     if intervention.action == InterventionAction.PERSONAL_CALL:
         support_call_create(intervention=intervention)
-    _transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
+    transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
     intervention.sent_at, intervention.expires_at = now, expires
     intervention.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
     return intervention
@@ -236,8 +220,6 @@ def intervention_send(*, intervention_id: int) -> Intervention:
 
 def _deactivate_codes(intervention: Intervention) -> None:
     """An expired offer's codes stop working with it."""
-    from payments.services.codes import discount_code_deactivate
-
     for code in intervention.discount_codes.filter(is_active=True):
         discount_code_deactivate(code=code)
 

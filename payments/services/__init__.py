@@ -10,6 +10,7 @@ from payments.services.codes import (
     discount_code_issue,
     discount_code_redeem,
     normalise_code,
+    redemption_listener_register,
 )
 from payments.services.transactions import (
     PaymentError,
@@ -31,6 +32,7 @@ __all__ = [
     "discount_code_issue",
     "discount_code_redeem",
     "normalise_code",
+    "redemption_listener_register",
     "payment_callback",
     "payment_confirm",
     "payment_initiate",

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interventions.apis import CanDecideInterventions, _refusal
+from interventions.apis.common import CanDecideInterventions, refusal
 from interventions.models import CallStatus, SupportCall
 from interventions.selectors import support_call_list
 from interventions.services.calls import support_call_claim, support_call_log
@@ -95,7 +95,7 @@ def _act(call_id: int, action) -> Response:
     except SupportCall.DoesNotExist as exc:
         raise NotFound(f"call {call_id} does not exist") from exc
     except DjangoValidationError as exc:
-        raise _refusal(exc) from exc
+        raise refusal(exc) from exc
     return Response(SupportCallOutputSerializer(call).data)
 
 
