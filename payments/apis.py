@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,7 +20,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from customers.selectors import customer_list
+from accounts import access
+from customers.selectors import customers_visible_to
 from payments.models import PaymentTransaction, Redemption
 from payments.services import (
     CodeRejected,
@@ -56,7 +58,7 @@ PAYMENT_ERROR_STATUS = {
 
 def _customer(request: Request, customer_id: str):
     """The customer in the URL if the requester may act for them; another customer's id is a 404."""
-    return get_object_or_404(customer_list(user=request.user), external_id=customer_id)
+    return get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
 
 
 class CustomerCodeRedeemApi(APIView):
@@ -104,13 +106,14 @@ class CustomerCodeRedeemApi(APIView):
         description=(
             "Atomic and idempotent: repeating a request with the same idempotency_key returns the same redemption "
             "and does not use the code again. Refusals: 400 malformed / below_min_order / invalid_order_amount, "
-            "404 unknown (also for another customer's code), 409 used_up or idempotency_key_reused, "
-            "410 expired / inactive."
+            "403 for staff who may not act for customers (analysts), 404 unknown (also for another customer's code), "
+            "409 used_up or idempotency_key_reused, 410 expired / inactive."
         ),
         request=InputSerializer,
         responses={
             201: OutputSerializer,
             400: ErrorSerializer,
+            403: ErrorSerializer,
             404: ErrorSerializer,
             409: ErrorSerializer,
             410: ErrorSerializer,
@@ -138,6 +141,8 @@ class CustomerCodeRedeemApi(APIView):
     )
     def post(self, request: Request, customer_id: str) -> Response:
         customer = _customer(request, customer_id)
+        if not access.may_act_for(request.user, customer):  # analysts see the customer but change nothing
+            raise PermissionDenied(access.REFUSAL[access.Action.MANAGE_CODES])
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

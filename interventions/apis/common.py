@@ -1,22 +1,10 @@
-"""What the approval-queue endpoints share: who may decide, and how a service's refusal reads as an API error."""
+"""What the interventions endpoints share: how a service's refusal reads as an API error."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
-from rest_framework.permissions import BasePermission
 
-from interventions.services.queue import (
-    TransitionError,
-)
-
-
-class CanDecideInterventions(BasePermission):
-    message = "Only retention staff with the 'change intervention' permission can approve or reject interventions."
-    permission = "interventions.change_intervention"
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and user.has_perm(self.permission))
+from interventions.services.states import TransitionError
 
 
 class InvalidState(APIException):

@@ -10,9 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import sees_staff_data
 from interventions.filters import InterventionHistoryFilter
 from interventions.models import Intervention, InterventionEvent
-from interventions.selectors import intervention_history_list
+from interventions.selectors import interventions_visible_to
 from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
@@ -25,9 +26,15 @@ class InterventionEventSerializer(serializers.ModelSerializer):
         model = InterventionEvent
         fields = ["from_status", "to_status", "actor", "note", "at"]
 
+    # Customers see what happened to their offer, not which member of staff did it nor what staff wrote.
     def get_actor(self, obj: InterventionEvent) -> str | None:
-        # Customers see what happened to their offer, not which member of staff did it.
         return obj.actor.username if obj.actor and self.context["staff"] else None
+
+    def to_representation(self, instance: InterventionEvent) -> dict:
+        data = super().to_representation(instance)
+        if not self.context["staff"]:
+            data["note"] = ""
+        return data
 
 
 class InterventionHistoryApi(APIView):
@@ -77,7 +84,7 @@ class InterventionHistoryApi(APIView):
     )
     def get(self, request: Request) -> Response:
         queryset = filtered(
-            queryset=intervention_history_list(user=request.user),
+            queryset=interventions_visible_to(viewer=request.user),
             filterset_class=self.filterset_class,
             request=request,
         )
@@ -87,5 +94,5 @@ class InterventionHistoryApi(APIView):
             queryset=queryset,
             request=request,
             view=self,
-            context={"staff": request.user.is_staff},
+            context={"staff": sees_staff_data(request.user)},
         )

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.selectors import customer_list
+from customers.selectors import customers_visible_to
 from interventions.selectors import offer_list, offer_message
 from payments.models import DiscountCode
 from sheba_retention.common.api.errors import ErrorSerializer
@@ -53,7 +53,7 @@ class CustomerOfferListApi(APIView):
     )
     def get(self, request: Request, customer_id: str) -> Response:
         # Another customer's id is a 404, as for a customer that does not exist.
-        customer = get_object_or_404(customer_list(user=request.user), external_id=customer_id)
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
         return paginated_response(
             pagination_class=PagePagination,
             serializer_class=self.OutputSerializer,

@@ -18,7 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interventions.apis.common import CanDecideInterventions, not_found, refusal
+from accounts.permissions import CanDecideInterventions, IsStaff
+from interventions.apis.common import not_found, refusal
 from interventions.filters import PendingInterventionFilter
 from interventions.models import Intervention, InterventionSettings
 from interventions.selectors import intervention_pending_list
@@ -31,7 +32,6 @@ from interventions.services.queue import (
 from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
-from sheba_retention.common.api.permissions import IsStaff
 
 MAX_BULK = 100
 

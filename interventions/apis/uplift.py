@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsStaff
 from interventions.models import InterventionSettings
 from interventions.services.outcomes import (
     UPLIFT_CONFIG,
@@ -18,7 +19,6 @@ from interventions.services.outcomes import (
     uplift_model_ready,
 )
 from sheba_retention.common.api.errors import ErrorSerializer
-from sheba_retention.common.api.permissions import IsStaff
 
 
 class UpliftEstimateSerializer(serializers.Serializer):

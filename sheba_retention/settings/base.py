@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "interventions",
     "notifications",
     "payments",
+    "accounts",
     "analytics",
 ]
 
