@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1:8000
 help:
 	@echo "make demo   - install, migrate, generate demo data, train, score, create logins, serve on http://$(HOST)"
 	@echo "make test   - run the whole test suite (SQLite; set DATABASE_URL/REDIS_URL for real servers)"
-	@echo "make lint   - ruff lint + format check + migrations check + Bengali catalogue check"
+	@echo "make lint   - ruff lint + format check + layer contracts + migrations check + Bengali catalogue check"
 	@echo "make messages - update locale/bn from the strings marked for translation and compile it (needs gettext)"
 	@echo "make bench  - performance benchmarks (need PostgreSQL: DATABASE_URL)"
 
@@ -43,6 +43,7 @@ test-fast: venv
 lint: venv messages-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers of docs/ARCHITECTURE.md (contracts in pyproject.toml)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Bengali text goes through Django's i18n: locale/bn/LC_MESSAGES/django.po, compiled to django.mo. The .mo is
