@@ -23,7 +23,7 @@ from interventions.models import (
     InterventionStatus,
 )
 from interventions.services.calls import support_call_create, support_calls_close_expired
-from interventions.services.states import TransitionError, transition
+from interventions.services.states import TransitionError, audit, transition
 from mlcore.offers import OfferPolicy, value_if_retained
 from mlcore.offers import discount_cap as offer_discount_cap
 from notifications.services import notification_create, notification_enqueue
@@ -53,6 +53,26 @@ def discount_cap(intervention: Intervention, settings_row: InterventionSettings)
     return Decimal(str(cap)).quantize(Decimal("1"), rounding=ROUND_FLOOR)
 
 
+class DiscountAboveCap(ValidationError):
+    """The discount is outside what staff may give this customer; `cap` is the largest allowed (Tk)."""
+
+    def __init__(self, message: str, *, cap: Decimal) -> None:
+        super().__init__(message, code="discount_above_cap")
+        self.cap = cap
+
+
+def intervention_discount_check(*, intervention: Intervention, discount_amount: Decimal) -> None:
+    """DiscountAboveCap unless staff may set this discount: the one rule for approving and for editing a proposal."""
+    settings_row = InterventionSettings.load()
+    cap = discount_cap(intervention, settings_row)
+    if discount_amount < 0 or discount_amount > cap:
+        raise DiscountAboveCap(
+            f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
+            f"{settings_row.ltv_discount_share:.0%} of what they spend at least if they stay)",
+            cap=cap,
+        )
+
+
 @transaction.atomic
 def intervention_approve(
     *, intervention_id: int, user: AbstractBaseUser, discount_amount: Decimal | None = None
@@ -65,18 +85,55 @@ def intervention_approve(
     # transition and its audit event back with the transaction.
     transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     if discount_amount is not None and discount_amount != intervention.discount_amount:
-        settings_row = InterventionSettings.load()
-        cap = discount_cap(intervention, settings_row)
-        if discount_amount < 0 or discount_amount > cap:
-            raise ValidationError(
-                f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
-                f"{settings_row.ltv_discount_share:.0%} of what they spend at least if they stay)",
-                code="discount_above_cap",
-            )
+        intervention_discount_check(intervention=intervention, discount_amount=discount_amount)
         intervention.discount_amount = discount_amount
     intervention.decided_by, intervention.decided_at = user, timezone.now()
     intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
     transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
+    return intervention
+
+
+@transaction.atomic
+def intervention_update(
+    *,
+    intervention_id: int,
+    user: AbstractBaseUser,
+    discount_amount: Decimal | None = None,
+    message_en: str | None = None,
+    message_bn: str | None = None,
+) -> Intervention:
+    """Change a proposal before it is decided: its discount (within the caps) or the wording of its messages.
+
+    Only a proposed intervention can change (TransitionError otherwise); what changed is written to its audit trail.
+    Arguments left None stay as they are.
+    """
+    intervention = (
+        Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
+    )
+    if intervention.status != InterventionStatus.PROPOSED:
+        raise TransitionError(
+            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}; only a proposed one "
+            "can be changed",
+            code="invalid_state",
+        )
+    changes, fields = [], []
+    if discount_amount is not None and discount_amount != intervention.discount_amount:
+        intervention_discount_check(intervention=intervention, discount_amount=discount_amount)
+        changes.append(f"discount Tk {intervention.discount_amount:,.0f} → Tk {discount_amount:,.0f}")
+        intervention.discount_amount = discount_amount
+        fields.append("discount_amount")
+    for field, text, label in (("message_en", message_en, "English"), ("message_bn", message_bn, "Bengali")):
+        if text is not None and text != getattr(intervention, field):
+            if not text.strip():
+                raise ValidationError(f"the {label} message cannot be empty", code="blank_message")
+            setattr(intervention, field, text)
+            fields.append(field)
+            changes.append(f"{label} message reworded")
+    if not fields:
+        return intervention
+    intervention.full_clean(exclude=["customer", "prediction", "service", "decided_by"])
+    intervention.save(update_fields=[*fields, "updated_at"])
+    audit(intervention, actor=user, note="edited: " + "; ".join(changes))
     return intervention
 
 

@@ -1,4 +1,5 @@
-"""The intervention state machine's one rule: a change of state starts from an allowed state and leaves an audit row."""
+"""The intervention state machine: a change of state starts from an allowed state, and every change leaves an
+audit row (a change of state, or a note on one that stays: an edit, a call attempt)."""
 
 from django.core.exceptions import ValidationError
 
@@ -24,3 +25,14 @@ def transition(
     )
     intervention.status = to
     return intervention
+
+
+def audit(intervention: Intervention, *, actor, note: str) -> InterventionEvent:
+    """An audit row for a change that leaves the state as it is (from and to are the current state)."""
+    return InterventionEvent.objects.create(
+        intervention=intervention,
+        from_status=intervention.status,
+        to_status=intervention.status,
+        actor=actor,
+        note=note[:255],
+    )

@@ -9,6 +9,7 @@ from payments.services.codes import (
     discount_code_deactivate,
     discount_code_issue,
     discount_code_redeem,
+    discount_code_update,
     normalise_code,
     redemption_listener_register,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "discount_code_deactivate",
     "discount_code_issue",
     "discount_code_redeem",
+    "discount_code_update",
     "normalise_code",
     "redemption_listener_register",
     "payment_callback",

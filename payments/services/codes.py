@@ -157,6 +157,43 @@ def discount_code_deactivate(*, code: DiscountCode) -> DiscountCode:
     return locked
 
 
+def discount_code_update_check(*, code: DiscountCode, max_uses: int, min_order: Decimal) -> None:
+    """ValidationError (per field) for a change discount_code_update would refuse; the admin form asks it too."""
+    if max_uses < max(code.uses, 1):
+        raise ValidationError(
+            {"max_uses": f"The code has been used {code.uses} time(s): allow at least {max(code.uses, 1)}."}
+        )
+    if min_order < 0:
+        raise ValidationError({"min_order": "The minimum order cannot be negative."})
+
+
+def discount_code_update(
+    *, code_id: int, is_active: bool, expires_at: dt.datetime, max_uses: int, min_order: Decimal
+) -> DiscountCode:
+    """What staff may change once a code is issued: withdraw or reactivate it, extend or shorten it, allow more or
+    fewer uses (never fewer than it has had), raise or lower its minimum order. What it is worth stays as promised."""
+    with transaction.atomic():
+        code = DiscountCode.objects.select_for_update().get(pk=code_id)
+        discount_code_update_check(code=code, max_uses=max_uses, min_order=min_order)
+        changed = {
+            field: value
+            for field, value in (
+                ("is_active", is_active),
+                ("expires_at", expires_at),
+                ("max_uses", max_uses),
+                ("min_order", Decimal(min_order)),
+            )
+            if getattr(code, field) != value
+        }
+        if changed:
+            for field, value in changed.items():
+                setattr(code, field, value)
+            code.full_clean(exclude=["code"])
+            code.save(update_fields=[*changed, "updated_at"])
+            logger.info("discount code %s changed: %s", code.pk, ", ".join(changed))
+    return code
+
+
 def discount_amount_for(*, code: DiscountCode, order_amount: Decimal) -> Decimal:
     """Amount codes are capped at the order; percent codes are rounded to whole Taka (half up)."""
     if code.kind == DiscountKind.PERCENT:
