@@ -26,8 +26,7 @@ from interventions.services.outcomes import (
     uplift_model_fit,
     uplift_model_ready,
 )
-from mlcore.churn import TrainingDataError
-from mlcore.features import build_features, cutoff_of
+from mlcore.features import TrainingDataError, build_features, cutoff_of
 from mlcore.offers import RECOVERY, OfferPolicy, in_control_group, propose
 from mlcore.recommend import service_similarity_fit
 from predictions.models import Prediction, ScoringSettings

@@ -7,8 +7,8 @@ import pandas as pd
 from django.utils import timezone
 
 from customers.models import Customer
-from mlcore.churn import REASONS_K, risk_category
-from mlcore.explain import Reason, top_reasons
+from mlcore.churn import risk_category
+from mlcore.explain import REASONS_K, Reason, top_reasons
 from mlcore.single import single_features
 from predictions.models import ModelKind, ScoringSettings
 from predictions.selectors import customer_events

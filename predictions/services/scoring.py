@@ -19,8 +19,8 @@ from customers.models import Booking
 from customers.services.segments import segments_apply
 from loyalty.selectors import current_tier_names
 from loyalty.services import tiers_apply
-from mlcore.churn import REASONS_K, risk_category
-from mlcore.explain import top_reasons
+from mlcore.churn import risk_category
+from mlcore.explain import REASONS_K, top_reasons
 from mlcore.features import build_features
 from mlcore.segmentation import segmentation_assign
 from predictions.models import ModelKind, Prediction, ScoringSettings

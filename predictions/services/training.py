@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Max
 
 from customers.models import Booking
-from mlcore.churn import MODEL_FEATURES, ChurnConfig, TrainingDataError, churn_train
-from mlcore.features import LOCAL_TZ, build_features
+from mlcore.churn import MODEL_FEATURES, ChurnConfig, churn_train
+from mlcore.features import LOCAL_TZ, TrainingDataError, build_features
 from mlcore.ltv import HorizonError, LtvConfig, ltv_train
 from mlcore.segmentation import SegmentationModel, segmentation_fit
 from predictions.models import ModelKind, ModelPerformance, ModelVersion, ScoringSettings

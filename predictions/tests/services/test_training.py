@@ -151,7 +151,7 @@ def test_the_churn_window_and_ltv_horizon_come_from_the_scoring_settings_unless_
     # given settings staff changed in the admin
     from unittest import mock
 
-    from mlcore.churn import TrainingDataError
+    from mlcore.features import TrainingDataError
     from predictions.models import ScoringSettings
 
     ScoringSettings.objects.filter(pk=1).update(churn_window_days=60, ltv_horizon_days=730)
