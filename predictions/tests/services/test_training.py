@@ -165,10 +165,10 @@ def test_the_churn_window_and_ltv_horizon_come_from_the_scoring_settings_unless_
         seen["horizon"] = config.horizon_days
         raise TrainingDataError("stop here")
 
-    # when
+    # when (models_train imports the trainers when it runs, from their modules)
     with (
-        mock.patch("predictions.services.training.churn_train", side_effect=churn),
-        mock.patch("predictions.services.training.ltv_train", side_effect=ltv),
+        mock.patch("mlcore.churn.churn_train", side_effect=churn),
+        mock.patch("mlcore.ltv.ltv_train", side_effect=ltv),
         pytest.raises(ModelTrainingError, match="stop here"),
     ):
         models_train(as_of=AS_OF, **given)
