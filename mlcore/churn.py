@@ -16,15 +16,11 @@ import pandas as pd
 
 from mlcore import btyd
 from mlcore.boosting import THREADS, booster_bytes, booster_load, booster_train
-from mlcore.features import FEATURES, History, build_features, cutoff_of
+from mlcore.features import FEATURES, History, TrainingDataError, build_features, cutoff_of
 from mlcore.metrics import binary_metrics
 
 MODEL_FEATURES: tuple[str, ...] = (*FEATURES, "bgnbd_p_alive", "bgnbd_p_churn")
 RISK_CATEGORIES = ("low", "medium", "high", "critical")
-
-
-class TrainingDataError(ValueError):
-    """The history cannot support training (too few customers, one class only, too short)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,6 @@ class Calibrator:
 
 
 PROBABILITY_DECIMALS = 4
-REASONS_K = 5  # the reasons stored, served and exported for each score
 
 
 @dataclass

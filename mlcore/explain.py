@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+REASONS_K = 5  # the reasons stored, served and exported for each score
+
 BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
@@ -190,7 +192,7 @@ def _describe(feature: str, value: float) -> tuple[str, str]:
 
 
 def top_reasons(
-    contributions: np.ndarray, matrix: np.ndarray, feature_names: list[str], k: int = 5
+    contributions: np.ndarray, matrix: np.ndarray, feature_names: list[str], k: int = REASONS_K
 ) -> list[list[Reason]]:
     """The `k` features with the largest absolute contribution per row, strongest first.
 

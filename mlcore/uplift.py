@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mlcore.boosting import booster_train
-from mlcore.churn import TrainingDataError
-from mlcore.features import FEATURES
+from mlcore.features import FEATURES, TrainingDataError
 
 
 @dataclass(frozen=True)
