@@ -22,6 +22,7 @@ from customers.models import BookingStatus
 from interventions.models import (
     Intervention,
     InterventionAction,
+    InterventionOutcome,
     InterventionSettings,
     InterventionStatus,
 )
@@ -61,7 +62,7 @@ def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str,
     now = now or timezone.now()
     window = _window()
     due = (
-        Intervention.objects.filter(outcome="pending", status__in=JUDGED_STATUSES)
+        Intervention.objects.filter(outcome=InterventionOutcome.PENDING, status__in=JUDGED_STATUSES)
         .annotate(ends=ExpressionWrapper(F("created_at") + window, output_field=DateTimeField()))
         .filter(ends__lte=now)
     )
@@ -75,14 +76,14 @@ def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str,
     retained = [pk for pk, came_back in flagged.items() if came_back]
     churned = [pk for pk, came_back in flagged.items() if not came_back]
     with transaction.atomic():
-        Intervention.objects.filter(pk__in=retained).update(outcome="retained", updated_at=now)
-        Intervention.objects.filter(pk__in=churned).update(outcome="churned", updated_at=now)
-    return {"retained": len(retained), "churned": len(churned)}
+        Intervention.objects.filter(pk__in=retained).update(outcome=InterventionOutcome.RETAINED, updated_at=now)
+        Intervention.objects.filter(pk__in=churned).update(outcome=InterventionOutcome.CHURNED, updated_at=now)
+    return {InterventionOutcome.RETAINED.value: len(retained), InterventionOutcome.CHURNED.value: len(churned)}
 
 
 def _judged(before: dt.date | None = None):
     """Proposals with an outcome; with `before`, only those whose window had ended by then (what was known)."""
-    judged = Intervention.objects.exclude(outcome="pending").filter(status__in=JUDGED_STATUSES)
+    judged = Intervention.objects.exclude(outcome=InterventionOutcome.PENDING).filter(status__in=JUDGED_STATUSES)
     if before is not None:
         judged = judged.filter(created_at__lte=cutoff_of(before).to_pydatetime() - _window())
     return judged
@@ -90,10 +91,10 @@ def _judged(before: dt.date | None = None):
 
 ARM_COUNTS = {
     "proposed": Count("pk", filter=Q(status__in=ASSIGNED)),
-    "proposed_kept": Count("pk", filter=Q(status__in=ASSIGNED, outcome="retained")),
+    "proposed_kept": Count("pk", filter=Q(status__in=ASSIGNED, outcome=InterventionOutcome.RETAINED)),
     "sent": Count("pk", filter=Q(status__in=ASSIGNED, sent_at__isnull=False)),
     "control": Count("pk", filter=Q(status=InterventionStatus.CONTROL)),
-    "control_kept": Count("pk", filter=Q(status=InterventionStatus.CONTROL, outcome="retained")),
+    "control_kept": Count("pk", filter=Q(status=InterventionStatus.CONTROL, outcome=InterventionOutcome.RETAINED)),
 }
 
 
@@ -200,7 +201,7 @@ def judged_features(history: History, *, before: dt.date | None = None) -> pd.Da
     frame = pd.concat(parts).set_index("pk") if parts else rows.set_index("pk")
     frame["assigned"] = frame["status"] != InterventionStatus.CONTROL
     frame["sent"] = frame["sent_at"].notna()
-    frame["retained"] = frame["outcome"] == "retained"
+    frame["retained"] = frame["outcome"] == InterventionOutcome.RETAINED
     return frame
 
 
@@ -317,7 +318,7 @@ def roi_measured(*, before: dt.date | None = None) -> list[MeasuredRoi]:
     )
     rows["assigned"] = rows["status"] != InterventionStatus.CONTROL
     rows["sent"] = rows["sent_at"].notna()
-    rows["kept"] = rows["outcome"] == "retained"
+    rows["kept"] = rows["outcome"] == InterventionOutcome.RETAINED
     rows["value"] = [if_retained(float(ltv or 0), churn) for ltv, churn in zip(rows["ltv"], rows["churn"], strict=True)]
     rows["given"] = rows["pk"].map(lambda pk: float(redeemed.get(pk, 0)))
     contact = {InterventionAction.PERSONAL_CALL: float(settings_row.call_cost)}
