@@ -8,9 +8,7 @@ the moment of the random draw.
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet
@@ -25,11 +23,10 @@ from interventions.models import (
 )
 from mlcore.experiments import SHRINK_TOWARDS_PRIOR, MeasuredRoi, UpliftEstimate, roi_measure, uplift_measure
 from mlcore.features import History, build_features, cutoff_of
-from mlcore.offers import OfferPolicy, uplift_for
-from mlcore.uplift import UpliftConfig, UpliftModel, uplift_train
+from mlcore.uplift import FittedUplift, UpliftConfig, personal_uplifts, uplift_fit
 from predictions.models import ScoringSettings
 
-# What callers import from here; the estimates' dataclasses and the prior's weight come from mlcore.
+# What callers import from here; the dataclasses, the prior's weight and personal_uplifts come from mlcore.
 __all__ = [
     "ASSIGNED",
     "JUDGED_STATUSES",
@@ -164,72 +161,12 @@ def judged_features(history: History, *, before: dt.date | None = None) -> pd.Da
     return pd.concat(parts).set_index("pk") if parts else rows.set_index("pk")
 
 
-@dataclass
-class FittedUplift:
-    """The uplift model, and per action the mean effect it gives the customers it learned from, overall and per
-    segment: the fixed point a customer's departure is measured from (see personal_uplifts)."""
-
-    model: UpliftModel
-    centre: dict[str, float]  # action → mean effect over the training customers
-    centre_by_segment: dict[str, dict[str, float]]  # action → segment → mean effect over its training customers
-
-    def centre_for(self, action: str, segments: pd.Series) -> np.ndarray:
-        by_segment = self.centre_by_segment.get(action, {})
-        overall = self.centre.get(action, np.nan)
-        return np.array([by_segment.get(segment, overall) for segment in segments], dtype=float)
-
-
 def uplift_model_fit(
     history: History, *, before: dt.date | None = None, config: UpliftConfig = UPLIFT_CONFIG
 ) -> FittedUplift:
     """The per-customer uplift model on every judged proposal (TrainingDataError when there are too few): retention
     if proposed vs held out, and the chance staff send such a proposal (see mlcore.uplift)."""
-    frame = judged_features(history, before=before)
-    model = uplift_train(frame, frame["action"], frame["assigned"], frame["retained"], config, sent=frame["sent"])
-    segments = frame["segment"].fillna("").to_numpy()
-    centre, centre_by_segment = {}, {}
-    for action in model.actions:
-        effect = pd.Series(model.effect(frame, action))
-        centre[action] = float(effect.mean())  # NaN (customers staff never send it to) are skipped
-        centre_by_segment[action] = {
-            segment: float(mean) for segment, mean in effect.groupby(segments).mean().items() if not np.isnan(mean)
-        }
-    return FittedUplift(model=model, centre=centre, centre_by_segment=centre_by_segment)
-
-
-UPLIFT_BOUNDS = (-1.0, 1.0)  # an expected change in the chance of staying
-
-
-def personal_uplifts(
-    *, fitted: FittedUplift, features: pd.DataFrame, segments: pd.Series, policy: OfferPolicy
-) -> pd.Series:
-    """Per customer (the index of `features`), action → expected effect of sending it: the action × segment estimate,
-    moved by how far the model puts this customer above or below the customers of their segment it learned from (that
-    departure shrunk by the evidence behind the action). The reference is fixed at training, so a customer's estimate
-    does not depend on who else is scored the same night.
-
-    The level comes from the segment estimate, a plain difference of retention rates; the model only says who
-    responds more or less. Its own level is conservative (regularised boosting pulls the proposed-arm model towards
-    the held-out one: 0.17 for a true 0.30 in the tests), and using it as the level made the engine offer less than
-    the measured effects justify (bench_learning.py: fewer customers saved than with the priors). Where the model
-    has nothing to say (an action it has not seen, customers staff hardly ever send it to) the action is left out
-    and the engine uses the segment estimate."""
-    model = fitted.model
-    segment_of = segments.reindex(features.index).fillna("")
-    estimates: dict[str, np.ndarray] = {}
-    for action in model.actions:
-        effect = model.effect(features, action)
-        level = np.array([uplift_for(action, segment, policy) for segment in segment_of])
-        departure = model.shrink(effect - fitted.centre_for(action, segment_of), action, 0.0, UPLIFT_CONFIG)
-        estimates[action] = np.round(np.clip(level + departure, *UPLIFT_BOUNDS), 4)
-    return pd.Series(
-        [
-            {action: float(values[row]) for action, values in estimates.items() if not np.isnan(values[row])}
-            for row in range(len(features))
-        ],
-        index=features.index,
-        dtype=object,
-    )
+    return uplift_fit(judged_features(history, before=before), config)
 
 
 def roi_measured(*, before: dt.date | None = None) -> list[MeasuredRoi]:
