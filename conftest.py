@@ -41,9 +41,7 @@ def staff_user(db):
 
 @pytest.fixture
 def staff_client(staff_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(staff_user)
-    return client
+    return client_of(staff_user)
 
 
 @pytest.fixture
@@ -56,9 +54,7 @@ def customer_user(db):
 
 @pytest.fixture
 def customer_client(customer_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(customer_user)
-    return client
+    return client_of(customer_user)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,7 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from accounts.roles import ANALYSTS, MODEL_ADMINISTRATORS, RETENTION_STAFF
 
-User = AbstractBaseUser | AnonymousUser
+# Whoever is asking: a signed-in user of any kind, or an anonymous visitor.
+Viewer = AbstractBaseUser | AnonymousUser
 
 
 class Role(StrEnum):
@@ -61,32 +62,32 @@ _GROUP_ROLES = {
 }
 
 
-def _signed_in(user: User | None) -> bool:
+def _signed_in(user: Viewer | None) -> bool:
     return bool(user is not None and user.is_authenticated and getattr(user, "is_active", False))
 
 
-def sees_staff_data(user: User | None) -> bool:
+def sees_staff_data(user: Viewer | None) -> bool:
     """Staff of any role: every customer, predictions and lifetime values, segments, audit trails, who decided."""
     return _signed_in(user) and bool(getattr(user, "is_staff", False))
 
 
-def can(user: User | None, action: Action) -> bool:
+def can(user: Viewer | None, action: Action) -> bool:
     """May this member of staff do `action`? Customers and anonymous users never may."""
     return sees_staff_data(user) and bool(user.has_perm(PERMISSION[action]))  # type: ignore[union-attr]
 
 
-def customer_of(user: User | None):
+def customer_of(user: Viewer | None):
     """The Customer a signed-in user is, or None (staff accounts, logins linked to no customer, anonymous)."""
     return getattr(user, "customer", None) if _signed_in(user) else None
 
 
-def may_act_for(user: User | None, customer) -> bool:
+def may_act_for(user: Viewer | None, customer) -> bool:
     """May this user act on the customer's behalf (redeem their code)? The customer themself, or retention staff."""
     own = customer_of(user)
     return (own is not None and own.pk == customer.pk) or can(user, Action.MANAGE_CODES)
 
 
-def roles_of(user: User | None) -> frozenset[Role]:
+def roles_of(user: Viewer | None) -> frozenset[Role]:
     """The user's roles, for pages that greet or route by role (the policy itself asks `can` and `sees_staff_data`)."""
     if not _signed_in(user):
         return frozenset({Role.ANONYMOUS})

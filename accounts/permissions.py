@@ -3,6 +3,7 @@
 from rest_framework.permissions import BasePermission
 
 from accounts import access
+from accounts.access import Action
 
 
 class IsStaff(BasePermission):
@@ -15,19 +16,25 @@ class IsStaff(BasePermission):
 
 
 class _Allowed(BasePermission):
-    action: access.Action
+    """Members of staff who may do `action` (access.can); a refusal gives the policy's reason."""
+
+    action: Action
+
+    @property
+    def message(self) -> str:
+        return access.REFUSAL[self.action]
 
     def has_permission(self, request, view) -> bool:
         return access.can(request.user, self.action)
 
 
-def allowed(action: access.Action) -> type[BasePermission]:
-    """A permission class for members of staff who may do `action` (access.can), refusing with the policy's reason."""
-    return type(
-        f"Can{action.title().replace('_', '')}", (_Allowed,), {"action": action, "message": access.REFUSAL[action]}
-    )
+class CanDecideInterventions(_Allowed):
+    action = Action.DECIDE_INTERVENTIONS
 
 
-CanDecideInterventions = allowed(access.Action.DECIDE_INTERVENTIONS)
-CanWorkCalls = allowed(access.Action.WORK_CALLS)
-CanRetrainModels = allowed(access.Action.RETRAIN_MODELS)
+class CanWorkCalls(_Allowed):
+    action = Action.WORK_CALLS
+
+
+class CanRetrainModels(_Allowed):
+    action = Action.RETRAIN_MODELS

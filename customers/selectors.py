@@ -3,11 +3,11 @@
 import pandas as pd
 from django.db.models import QuerySet
 
-from accounts.access import User, customer_of, sees_staff_data
+from accounts.access import Viewer, customer_of, sees_staff_data
 from customers.models import Booking, Customer, CustomerSegment, Provider, Service
 
 
-def customers_visible_to(*, viewer: User) -> QuerySet[Customer]:
+def customers_visible_to(*, viewer: Viewer) -> QuerySet[Customer]:
     """Every customer for staff; for a customer, only themself; nothing for anyone else."""
     queryset = Customer.objects.select_related("preferred_provider")
     if sees_staff_data(viewer):
@@ -16,7 +16,7 @@ def customers_visible_to(*, viewer: User) -> QuerySet[Customer]:
     return queryset.filter(pk=own.pk) if own else queryset.none()
 
 
-def bookings_visible_to(*, viewer: User) -> QuerySet[Booking]:
+def bookings_visible_to(*, viewer: Viewer) -> QuerySet[Booking]:
     """Every booking for staff; a customer's own for a customer; nothing for anyone else."""
     queryset = Booking.objects.select_related("customer", "service", "provider")
     if sees_staff_data(viewer):

@@ -3,7 +3,8 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from accounts.access import User, customer_of, sees_staff_data
+from accounts.access import Viewer, customer_of, sees_staff_data
+from customers.models import Customer
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
 from payments.models import DiscountCode
 from payments.selectors import redeemable_codes
@@ -24,7 +25,7 @@ def intervention_pending_list() -> QuerySet[Intervention]:
     )
 
 
-def interventions_visible_to(*, viewer: User) -> QuerySet[Intervention]:
+def interventions_visible_to(*, viewer: Viewer) -> QuerySet[Intervention]:
     """Every intervention with its whole audit trail for staff; for a customer, their own offers that reached them,
     with only the changes of state in the trail (the call attempts staff log are notes for staff); else none."""
     staff = sees_staff_data(viewer)
@@ -56,7 +57,7 @@ def support_call_list(*, status: str | None = None, assigned_to: AbstractBaseUse
     return queryset
 
 
-def offer_list(*, customer) -> QuerySet[DiscountCode]:
+def offer_list(*, customer: Customer) -> QuerySet[DiscountCode]:
     """The customer's redeemable codes (payments' rule), each with the intervention it came with for its message."""
     return redeemable_codes(customer=customer).select_related("intervention")
 

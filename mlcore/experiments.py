@@ -115,17 +115,29 @@ def uplift_estimate(arms: Arms, *, action: str, segment: str, prior: float) -> U
 
 
 def uplift_measure(judged: pd.DataFrame, *, priors: Mapping[str, float] | None = None) -> list[UpliftEstimate]:
-    """The effect of each action, then of each action in each segment (column `segment`; rows without one count only
-    for the action), each shrunk towards its prior: for an action, `priors` over DEFAULT_UPLIFT (0 for an action in
-    neither); for an action in a segment, the action's estimate times the segment's response (segment_prior)."""
+    """uplift_from_arms on a frame of judged proposals (column `segment`; rows without one count only for the
+    action)."""
+    return uplift_from_arms(arm_counts(judged, ["action"]), arm_counts(judged, ["action", "segment"]), priors=priors)
+
+
+def uplift_from_arms(
+    by_action: Mapping[tuple[str, ...], Arms],
+    by_segment: Mapping[tuple[str, ...], Arms],
+    *,
+    priors: Mapping[str, float] | None = None,
+) -> list[UpliftEstimate]:
+    """The effect of each action (`by_action`, keyed by (action,)), then of each action in each segment
+    (`by_segment`, keyed by (action, segment); an empty segment is skipped), each shrunk towards its prior: for an
+    action, `priors` over DEFAULT_UPLIFT (0 for an action in neither); for an action in a segment, the action's
+    estimate times the segment's response (segment_prior). The arms may be counted by the database."""
     configured = {**DEFAULT_UPLIFT, **(priors or {})}
     estimates = [
         item
-        for (action,), arms in arm_counts(judged, ["action"]).items()
+        for (action,), arms in sorted(by_action.items())
         if (item := uplift_estimate(arms, action=action, segment="", prior=configured.get(action, 0.0)))
     ]
     overall = {item.action: item.uplift for item in estimates}
-    for (action, segment), arms in arm_counts(judged, ["action", "segment"]).items():
+    for (action, segment), arms in sorted(by_segment.items()):
         if segment:
             prior = segment_prior(action, segment, overall.get(action, configured.get(action, 0.0)))
             if item := uplift_estimate(arms, action=action, segment=segment, prior=prior):

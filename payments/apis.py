@@ -56,11 +56,6 @@ PAYMENT_ERROR_STATUS = {
 }
 
 
-def _customer(request: Request, customer_id: str):
-    """The customer in the URL if the requester may act for them; another customer's id is a 404."""
-    return get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
-
-
 class CustomerCodeRedeemApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "code_redeem"
@@ -140,7 +135,8 @@ class CustomerCodeRedeemApi(APIView):
         ],
     )
     def post(self, request: Request, customer_id: str) -> Response:
-        customer = _customer(request, customer_id)
+        # Another customer's id is a 404, as for a customer that does not exist.
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
         if not access.may_act_for(request.user, customer):  # analysts see the customer but change nothing
             raise PermissionDenied(access.REFUSAL[access.Action.MANAGE_CODES])
         serializer = self.InputSerializer(data=request.data)

@@ -6,14 +6,13 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanRetrainModels, IsStaff
 from customers.apis import CustomerListApi
-from customers.models import Customer
 from customers.selectors import customers_visible_to
 from loyalty.models import CustomerLoyalty, LoyaltyTier
 from predictions.filters import AtRiskFilter
@@ -209,11 +208,8 @@ class CustomerDetailApi(APIView):
 
     @extend_schema(operation_id="customers_retrieve", responses=OutputSerializer)
     def get(self, request: Request, customer_id: str) -> Response:
-        try:
-            profile = customer_profile(viewer=request.user, external_id=customer_id)
-        except Customer.DoesNotExist as exc:
-            raise NotFound() from exc
-        customer = profile.customer
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
+        profile = customer_profile(viewer=request.user, customer=customer)
         customer.prediction, customer.segment, customer.loyalty_tier = (
             profile.prediction,
             profile.segment,
@@ -268,8 +264,5 @@ class CustomerLoyaltyApi(APIView):
 
     @extend_schema(responses=OutputSerializer, operation_id="customer_loyalty")
     def get(self, request: Request, customer_id: str) -> Response:
-        try:
-            loyalty = customer_loyalty(viewer=request.user, external_id=customer_id)
-        except Customer.DoesNotExist as exc:
-            raise NotFound() from exc
-        return Response(self.OutputSerializer(loyalty).data)
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
+        return Response(self.OutputSerializer(customer_loyalty(customer=customer)).data)

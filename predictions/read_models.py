@@ -1,16 +1,17 @@
 """What a page or an endpoint shows of one customer, composed once from customers, loyalty and predictions.
 
-A read model takes the viewer and applies the access policy: the DRF view and the portal view over the same data are
-then a few lines each. Another customer's id, or a customer nobody may see, is Customer.DoesNotExist.
+A view finds the customer among those its viewer may see (customers_visible_to: another customer's id is a 404); the
+read model then applies the rest of the access policy, so the DRF view and the portal view over the same data are a
+few lines each.
 """
 
 from dataclasses import dataclass
 
 import pandas as pd
 
-from accounts.access import User, sees_staff_data
+from accounts.access import Viewer, sees_staff_data
 from customers.models import Customer
-from customers.selectors import current_segments, customers_visible_to
+from customers.selectors import current_segments
 from loyalty.selectors import current_tier_names, customer_loyalty_summary
 from predictions.models import Prediction
 from predictions.selectors import latest_prediction
@@ -26,8 +27,7 @@ class CustomerProfile:
     segment: str
 
 
-def customer_profile(*, viewer: User, external_id: str) -> CustomerProfile:
-    customer = customers_visible_to(viewer=viewer).get(external_id=external_id)
+def customer_profile(*, viewer: Viewer, customer: Customer) -> CustomerProfile:
     pks = pd.Index([customer.pk])
     staff = sees_staff_data(viewer)
     return CustomerProfile(
@@ -38,10 +38,9 @@ def customer_profile(*, viewer: User, external_id: str) -> CustomerProfile:
     )
 
 
-def customer_loyalty(*, viewer: User, external_id: str) -> dict:
+def customer_loyalty(*, customer: Customer) -> dict:
     """The customer's tier, benefits, progress to the next tier and history (loyalty.selectors), with the value
     criterion measured by their latest predicted lifetime value."""
-    customer = customers_visible_to(viewer=viewer).get(external_id=external_id)
     latest = latest_prediction(customer=customer)
     ltv = float(latest.ltv or 0) if latest else 0.0
     return {"customer_id": customer.external_id, **customer_loyalty_summary(customer=customer, ltv=ltv)}

@@ -7,7 +7,6 @@ the moment of the random draw.
 """
 
 import datetime as dt
-import logging
 
 import pandas as pd
 from django.db import transaction
@@ -21,31 +20,10 @@ from interventions.models import (
     InterventionSettings,
     InterventionStatus,
 )
-from mlcore.experiments import SHRINK_TOWARDS_PRIOR, MeasuredRoi, UpliftEstimate, roi_measure, uplift_measure
+from mlcore.experiments import Arms, MeasuredRoi, UpliftEstimate, roi_measure, uplift_from_arms
 from mlcore.features import History, build_features, cutoff_of
-from mlcore.uplift import FittedUplift, UpliftConfig, personal_uplifts, uplift_fit
+from mlcore.uplift import FittedUplift, UpliftConfig, uplift_fit
 from predictions.models import ScoringSettings
-
-# What callers import from here; the dataclasses, the prior's weight and personal_uplifts come from mlcore.
-__all__ = [
-    "ASSIGNED",
-    "JUDGED_STATUSES",
-    "SHRINK_TOWARDS_PRIOR",
-    "UPLIFT_CONFIG",
-    "FittedUplift",
-    "MeasuredRoi",
-    "UpliftEstimate",
-    "interventions_track_outcomes",
-    "judged_counts",
-    "judged_features",
-    "personal_uplifts",
-    "roi_measured",
-    "uplift_estimates",
-    "uplift_model_fit",
-    "uplift_model_ready",
-]
-
-logger = logging.getLogger(__name__)
 
 # Proposals whose fate is settled: held out, or offered to staff and then sent, refused or left to expire.
 ASSIGNED = (
@@ -121,12 +99,34 @@ def _judged_rows(judged: QuerySet[Intervention], **fields: str) -> pd.DataFrame:
     return rows
 
 
+# The arms of a group of judged proposals, counted by the database (mlcore.experiments.Arms' fields).
+ARM_COUNTS = {
+    "proposed": Count("pk", filter=Q(status__in=ASSIGNED)),
+    "proposed_kept": Count("pk", filter=Q(status__in=ASSIGNED, outcome=InterventionOutcome.RETAINED)),
+    "sent": Count("pk", filter=Q(status__in=ASSIGNED, sent_at__isnull=False)),
+    "control": Count("pk", filter=Q(status=InterventionStatus.CONTROL)),
+    "control_kept": Count("pk", filter=Q(status=InterventionStatus.CONTROL, outcome=InterventionOutcome.RETAINED)),
+}
+
+
+def _arms(judged: QuerySet[Intervention], *by: str) -> dict[tuple[str, ...], Arms]:
+    return {
+        tuple(row[field] or "" for field in by): Arms(**{arm: row[arm] for arm in ARM_COUNTS})
+        for row in judged.values(*by).annotate(**ARM_COUNTS)
+    }
+
+
 def uplift_estimates(*, before: dt.date | None = None) -> list[UpliftEstimate]:
     """The effect of each action, and of each action in each segment, measured against the control group (see
     mlcore.experiments), shrunk towards its prior (the action's estimate for a segment, the configured prior for an
-    action) until a few hundred outcomes make it trustworthy. With `before`: from what was known on that day."""
-    priors = InterventionSettings.load().uplift_priors or {}
-    return uplift_measure(_judged_rows(_judged(before)), priors=priors)
+    action) until a few hundred outcomes make it trustworthy. With `before`: from what was known on that day. Two
+    grouped counts in the database, however many proposals have been judged."""
+    judged = _judged(before)
+    return uplift_from_arms(
+        _arms(judged, "action"),
+        _arms(judged, "action", "prediction__segment"),
+        priors=InterventionSettings.load().uplift_priors or {},
+    )
 
 
 UPLIFT_CONFIG = UpliftConfig()
@@ -134,10 +134,7 @@ UPLIFT_CONFIG = UpliftConfig()
 
 def judged_counts(*, before: dt.date | None = None) -> dict[str, int]:
     """Proposals (outside control) and control rows whose outcome is known."""
-    return _judged(before).aggregate(
-        proposed=Count("pk", filter=Q(status__in=ASSIGNED)),
-        control=Count("pk", filter=Q(status=InterventionStatus.CONTROL)),
-    )
+    return _judged(before).aggregate(proposed=ARM_COUNTS["proposed"], control=ARM_COUNTS["control"])
 
 
 def uplift_model_ready(

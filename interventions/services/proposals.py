@@ -21,13 +21,13 @@ from interventions.models import (
 )
 from interventions.services.outcomes import (
     UPLIFT_CONFIG,
-    personal_uplifts,
     uplift_estimates,
     uplift_model_fit,
     uplift_model_ready,
 )
 from mlcore.features import TrainingDataError, build_features, cutoff_of
 from mlcore.offers import RECOVERY, OfferPolicy, in_control_group, propose
+from mlcore.uplift import personal_uplifts
 from predictions.models import Prediction, ScoringSettings
 from predictions.selectors import history_load, latest_as_of
 from sheba_retention.common.bulk import read_frame
