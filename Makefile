@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1:8000
 help:
 	@echo "make demo   - install, migrate, generate demo data, train, score, create logins, serve on http://$(HOST)"
 	@echo "make test   - run the whole test suite (SQLite; set DATABASE_URL/REDIS_URL for real servers)"
-	@echo "make lint   - ruff lint + format check + type check + migrations check + Bengali catalogue check"
+	@echo "make lint   - ruff lint + format check + layer contracts + type check + migrations check + Bengali catalogue check"
 	@echo "make typecheck - mypy with django-stubs: strict for mlcore, the apps checked (config in pyproject.toml)"
 	@echo "make messages - update locale/bn from the strings marked for translation and compile it (needs gettext)"
 	@echo "make bench  - performance benchmarks (need PostgreSQL: DATABASE_URL)"
@@ -44,6 +44,7 @@ test-fast: venv
 lint: venv messages-check typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers of docs/ARCHITECTURE.md (contracts in pyproject.toml)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # About a minute from scratch, seconds after that (mypy keeps its cache in .mypy_cache).

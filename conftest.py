@@ -3,8 +3,10 @@
 import importlib
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from accounts.roles import ANALYSTS, MODEL_ADMINISTRATORS, RETENTION_STAFF
 from customers.tests.factories import CustomerFactory, StaffUserFactory, UserFactory
 
 REFERENCE_DATA_MIGRATIONS = [
@@ -13,7 +15,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("loyalty.migrations.0003_engagement_and_programme_settings", "set_active_months"),
     ("predictions.migrations.0002_model_registry_and_scoring_settings", "create_settings"),
     ("interventions.migrations.0002_engine_fields_and_settings", "create_settings"),
-    ("analytics.migrations.0001_roles", "create_roles"),
+    ("accounts.migrations.0001_roles", "create_roles"),
 ]
 
 
@@ -39,9 +41,7 @@ def staff_user(db):
 
 @pytest.fixture
 def staff_client(staff_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(staff_user)
-    return client
+    return client_of(staff_user)
 
 
 @pytest.fixture
@@ -54,9 +54,7 @@ def customer_user(db):
 
 @pytest.fixture
 def customer_client(customer_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(customer_user)
-    return client
+    return client_of(customer_user)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -73,3 +71,37 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def client_of(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def member_of(group_name: str, username: str):
+    """A member of staff in one role (accounts.roles)."""
+    user = StaffUserFactory(username=username)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def _role_fixtures(role: str, group_name: str, username: str):
+    """`<role>_user` (a member of staff in that group) and `<role>_client` (an API client logged in as them)."""
+
+    @pytest.fixture(name=f"{role}_user")
+    def user(db):
+        return member_of(group_name, username)
+
+    @pytest.fixture(name=f"{role}_client")
+    def client(request) -> APIClient:
+        return client_of(request.getfixturevalue(f"{role}_user"))
+
+    return user, client
+
+
+# Retention staff work the approval queue, the call list, codes and tiers; analysts read everything and change
+# nothing; model administrators retrain and activate models and decide on no customer.
+retention_user, retention_client = _role_fixtures("retention", RETENTION_STAFF, "rahim")
+analyst_user, analyst_client = _role_fixtures("analyst", ANALYSTS, "nasrin")
+model_admin_user, model_admin_client = _role_fixtures("model_admin", MODEL_ADMINISTRATORS, "farhana")

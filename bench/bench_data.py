@@ -223,13 +223,8 @@ def _bulk_key(name: str, *args, **kwargs) -> str:
 
 
 def export(workdir: Path) -> tuple[list[Row], Path, Path, int, int]:
-    from customers.exports import (
-        BOOKING_EXPORT_COLUMNS,
-        CUSTOMER_EXPORT_COLUMNS,
-        booking_rows,
-        customer_rows,
-        write_csv,
-    )
+    from customers.exports import BOOKING_EXPORT_COLUMNS, CUSTOMER_EXPORT_COLUMNS, booking_rows, customer_rows
+    from sheba_retention.common.csvfiles import write_csv
 
     customers_csv, bookings_csv = workdir / "customers.csv", workdir / "bookings.csv"
     log(f"export: customers to {customers_csv}")

@@ -6,7 +6,7 @@ out its control group; staff reject the quarter of proposals with the lowest ris
 discounts); customers respond: someone who did not book in the 90 days after T0 in the data books once (a "saved"
 booking is added) with probability equal to the true uplift of the action they were sent (`true_uplift` below;
 hidden from the engine). Outcomes are then judged exactly as the nightly job judges them, and the engine measures the
-effect of sending against the control group (intent to treat ÷ share sent: see interventions/services/outcomes.py).
+effect of sending against the control group (intent to treat ÷ share sent: see mlcore/experiments.py).
 
 Round 2 (T1 = T0 + 91 days, whose 90-day window ends with the data): the engine's inputs for every at-risk customer
 are gathered once and three engines decide on them: the priors only, the uplift measured per action × segment in

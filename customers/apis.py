@@ -1,7 +1,8 @@
-"""The mock Sheba marketplace API: read-only customers, bookings, services and providers."""
+"""The mock Sheba marketplace API: read-only customers, bookings, services and providers.
 
-import pandas as pd
-from django.shortcuts import get_object_or_404
+One customer's profile (with their prediction, segment and tier) composes several apps: predictions/apis.py.
+"""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -11,10 +12,6 @@ from rest_framework.views import APIView
 from customers import selectors
 from customers.filters import BookingFilter, CustomerFilter, ProviderFilter, ServiceFilter
 from customers.models import Booking, Customer, Provider, Service
-from customers.selectors import current_segments
-from loyalty.selectors import current_tier_names
-from predictions.apis import ReasonSerializer
-from predictions.selectors import latest_prediction
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import NewestFirstCursorPagination, PagePagination
 
@@ -44,7 +41,9 @@ class CustomerListApi(APIView):
     @extend_schema(operation_id="customers_list", responses=OutputSerializer(many=True), filters=True)
     def get(self, request: Request) -> Response:
         queryset = filtered(
-            queryset=selectors.customer_list(user=request.user), filterset_class=CustomerFilter, request=request
+            queryset=selectors.customers_visible_to(viewer=request.user),
+            filterset_class=CustomerFilter,
+            request=request,
         )
         return paginated_response(
             pagination_class=PagePagination,
@@ -53,40 +52,6 @@ class CustomerListApi(APIView):
             request=request,
             view=self,
         )
-
-
-class CustomerDetailApi(APIView):
-    class OutputSerializer(CustomerListApi.OutputSerializer):
-        class LatestPredictionSerializer(serializers.Serializer):
-            as_of = serializers.DateField()
-            churn_probability = serializers.FloatField()
-            risk_category = serializers.CharField()
-            reasons = ReasonSerializer(many=True)
-            ltv = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-            ltv_low = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-            ltv_high = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-            ltv_low_if_retained = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-            model_version = serializers.CharField()
-
-        prediction = LatestPredictionSerializer(
-            allow_null=True, help_text="The latest nightly score, if any; staff only (null for the customer)."
-        )
-        segment = serializers.CharField(allow_blank=True, help_text="Staff only (empty for the customer).")
-        loyalty_tier = serializers.CharField(allow_blank=True)
-
-        class Meta(CustomerListApi.OutputSerializer.Meta):
-            fields = [*CustomerListApi.OutputSerializer.Meta.fields, "prediction", "segment", "loyalty_tier"]
-
-    @extend_schema(operation_id="customers_retrieve", responses=OutputSerializer)
-    def get(self, request: Request, customer_id: str) -> Response:
-        customer = get_object_or_404(selectors.customer_list(user=request.user), external_id=customer_id)
-        # A customer sees their own record and tier, not how the business values them (LTV, the discount caps
-        # derived from it) or which marketing segment they are in.
-        staff = request.user.is_staff
-        customer.prediction = latest_prediction(customer=customer) if staff else None
-        customer.segment = current_segments(customer_pks=pd.Index([customer.pk])).iloc[0] if staff else ""
-        customer.loyalty_tier = current_tier_names(customer_pks=pd.Index([customer.pk])).iloc[0]
-        return Response(self.OutputSerializer(customer).data)
 
 
 class BookingListApi(APIView):
@@ -116,7 +81,7 @@ class BookingListApi(APIView):
     @extend_schema(operation_id="bookings_list", responses=OutputSerializer(many=True), filters=True)
     def get(self, request: Request) -> Response:
         queryset = filtered(
-            queryset=selectors.booking_list(user=request.user), filterset_class=BookingFilter, request=request
+            queryset=selectors.bookings_visible_to(viewer=request.user), filterset_class=BookingFilter, request=request
         )
         return paginated_response(
             pagination_class=NewestFirstCursorPagination,

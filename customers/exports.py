@@ -1,23 +1,15 @@
 """CSV export of customers and bookings in exactly the columns the importers read, so files round-trip."""
 
-import csv
 from collections.abc import Iterator
-from typing import TextIO
-
-from django.utils import timezone
 
 from customers.models import Booking, Customer
 from customers.services.booking_import import BOOKING_CSV_COLUMNS
 from customers.services.customer_import import CUSTOMER_CSV_COLUMNS
+from sheba_retention.common.csvfiles import iso_local
 
 CUSTOMER_EXPORT_COLUMNS = CUSTOMER_CSV_COLUMNS
 BOOKING_EXPORT_COLUMNS = BOOKING_CSV_COLUMNS
 CHUNK = 5_000
-
-
-def iso_local(value) -> str:
-    """A datetime as Dhaka time with its offset and microseconds, so re-importing it gives the same instant."""
-    return timezone.localtime(value).isoformat() if value else ""
 
 
 def customer_rows() -> Iterator[list[str]]:
@@ -69,13 +61,3 @@ def booking_rows() -> Iterator[list[str]]:
             method,
             "yes" if pk in complained else "no",
         ]
-
-
-def write_csv(out: TextIO, header: list[str], rows: Iterator[list]) -> int:
-    writer = csv.writer(out)
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    return count

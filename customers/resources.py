@@ -2,10 +2,10 @@
 
 from import_export import fields, resources
 
-from customers.exports import iso_local
 from customers.models import Booking, Customer
 from customers.services.booking_import import BOOKING_CSV_COLUMNS
 from customers.services.customer_import import CUSTOMER_CSV_COLUMNS
+from sheba_retention.common.csvfiles import iso_local
 
 
 class CustomerResource(resources.ModelResource):

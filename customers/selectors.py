@@ -1,27 +1,27 @@
 """Reads of marketplace data for the API, the portals, the admin and the ML pipeline."""
 
 import pandas as pd
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
+from accounts.access import Viewer, customer_of, sees_staff_data
 from customers.models import Booking, Customer, CustomerSegment, Provider, Service
-from sheba_retention.common.api.permissions import customer_of
 
 
-def customer_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Customer]:
+def customers_visible_to(*, viewer: Viewer) -> QuerySet[Customer]:
     """Every customer for staff; for a customer, only themself; nothing for anyone else."""
     queryset = Customer.objects.select_related("preferred_provider")
-    if user.is_staff:
+    if sees_staff_data(viewer):
         return queryset
-    own = customer_of(user)
+    own = customer_of(viewer)
     return queryset.filter(pk=own.pk) if own else queryset.none()
 
 
-def booking_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Booking]:
+def bookings_visible_to(*, viewer: Viewer) -> QuerySet[Booking]:
+    """Every booking for staff; a customer's own for a customer; nothing for anyone else."""
     queryset = Booking.objects.select_related("customer", "service", "provider")
-    if user.is_staff:
+    if sees_staff_data(viewer):
         return queryset
-    own = customer_of(user)
+    own = customer_of(viewer)
     return queryset.filter(customer=own) if own else queryset.none()
 
 

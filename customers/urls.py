@@ -6,7 +6,6 @@ from customers import apis
 
 urlpatterns = [
     path("customers", apis.CustomerListApi.as_view(), name="customer-list"),
-    path("customers/<str:customer_id>", apis.CustomerDetailApi.as_view(), name="customer-detail"),
     path("bookings", apis.BookingListApi.as_view(), name="booking-list"),
     path("services", apis.ServiceListApi.as_view(), name="service-list"),
     path("providers", apis.ProviderListApi.as_view(), name="provider-list"),

@@ -22,7 +22,14 @@ from interventions.models import (
     SupportCall,
 )
 from interventions.services.calls import MAX_ATTEMPTS, support_call_claim, support_call_log
-from interventions.services.queue import discount_cap, intervention_approve, intervention_reject, interventions_decide
+from interventions.services.queue import (
+    DiscountAboveCap,
+    intervention_approve,
+    intervention_discount_check,
+    intervention_reject,
+    intervention_update,
+    interventions_decide,
+)
 from sheba_retention.common.admin import (
     FixedRowsAdmin,
     ReadOnlyAdmin,
@@ -36,7 +43,8 @@ EDITABLE_WHILE_PROPOSED = ("discount_amount", "message_en", "message_bn")
 
 
 class InterventionForm(forms.ModelForm):
-    """Staff may change the discount before approving, within the same caps the approval service enforces."""
+    """Staff may change the discount before approving, within the caps the services enforce (checked here too, so the
+    form shows the error on its field); saved through intervention_update."""
 
     class Meta:
         model = Intervention
@@ -44,11 +52,14 @@ class InterventionForm(forms.ModelForm):
 
     def clean_discount_amount(self):
         amount = self.cleaned_data["discount_amount"]
-        cap = discount_cap(self.instance, InterventionSettings.load())
-        if amount is not None and not 0 <= amount <= cap:
-            raise ValidationError(
-                gettext("For this customer the discount must be between Tk 0 and Tk %(cap)s.") % {"cap": f"{cap:,}"}
-            )
+        if amount is not None and amount != self.instance.discount_amount:
+            try:
+                intervention_discount_check(intervention=self.instance, discount_amount=amount)
+            except DiscountAboveCap as exc:
+                raise ValidationError(
+                    gettext("For this customer the discount must be between Tk 0 and Tk %(cap)s.")
+                    % {"cap": f"{exc.cap:,}"}
+                ) from exc
         return amount
 
 
@@ -114,6 +125,17 @@ class InterventionAdmin(FixedRowsAdmin):
         if obj is not None and obj.status != InterventionStatus.PROPOSED:
             return False
         return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Intervention, form, change: bool) -> None:
+        data = form.cleaned_data
+        updated = intervention_update(
+            intervention_id=obj.pk,
+            user=request.user,
+            discount_amount=data.get("discount_amount"),
+            message_en=data.get("message_en"),
+            message_bn=data.get("message_bn"),
+        )
+        form.instance = updated
 
     @admin.display(description=_("discount"), ordering="discount_amount")
     def discount(self, obj: Intervention) -> str | None:

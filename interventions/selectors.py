@@ -1,10 +1,13 @@
 """Reads of the approval queue and the intervention history for the API, the portals and the admin."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Prefetch, Q, QuerySet
 
+from accounts.access import Viewer, customer_of, sees_staff_data
+from customers.models import Customer
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
-from sheba_retention.common.api.permissions import customer_of
+from payments.models import DiscountCode
+from payments.selectors import redeemable_codes
 
 # What a customer may see of their own interventions: offers that reached them. A proposal that expired undecided
 # never did (no sent_at), nor did control rows, rejections or proposals still waiting.
@@ -22,18 +25,21 @@ def intervention_pending_list() -> QuerySet[Intervention]:
     )
 
 
-def intervention_history_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Intervention]:
-    """Every intervention with its audit trail for staff; a customer's own sent offers for a customer; else none."""
+def interventions_visible_to(*, viewer: Viewer) -> QuerySet[Intervention]:
+    """Every intervention with its whole audit trail for staff; for a customer, their own offers that reached them,
+    with only the changes of state in the trail (the call attempts staff log are notes for staff); else none."""
+    staff = sees_staff_data(viewer)
+    events = InterventionEvent.objects.select_related("actor").order_by("at", "pk")
+    if not staff:
+        events = events.exclude(from_status=F("to_status"))
     queryset = (
         Intervention.objects.select_related("customer", "decided_by")
-        .prefetch_related(
-            Prefetch("events", queryset=InterventionEvent.objects.select_related("actor").order_by("at", "pk"))
-        )
+        .prefetch_related(Prefetch("events", queryset=events))
         .order_by("-created_at", "-pk")
     )
-    if user.is_staff:
+    if staff:
         return queryset
-    own = customer_of(user)
+    own = customer_of(viewer)
     return queryset.filter(CUSTOMER_VISIBLE, customer=own) if own else queryset.none()
 
 
@@ -49,3 +55,18 @@ def support_call_list(*, status: str | None = None, assigned_to: AbstractBaseUse
     if assigned_to is not None:
         queryset = queryset.filter(assigned_to=assigned_to)
     return queryset
+
+
+def offer_list(*, customer: Customer) -> QuerySet[DiscountCode]:
+    """The customer's redeemable codes (payments' rule), each with the intervention it came with for its message."""
+    return redeemable_codes(customer=customer).select_related("intervention")
+
+
+def offer_message(*, code: DiscountCode, language: str) -> str:
+    """The linked intervention's message in the customer's language, falling back to the other one."""
+    intervention = code.intervention
+    if intervention is None:
+        return ""
+    if language == "bn":
+        return intervention.message_bn or intervention.message_en
+    return intervention.message_en or intervention.message_bn

@@ -10,7 +10,6 @@ from django.utils import timezone
 from customers.models import BookingStatus, Customer
 from loyalty.models import CustomerLoyalty, LoyaltyTier
 from mlcore.features import DAYS_PER_YEAR, MIN_TENURE_DAYS
-from predictions.selectors import latest_prediction
 
 
 def current_tier_names(*, customer_pks: pd.Index, on: dt.date | None = None) -> pd.Series:
@@ -24,12 +23,13 @@ def current_tier_names(*, customer_pks: pd.Index, on: dt.date | None = None) -> 
     return pd.Series(dict(rows), dtype=object).reindex(customer_pks).fillna("")
 
 
-def customer_loyalty_summary(*, customer: Customer) -> dict:
-    """The customer's tier, its benefits, how far the next tier is, and their tier history."""
+def customer_loyalty_summary(*, customer: Customer, ltv: float) -> dict:
+    """The customer's tier, its benefits, how far the next tier is, and their tier history. `ltv` is the customer's
+    predicted lifetime value (Tk), which the tiers' value criterion is measured by; loyalty does not predict it."""
     tiers = list(LoyaltyTier.objects.order_by("rank"))
     history = list(customer.loyalty_history.select_related("tier").order_by("-valid_from"))
     current = next((row for row in history if row.valid_to is None), None)
-    standing = _standing(customer)
+    standing = _standing(customer, ltv)
     next_tier = None
     if current is not None:
         higher = [tier for tier in tiers if tier.rank > current.tier.rank]
@@ -47,7 +47,7 @@ def customer_loyalty_summary(*, customer: Customer) -> dict:
     }
 
 
-def _standing(customer: Customer) -> dict:
+def _standing(customer: Customer, ltv: float) -> dict:
     """Where the customer stands on each tier criterion today."""
     now = timezone.now()
     year_ago = now - dt.timedelta(days=365)
@@ -55,9 +55,8 @@ def _standing(customer: Customer) -> dict:
     total = completed.count()
     tenure_days = max((now - customer.joined_at).days, 0)
     months = completed.filter(booked_at__gte=year_ago).annotate(month=TruncMonth("booked_at")).values("month")
-    latest = latest_prediction(customer=customer)
     return {
-        "ltv": float(latest.ltv or 0) if latest else 0.0,
+        "ltv": ltv,
         "bookings_per_year": total / (max(tenure_days, MIN_TENURE_DAYS) / DAYS_PER_YEAR),
         "tenure_days": tenure_days,
         "active_months_365d": months.distinct().count(),

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from mlcore import btyd
 from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array, FloatArray, IntArray, ObjectArray
 from mlcore.boosting import THREADS, booster_bytes, booster_load, booster_train
-from mlcore.features import FEATURES, History, build_features, cutoff_of
+from mlcore.features import FEATURES, History, TrainingDataError, build_features, cutoff_of
 from mlcore.metrics import binary_metrics
 
 if TYPE_CHECKING:
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
 MODEL_FEATURES: tuple[str, ...] = (*FEATURES, "bgnbd_p_alive", "bgnbd_p_churn")
 RISK_CATEGORIES = ("low", "medium", "high", "critical")
-
-
-class TrainingDataError(ValueError):
-    """The history cannot support training (too few customers, one class only, too short)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,6 @@ class Calibrator:
 
 
 PROBABILITY_DECIMALS = 4
-REASONS_K = 5  # the reasons stored, served and exported for each score
 
 
 @dataclass

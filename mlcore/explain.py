@@ -14,6 +14,8 @@ import numpy as np
 
 from mlcore.arrays import AnyFloatArray
 
+REASONS_K = 5  # the reasons stored, served and exported for each score
+
 BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
@@ -193,7 +195,7 @@ def _describe(feature: str, value: float) -> tuple[str, str]:
 
 
 def top_reasons(
-    contributions: AnyFloatArray, matrix: AnyFloatArray, feature_names: list[str], k: int = 5
+    contributions: AnyFloatArray, matrix: AnyFloatArray, feature_names: list[str], k: int = REASONS_K
 ) -> list[list[Reason]]:
     """The `k` features with the largest absolute contribution per row, strongest first.
 

@@ -80,6 +80,10 @@ FEATURES: tuple[str, ...] = (
 )
 
 
+class TrainingDataError(ValueError):
+    """The history cannot support training (too few customers, one class only, too short)."""
+
+
 @dataclass(frozen=True)
 class History:
     """Everything the features are computed from. Times are timezone-aware UTC."""

@@ -28,8 +28,8 @@ import pandas as pd
 from mlcore import btyd
 from mlcore.arrays import AnyFloatArray, Float32Array, FloatArray
 from mlcore.boosting import booster_bytes, booster_load, booster_train
-from mlcore.churn import MODEL_FEATURES, TrainingDataError, add_btyd_features, bgnbd_fit_on, rfm
-from mlcore.features import History, build_features, cutoff_of
+from mlcore.churn import MODEL_FEATURES, add_btyd_features, bgnbd_fit_on, rfm
+from mlcore.features import History, TrainingDataError, build_features, cutoff_of
 from mlcore.metrics import interval_metrics
 
 if TYPE_CHECKING:

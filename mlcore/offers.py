@@ -142,6 +142,11 @@ def discount_for(action: str, spend_avg: float, value_low: float, policy: OfferP
 UPLIFT_SOURCES = ("customer", "measured", "prior")
 
 
+def segment_response(action: str, segment: str) -> float:
+    """How much more or less than average the segment is expected to respond to the action (SEGMENT_RESPONSE)."""
+    return SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0)
+
+
 def uplift_with_source(
     action: str, segment: str, policy: OfferPolicy, personal: dict[str, float] | None = None
 ) -> tuple[float, str]:
@@ -155,7 +160,7 @@ def uplift_with_source(
         return policy.uplift[key], "measured" if key in policy.measured else "prior"
     base = policy.uplift.get(action, DEFAULT_UPLIFT[action])
     source = "measured" if action in policy.measured else "prior"
-    return base * SEGMENT_RESPONSE.get(segment, {}).get(action, 1.0), source
+    return base * segment_response(action, segment), source
 
 
 def uplift_for(action: str, segment: str, policy: OfferPolicy, personal: dict[str, float] | None = None) -> float:

@@ -5,7 +5,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel, Customer, Language
-from interventions.models import Intervention
 from sheba_retention.common.models import TimeStampedModel
 
 
@@ -18,8 +17,9 @@ class NotificationStatus(models.TextChoices):
 
 class Notification(TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notifications")
+    # The record the message is about, if any. A string reference: notifications never imports the apps it serves.
     intervention = models.ForeignKey(
-        Intervention, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        "interventions.Intervention", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
     )
     channel = models.CharField(max_length=5, choices=Channel.choices)
     language = models.CharField(max_length=2, choices=Language.choices)

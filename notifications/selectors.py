@@ -3,12 +3,12 @@
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from interventions.models import Intervention
 from notifications.models import Notification
+from sheba_retention.common.models import CustomerRecord
 
 
-def notification_list(*, customer: Customer | None = None, intervention: Intervention | None = None) -> QuerySet:
-    """Notifications, newest first, optionally of one customer and/or one intervention."""
+def notification_list(*, customer: Customer | None = None, intervention: CustomerRecord | None = None) -> QuerySet:
+    """Notifications, newest first, optionally of one customer and/or about one record (an intervention)."""
     notifications = Notification.objects.select_related("customer", "intervention")
     if customer is not None:
         notifications = notifications.filter(customer=customer)

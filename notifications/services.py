@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Channel, Customer, Language
-from interventions.models import Intervention
 from notifications.backends import PermanentFailure, TemporaryFailure, backend_for, mock_device_token
 from notifications.models import AttemptOutcome, Notification, NotificationAttempt, NotificationStatus
+from sheba_retention.common.models import CustomerRecord
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def notification_channel_choose(*, customer: Customer, channel: str | None = Non
     raise NoReachableChannel(f"customer {customer.external_id} has neither a phone number nor an email address")
 
 
-def _existing(*, intervention: Intervention, channel: str | None) -> Notification | None:
+def _existing(*, intervention: CustomerRecord, channel: str | None) -> Notification | None:
     notifications = Notification.objects.filter(intervention=intervention)
     if channel is not None:
         notifications = notifications.filter(channel=channel)
@@ -69,7 +69,7 @@ def _existing(*, intervention: Intervention, channel: str | None) -> Notificatio
 def notification_create(
     *,
     customer: Customer,
-    intervention: Intervention | None,
+    intervention: CustomerRecord | None,
     subject_en: str,
     subject_bn: str,
     body_en: str,

@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -11,7 +12,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import DiscountCode, DiscountKind, PaymentTransaction, Redemption
-from payments.services import discount_code_deactivate, discount_code_issue
+from payments.services import discount_code_deactivate, discount_code_issue, discount_code_update
+from payments.services.codes import discount_code_update_check
 from sheba_retention.common.admin import ReadOnlyAdmin, format_tk
 
 
@@ -29,6 +31,25 @@ class DiscountCodeIssueForm(forms.ModelForm):
         intervention, customer = cleaned.get("intervention"), cleaned.get("customer")
         if intervention is not None and customer is not None and intervention.customer_id != customer.pk:
             self.add_error("intervention", gettext("The intervention belongs to another customer."))
+        return cleaned
+
+
+class DiscountCodeChangeForm(forms.ModelForm):
+    """The change form: checked by the same rule discount_code_update applies, so a refusal shows on its field."""
+
+    class Meta:
+        model = DiscountCode
+        fields = ["is_active", "expires_at", "max_uses", "min_order"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("max_uses") is not None and cleaned.get("min_order") is not None:
+            try:
+                discount_code_update_check(
+                    code=self.instance, max_uses=cleaned["max_uses"], min_order=cleaned["min_order"]
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return cleaned
 
 
@@ -76,29 +97,35 @@ class DiscountCodeAdmin(admin.ModelAdmin):
         return () if obj is None else self.readonly_fields
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        kwargs["form"] = self.add_form if obj is None else DiscountCodeChangeForm
         if obj is None:
-            kwargs["form"] = self.add_form
             kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: DiscountCode, form, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         data = form.cleaned_data
-        issued = discount_code_issue(
-            customer=data["customer"],
-            intervention=data["intervention"],
-            kind=data["kind"],
-            value=data["value"],
-            max_uses=data["max_uses"],
-            min_order=data["min_order"],
-            valid_days=data["valid_days"],
-        )
-        # The admin goes on with `obj` (message, log entry, redirect): make it the issued row.
-        obj.__dict__.update({k: v for k, v in issued.__dict__.items() if k != "_state"})
+        if change:
+            saved = discount_code_update(
+                code_id=obj.pk,
+                is_active=data["is_active"],
+                expires_at=data["expires_at"],
+                max_uses=data["max_uses"],
+                min_order=data["min_order"],
+            )
+        else:
+            saved = discount_code_issue(
+                customer=data["customer"],
+                intervention=data["intervention"],
+                kind=data["kind"],
+                value=data["value"],
+                max_uses=data["max_uses"],
+                min_order=data["min_order"],
+                valid_days=data["valid_days"],
+            )
+        # The admin goes on with `obj` (message, log entry, redirect): make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
         obj._state.adding = False
-        obj._state.db = issued._state.db
 
     @admin.action(description=_("Deactivate selected codes"), permissions=["change"])
     def deactivate_codes(self, request: HttpRequest, queryset: QuerySet[DiscountCode]) -> None:

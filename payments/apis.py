@@ -1,4 +1,4 @@
-"""REST endpoints for a customer's offers, redeeming a code, and payment-gateway callbacks."""
+"""REST endpoints for redeeming a discount code and for payment-gateway callbacks."""
 
 from decimal import Decimal
 
@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,9 +20,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from customers.selectors import customer_list
-from payments import selectors
-from payments.models import DiscountCode, PaymentTransaction, Redemption
+from accounts import access
+from customers.selectors import customers_visible_to
+from payments.models import PaymentTransaction, Redemption
 from payments.services import (
     CodeRejected,
     CodeRejection,
@@ -31,8 +32,6 @@ from payments.services import (
     payment_callback,
 )
 from sheba_retention.common.api.errors import ErrorSerializer, error_response
-from sheba_retention.common.api.lists import paginated_response
-from sheba_retention.common.api.pagination import PagePagination
 
 # Another customer's code answers exactly like a code that does not exist.
 REJECTION_STATUS = {
@@ -55,59 +54,6 @@ PAYMENT_ERROR_STATUS = {
     PaymentError.GATEWAY_TIMEOUT: status.HTTP_503_SERVICE_UNAVAILABLE,
     PaymentError.GATEWAY_DECLINED: status.HTTP_402_PAYMENT_REQUIRED,
 }
-
-
-def _customer(request: Request, customer_id: str):
-    """The customer in the URL if the requester may act for them; another customer's id is a 404."""
-    return get_object_or_404(customer_list(user=request.user), external_id=customer_id)
-
-
-class CustomerOfferListApi(APIView):
-    @extend_schema_serializer(component_name="CustomerOffer")
-    class OutputSerializer(serializers.ModelSerializer):
-        remaining_uses = serializers.SerializerMethodField()
-        message = serializers.SerializerMethodField(help_text="The offer's message in the customer's language.")
-        intervention = serializers.IntegerField(source="intervention_id", allow_null=True)
-
-        class Meta:
-            model = DiscountCode
-            fields = [
-                "code",
-                "kind",
-                "value",
-                "min_order",
-                "max_uses",
-                "remaining_uses",
-                "expires_at",
-                "intervention",
-                "message",
-            ]
-
-        def get_remaining_uses(self, obj: DiscountCode) -> int:
-            return obj.max_uses - obj.uses
-
-        def get_message(self, obj: DiscountCode) -> str:
-            return selectors.offer_message(code=obj, language=self.context["language"])
-
-    @extend_schema(
-        operation_id="customer_offers_list",
-        summary="A customer's redeemable discount codes",
-        description=(
-            "Active, unexpired codes with uses left, soonest expiry first. A customer sees only their own offers "
-            "(another customer's id is a 404); staff see anyone's."
-        ),
-        responses={200: OutputSerializer(many=True), 404: ErrorSerializer},
-    )
-    def get(self, request: Request, customer_id: str) -> Response:
-        customer = _customer(request, customer_id)
-        return paginated_response(
-            pagination_class=PagePagination,
-            serializer_class=self.OutputSerializer,
-            queryset=selectors.offer_list(customer=customer),
-            request=request,
-            view=self,
-            context={"language": customer.language},
-        )
 
 
 class CustomerCodeRedeemApi(APIView):
@@ -155,13 +101,14 @@ class CustomerCodeRedeemApi(APIView):
         description=(
             "Atomic and idempotent: repeating a request with the same idempotency_key returns the same redemption "
             "and does not use the code again. Refusals: 400 malformed / below_min_order / invalid_order_amount, "
-            "404 unknown (also for another customer's code), 409 used_up or idempotency_key_reused, "
-            "410 expired / inactive."
+            "403 for staff who may not act for customers (analysts), 404 unknown (also for another customer's code), "
+            "409 used_up or idempotency_key_reused, 410 expired / inactive."
         ),
         request=InputSerializer,
         responses={
             201: OutputSerializer,
             400: ErrorSerializer,
+            403: ErrorSerializer,
             404: ErrorSerializer,
             409: ErrorSerializer,
             410: ErrorSerializer,
@@ -188,7 +135,10 @@ class CustomerCodeRedeemApi(APIView):
         ],
     )
     def post(self, request: Request, customer_id: str) -> Response:
-        customer = _customer(request, customer_id)
+        # Another customer's id is a 404, as for a customer that does not exist.
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
+        if not access.may_act_for(request.user, customer):  # analysts see the customer but change nothing
+            raise PermissionDenied(access.REFUSAL[access.Action.MANAGE_CODES])
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

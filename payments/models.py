@@ -5,7 +5,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Booking, Customer
-from interventions.models import Intervention
 from sheba_retention.common.models import TimeStampedModel
 
 
@@ -24,8 +23,9 @@ class DiscountCode(TimeStampedModel):
         related_name="discount_codes",
         help_text=_("Only this customer may use the code; empty means anyone."),
     )
+    # The offer the code was issued for, if any. A string reference: payments never imports the apps it serves.
     intervention = models.ForeignKey(
-        Intervention, null=True, blank=True, on_delete=models.SET_NULL, related_name="discount_codes"
+        "interventions.Intervention", null=True, blank=True, on_delete=models.SET_NULL, related_name="discount_codes"
     )
     kind = models.CharField(max_length=7, choices=DiscountKind.choices, default=DiscountKind.AMOUNT)
     value = models.DecimalField(max_digits=10, decimal_places=2)

@@ -1,11 +1,10 @@
-"""API routes of offers, redemptions and gateway callbacks (mounted under /api/)."""
+"""API routes of redemptions and gateway callbacks (mounted under /api/)."""
 
 from django.urls import path
 
 from payments import apis
 
 urlpatterns = [
-    path("customers/<str:customer_id>/offers", apis.CustomerOfferListApi.as_view(), name="customer-offers"),
     path("customers/<str:customer_id>/redeem", apis.CustomerCodeRedeemApi.as_view(), name="customer-redeem"),
     path("payments/callback/<str:gateway>", apis.PaymentCallbackApi.as_view(), name="payment-callback"),
 ]

@@ -1,4 +1,6 @@
-"""Prediction API: real-time churn score, the at-risk list, the dashboard, retraining and model performance."""
+"""Prediction API: real-time churn score, the at-risk list, the dashboard, retraining and model performance; and
+the endpoints over one customer that compose customers, loyalty and predictions (their profile, their loyalty).
+"""
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -9,15 +11,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.selectors import customer_list
+from accounts.permissions import CanRetrainModels, IsStaff
+from customers.apis import CustomerListApi
+from customers.selectors import customers_visible_to
+from loyalty.models import CustomerLoyalty, LoyaltyTier
 from predictions.filters import AtRiskFilter
 from predictions.models import ModelKind, ModelPerformance, Prediction
+from predictions.read_models import customer_loyalty, customer_profile
 from predictions.selectors import at_risk_list, dashboard_summary
 from predictions.services.realtime import NoHistory, churn_predict
 from predictions.services.registry import NoActiveModel
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
-from sheba_retention.common.api.permissions import CanRetrainModels, IsStaff
 
 
 class ModelUnavailable(APIException):
@@ -55,7 +60,7 @@ class ChurnPredictApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         customer = get_object_or_404(
-            customer_list(user=request.user), external_id=serializer.validated_data["customer_id"]
+            customers_visible_to(viewer=request.user), external_id=serializer.validated_data["customer_id"]
         )
         try:
             prediction = churn_predict(customer=customer)
@@ -177,3 +182,87 @@ class ModelPerformanceListApi(APIView):
             request=request,
             view=self,
         )
+
+
+class CustomerDetailApi(APIView):
+    class OutputSerializer(CustomerListApi.OutputSerializer):
+        class LatestPredictionSerializer(serializers.Serializer):
+            as_of = serializers.DateField()
+            churn_probability = serializers.FloatField()
+            risk_category = serializers.CharField()
+            reasons = ReasonSerializer(many=True)
+            ltv = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            ltv_low = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            ltv_high = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            ltv_low_if_retained = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+            model_version = serializers.CharField()
+
+        prediction = LatestPredictionSerializer(
+            allow_null=True, help_text="The latest nightly score, if any; staff only (null for the customer)."
+        )
+        segment = serializers.CharField(allow_blank=True, help_text="Staff only (empty for the customer).")
+        loyalty_tier = serializers.CharField(allow_blank=True)
+
+        class Meta(CustomerListApi.OutputSerializer.Meta):
+            fields = [*CustomerListApi.OutputSerializer.Meta.fields, "prediction", "segment", "loyalty_tier"]
+
+    @extend_schema(operation_id="customers_retrieve", responses=OutputSerializer)
+    def get(self, request: Request, customer_id: str) -> Response:
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
+        profile = customer_profile(viewer=request.user, customer=customer)
+        customer.prediction, customer.segment, customer.loyalty_tier = (
+            profile.prediction,
+            profile.segment,
+            profile.loyalty_tier,
+        )
+        return Response(self.OutputSerializer(customer).data)
+
+
+class TierSerializer(serializers.ModelSerializer):
+    benefits = serializers.SerializerMethodField()
+    benefits_bn = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LoyaltyTier
+        fields = [
+            "name",
+            "name_bn",
+            "rank",
+            "discount_percent",
+            "benefits",
+            "benefits_bn",
+            "min_ltv",
+            "min_bookings_per_year",
+            "min_tenure_days",
+            "min_active_months",
+        ]
+
+    def get_benefits(self, tier: LoyaltyTier) -> list[str]:
+        return [line for line in tier.benefits.splitlines() if line.strip()]
+
+    def get_benefits_bn(self, tier: LoyaltyTier) -> list[str]:
+        return [line for line in tier.benefits_bn.splitlines() if line.strip()]
+
+
+class CustomerLoyaltyApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        class HistorySerializer(serializers.ModelSerializer):
+            tier = serializers.CharField(source="tier.name")
+
+            class Meta:
+                model = CustomerLoyalty
+                fields = ["tier", "valid_from", "valid_to", "reason"]
+
+        customer_id = serializers.CharField()
+        tier = TierSerializer(allow_null=True)
+        since = serializers.DateField(allow_null=True)
+        reason = serializers.CharField()
+        standing = serializers.DictField(child=serializers.FloatField())
+        next_tier = TierSerializer(allow_null=True)
+        next_tier_gaps = serializers.DictField(child=serializers.FloatField())
+        history = HistorySerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer, operation_id="customer_loyalty")
+    def get(self, request: Request, customer_id: str) -> Response:
+        customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
+        return Response(self.OutputSerializer(customer_loyalty(customer=customer)).data)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 
 from customers.models import Customer, Segment
-from mlcore.churn import REASONS_K
+from mlcore.explain import REASONS_K
 from mlcore.features import History, cutoff_of
 from mlcore.single import CustomerEvents
 from predictions.models import Prediction, RiskCategory, ScoringSettings

@@ -14,7 +14,6 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("customers.urls")),
     path("", include("predictions.urls")),
-    path("", include("loyalty.urls")),
     path("", include("payments.urls")),
     path("", include("interventions.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

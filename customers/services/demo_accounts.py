@@ -1,4 +1,5 @@
-"""Demo logins: an admin, a retention staff member, an analyst and a customer linked to a real customer row."""
+"""Demo logins: an admin, a retention staff member, an analyst, a model administrator and a customer linked to a
+real customer row."""
 
 import secrets
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
-from analytics.roles import ANALYSTS, RETENTION_STAFF
+from accounts.roles import ANALYSTS, MODEL_ADMINISTRATORS, RETENTION_STAFF
 from customers.models import Customer
 
 
@@ -31,6 +32,7 @@ def demo_accounts_setup(*, password: str | None = None) -> list[DemoLogin]:
         ("Administrator", "admin", {"is_staff": True, "is_superuser": True}, None, "/admin/"),
         ("Retention staff", "staff", {"is_staff": True}, RETENTION_STAFF, "/admin/"),
         ("Analyst", "analyst", {"is_staff": True}, ANALYSTS, "/admin/"),
+        ("Model administrator", "modeller", {"is_staff": True}, MODEL_ADMINISTRATORS, "/admin/"),
     ]
     for role, username, flags, group_name, where in specs:
         user, _ = User.objects.update_or_create(

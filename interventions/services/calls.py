@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from interventions.models import CallStatus, Intervention, InterventionEvent, SupportCall
-from interventions.services.queue import TransitionError
+from interventions.models import CallStatus, Intervention, SupportCall
+from interventions.services.states import TransitionError, audit
 
 CALL_WITHIN = dt.timedelta(days=2)
 MAX_ATTEMPTS = 3
@@ -35,13 +35,6 @@ def _locked_open(call_id: int) -> SupportCall:
             code="invalid_state",
         )
     return call
-
-
-def _audit(call: SupportCall, user: AbstractBaseUser | None, note: str) -> None:
-    status = call.intervention.status
-    InterventionEvent.objects.create(
-        intervention_id=call.intervention_id, from_status=status, to_status=status, actor=user, note=note[:255]
-    )
 
 
 @transaction.atomic
@@ -69,7 +62,7 @@ def support_call_log(*, call_id: int, user: AbstractBaseUser, reached: bool, not
         call.status, call.closed_at = CallStatus.NO_ANSWER, now
     call.save(update_fields=["attempts", "last_attempt_at", "assigned_to", "note", "status", "closed_at", "updated_at"])
     outcome = "reached" if reached else f"no answer ({call.attempts} of {MAX_ATTEMPTS})"
-    _audit(call, user, f"call {outcome}" + (f": {note}" if note else ""))
+    audit(call.intervention, actor=user, note=f"call {outcome}" + (f": {note}" if note else ""))
     return call
 
 

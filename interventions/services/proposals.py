@@ -21,15 +21,13 @@ from interventions.models import (
 )
 from interventions.services.outcomes import (
     UPLIFT_CONFIG,
-    personal_uplifts,
     uplift_estimates,
     uplift_model_fit,
     uplift_model_ready,
 )
-from mlcore.churn import TrainingDataError
-from mlcore.features import build_features, cutoff_of
+from mlcore.features import TrainingDataError, build_features, cutoff_of
 from mlcore.offers import RECOVERY, OfferPolicy, in_control_group, propose
-from mlcore.recommend import service_similarity_fit
+from mlcore.uplift import personal_uplifts
 from predictions.models import Prediction, ScoringSettings
 from predictions.selectors import history_load, latest_as_of
 from sheba_retention.common.bulk import read_frame
@@ -102,6 +100,8 @@ def _complained_services(customer_pks: list[int], *, before: dt.date) -> dict[in
 
 def _service_recommendations(booked: dict[int, list[str]], *, before: dt.date) -> dict[int, str | None]:
     """What each customer is likely to book next, from what similar customers booked before `before`."""
+    from mlcore.recommend import service_similarity_fit
+
     history = read_frame(
         "SELECT b.customer_id, s.slug FROM customers_booking b JOIN customers_service s ON s.id = b.service_id "
         "WHERE b.status = 'completed' AND b.booked_at < %s",

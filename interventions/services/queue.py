@@ -19,35 +19,18 @@ from interventions.messages import fill_placeholders, render_offer
 from interventions.models import (
     Intervention,
     InterventionAction,
-    InterventionEvent,
     InterventionSettings,
     InterventionStatus,
 )
+from interventions.services.calls import support_call_create, support_calls_close_expired
+from interventions.services.states import TransitionError, audit, transition
 from mlcore.offers import OfferPolicy, value_if_retained
 from mlcore.offers import discount_cap as offer_discount_cap
+from notifications.services import notification_create, notification_enqueue
+from payments.models import Redemption
+from payments.services.codes import discount_code_deactivate, discount_code_issue
 
 logger = logging.getLogger(__name__)
-
-
-class TransitionError(ValidationError):
-    """The intervention is not in a state that allows this change."""
-
-
-def _transition(
-    intervention: Intervention, to: str, *, allowed_from: tuple[str, ...], actor=None, note: str = ""
-) -> Intervention:
-    if intervention.status not in allowed_from:
-        sources = " or ".join(str(InterventionStatus(state).label).lower() for state in allowed_from)
-        raise TransitionError(
-            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}; only a {sources} one "
-            f"can become {str(InterventionStatus(to).label).lower()}",
-            code="invalid_state",
-        )
-    InterventionEvent.objects.create(
-        intervention=intervention, from_status=intervention.status, to_status=to, actor=actor, note=note[:255]
-    )
-    intervention.status = to
-    return intervention
 
 
 def discount_cap(intervention: Intervention, settings_row: InterventionSettings) -> Decimal:
@@ -70,6 +53,26 @@ def discount_cap(intervention: Intervention, settings_row: InterventionSettings)
     return Decimal(str(cap)).quantize(Decimal("1"), rounding=ROUND_FLOOR)
 
 
+class DiscountAboveCap(ValidationError):
+    """The discount is outside what staff may give this customer; `cap` is the largest allowed (Tk)."""
+
+    def __init__(self, message: str, *, cap: Decimal) -> None:
+        super().__init__(message, code="discount_above_cap")
+        self.cap = cap
+
+
+def intervention_discount_check(*, intervention: Intervention, discount_amount: Decimal) -> None:
+    """DiscountAboveCap unless staff may set this discount: the one rule for approving and for editing a proposal."""
+    settings_row = InterventionSettings.load()
+    cap = discount_cap(intervention, settings_row)
+    if discount_amount < 0 or discount_amount > cap:
+        raise DiscountAboveCap(
+            f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
+            f"{settings_row.ltv_discount_share:.0%} of what they spend at least if they stay)",
+            cap=cap,
+        )
+
+
 @transaction.atomic
 def intervention_approve(
     *, intervention_id: int, user: AbstractBaseUser, discount_amount: Decimal | None = None
@@ -80,20 +83,57 @@ def intervention_approve(
     )
     # The state first (a second click is a conflict, not a discount error); a refused discount below rolls the
     # transition and its audit event back with the transaction.
-    _transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
     if discount_amount is not None and discount_amount != intervention.discount_amount:
-        settings_row = InterventionSettings.load()
-        cap = discount_cap(intervention, settings_row)
-        if discount_amount < 0 or discount_amount > cap:
-            raise ValidationError(
-                f"the discount must be between Tk 0 and Tk {cap:,} for this customer (the settings' cap and "
-                f"{settings_row.ltv_discount_share:.0%} of what they spend at least if they stay)",
-                code="discount_above_cap",
-            )
+        intervention_discount_check(intervention=intervention, discount_amount=discount_amount)
         intervention.discount_amount = discount_amount
     intervention.decided_by, intervention.decided_at = user, timezone.now()
     intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
     transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
+    return intervention
+
+
+@transaction.atomic
+def intervention_update(
+    *,
+    intervention_id: int,
+    user: AbstractBaseUser,
+    discount_amount: Decimal | None = None,
+    message_en: str | None = None,
+    message_bn: str | None = None,
+) -> Intervention:
+    """Change a proposal before it is decided: its discount (within the caps) or the wording of its messages.
+
+    Only a proposed intervention can change (TransitionError otherwise); what changed is written to its audit trail.
+    Arguments left None stay as they are.
+    """
+    intervention = (
+        Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
+    )
+    if intervention.status != InterventionStatus.PROPOSED:
+        raise TransitionError(
+            f"intervention {intervention.pk} is {intervention.get_status_display().lower()}; only a proposed one "
+            "can be changed",
+            code="invalid_state",
+        )
+    changes, fields = [], []
+    if discount_amount is not None and discount_amount != intervention.discount_amount:
+        intervention_discount_check(intervention=intervention, discount_amount=discount_amount)
+        changes.append(f"discount Tk {intervention.discount_amount:,.0f} → Tk {discount_amount:,.0f}")
+        intervention.discount_amount = discount_amount
+        fields.append("discount_amount")
+    for field, text, label in (("message_en", message_en, "English"), ("message_bn", message_bn, "Bengali")):
+        if text is not None and text != getattr(intervention, field):
+            if not text.strip():
+                raise ValidationError(f"the {label} message cannot be empty", code="blank_message")
+            setattr(intervention, field, text)
+            fields.append(field)
+            changes.append(f"{label} message reworded")
+    if not fields:
+        return intervention
+    intervention.full_clean(exclude=["customer", "prediction", "service", "decided_by"])
+    intervention.save(update_fields=[*fields, "updated_at"])
+    audit(intervention, actor=user, note="edited: " + "; ".join(changes))
     return intervention
 
 
@@ -126,7 +166,7 @@ def interventions_decide(*, intervention_ids, decide) -> BulkDecision:
 @transaction.atomic
 def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason: str = "") -> Intervention:
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
-    _transition(
+    transition(
         intervention, InterventionStatus.REJECTED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, note=reason
     )
     intervention.decided_by, intervention.decided_at = user, timezone.now()
@@ -134,13 +174,20 @@ def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason:
     return intervention
 
 
+def intervention_code_redeemed(redemption: Redemption) -> None:
+    """Payments' redemption listener (registered in InterventionsConfig.ready): a redeemed code of an intervention
+    marks the intervention redeemed, in the redemption's transaction, so a refusal here undoes the redemption."""
+    if redemption.code.intervention_id is not None:
+        intervention_mark_redeemed(intervention_id=redemption.code.intervention_id, redeemed_at=redemption.redeemed_at)
+
+
 @transaction.atomic
 def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime | None = None) -> Intervention:
-    """Called by payments when the intervention's code is redeemed; a second redemption changes nothing."""
+    """The intervention's code was redeemed: sent → redeemed; a second redemption changes nothing."""
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
     if intervention.status == InterventionStatus.REDEEMED:
         return intervention
-    _transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
+    transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
     intervention.redeemed_at = redeemed_at or timezone.now()
     intervention.save(update_fields=["status", "redeemed_at", "updated_at"])
     return intervention
@@ -148,8 +195,6 @@ def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime
 
 def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int = 7) -> dict[str, int]:
     """Sent offers past their expiry, and proposals nobody decided on within `proposal_days`, become expired."""
-    from interventions.services.calls import support_calls_close_expired
-
     now = now or timezone.now()
     counts = {"sent": 0, "proposed": 0}
     stale = Q(status=InterventionStatus.SENT, expires_at__lt=now) | Q(
@@ -164,7 +209,7 @@ def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int =
             if intervention.status == InterventionStatus.SENT:
                 _deactivate_codes(intervention)
                 support_calls_close_expired(intervention=intervention)
-            _transition(
+            transition(
                 intervention,
                 InterventionStatus.EXPIRED,
                 allowed_from=(InterventionStatus.SENT, InterventionStatus.PROPOSED),
@@ -181,10 +226,6 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     Safe to repeat (a task retry, a second approval click): an intervention that has been sent is returned as it is,
     and the notification is made once per intervention and channel.
     """
-    from interventions.services.calls import support_call_create
-    from notifications.services import notification_create, notification_enqueue
-    from payments.services.codes import discount_code_issue
-
     intervention = (
         # Lock only the intervention: PostgreSQL cannot lock the nullable side of the joined rows.
         Intervention.objects.select_for_update(of=("self",))
@@ -228,7 +269,7 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     notification_enqueue(notification=notification)
     if intervention.action == InterventionAction.PERSONAL_CALL:
         support_call_create(intervention=intervention)
-    _transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
+    transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
     intervention.sent_at, intervention.expires_at = now, expires
     intervention.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
     return intervention
@@ -236,8 +277,6 @@ def intervention_send(*, intervention_id: int) -> Intervention:
 
 def _deactivate_codes(intervention: Intervention) -> None:
     """An expired offer's codes stop working with it."""
-    from payments.services.codes import discount_code_deactivate
-
     for code in intervention.discount_codes.filter(is_active=True):
         discount_code_deactivate(code=code)
 

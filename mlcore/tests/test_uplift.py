@@ -10,8 +10,18 @@ from scipy.stats import spearmanr
 
 from mlcore.churn import TrainingDataError
 from mlcore.features import History, build_features
+from mlcore.offers import OfferPolicy
 from mlcore.tests.conftest import AS_OF
-from mlcore.uplift import UpliftConfig, observed_uplift, uplift_cross_fitted, uplift_train
+from mlcore.uplift import (
+    FittedUplift,
+    UpliftConfig,
+    UpliftModel,
+    observed_uplift,
+    personal_uplifts,
+    uplift_centred,
+    uplift_cross_fitted,
+    uplift_train,
+)
 
 ACTIONS = np.array(["service_recovery", "win_back_discount", "seasonal_reminder"])
 
@@ -150,3 +160,63 @@ def test_no_effect_is_claimed_where_staff_hardly_ever_send(experiment: dict[str,
     # then the model says nothing for the ones never sent
     assert np.isnan(effect[~complained]).mean() > 0.9
     assert np.isfinite(effect[complained]).mean() > 0.9
+
+
+class GivenEffect(UpliftModel):
+    """An uplift model whose effect of sending service recovery is given per row: the features' `effect` column."""
+
+    def effect(self, features: pd.DataFrame, action: str) -> np.ndarray:
+        return features["effect"].to_numpy(dtype=float)
+
+
+def given_effect(outcomes: int = 400) -> GivenEffect:
+    return GivenEffect(
+        treated=None, control=None, actions=["service_recovery"], outcomes_by_action={"service_recovery": outcomes}
+    )
+
+
+def test_the_model_is_centred_on_the_customers_it_learned_from_overall_and_per_segment() -> None:
+    # given the effects the model gives its training customers, one of whom it has nothing to say about (NaN)
+    features = pd.DataFrame({"effect": [0.1, 0.3, 0.5, np.nan, 0.7]})
+    segments = pd.Series(["occasional", "occasional", "at_risk", "price_sensitive", None])
+
+    # when
+    fitted = uplift_centred(given_effect(), features, segments)
+
+    # then the centre is the mean effect without the NaN, per segment too; a segment with no effect has no centre, and
+    # it, like a segment never seen, falls back to the overall one
+    assert fitted.centre == {"service_recovery": pytest.approx(0.4, abs=1e-12)}
+    assert fitted.centre_by_segment == {
+        "service_recovery": {"occasional": pytest.approx(0.2, abs=1e-12), "at_risk": 0.5, "": 0.7}
+    }
+    assert fitted.centre_for("service_recovery", pd.Series(["at_risk", "price_sensitive", "new"])) == pytest.approx(
+        [0.5, 0.4, 0.4], abs=1e-12
+    )
+
+
+def test_a_customers_uplift_is_the_segment_estimate_moved_by_their_departure_from_the_segments_centre() -> None:
+    # given a model with 400 outcomes behind service recovery (weighed half against nothing at 400), centred on 0.3
+    # overall and 0.2 among occasional customers; service recovery measured at 0.1 for occasional customers and 0.05
+    # overall
+    fitted = FittedUplift(
+        model=given_effect(outcomes=400),
+        centre={"service_recovery": 0.3},
+        centre_by_segment={"service_recovery": {"occasional": 0.2}},
+    )
+    policy = OfferPolicy(uplift={"service_recovery:occasional": 0.1, "service_recovery": 0.05})
+    features = pd.DataFrame({"effect": [0.4, 0.1, np.nan, 3.0]}, index=[11, 12, 13, 14])
+    segments = pd.Series(["occasional", "quality_focused", "occasional"], index=[11, 12, 13])  # 14 has none
+
+    # when
+    uplifts = personal_uplifts(
+        fitted=fitted, features=features, segments=segments, policy=policy, config=UpliftConfig(shrink_outcomes=400)
+    )
+
+    # then 11: 0.1 + ½ × (0.4 − 0.2); 12: 0.05 × 1.3 (quality-focused customers' response) + ½ × (0.1 − 0.3); 13: no
+    # effect, the segment estimate is left to the engine; 14: 0.05 + ½ × (3.0 − 0.3), kept within ±1
+    assert uplifts.to_dict() == {
+        11: {"service_recovery": 0.2},
+        12: {"service_recovery": -0.035},
+        13: {},
+        14: {"service_recovery": 1.0},
+    }

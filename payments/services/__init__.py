@@ -9,7 +9,9 @@ from payments.services.codes import (
     discount_code_deactivate,
     discount_code_issue,
     discount_code_redeem,
+    discount_code_update,
     normalise_code,
+    redemption_listener_register,
 )
 from payments.services.transactions import (
     PaymentError,
@@ -30,7 +32,9 @@ __all__ = [
     "discount_code_deactivate",
     "discount_code_issue",
     "discount_code_redeem",
+    "discount_code_update",
     "normalise_code",
+    "redemption_listener_register",
     "payment_callback",
     "payment_confirm",
     "payment_initiate",

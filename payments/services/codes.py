@@ -1,9 +1,15 @@
-"""Discount codes: issue unguessable codes, check them with a clear reason, redeem them atomically and idempotently."""
+"""Discount codes: issue unguessable codes, check them with a clear reason, redeem them atomically and idempotently.
+
+Payments serves whoever hands out offers (the approval queue today; loyalty rewards or campaigns later) without
+knowing them: a code may carry a reference to the record it was issued for, and whoever needs to hear of a redemption
+registers a listener (`redemption_listener_register`), called inside the redemption's transaction.
+"""
 
 import datetime as dt
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,8 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from customers.models import Booking, Customer
-from interventions.models import Intervention
 from payments.models import DiscountCode, DiscountKind, Redemption
+from sheba_retention.common.models import CustomerRecord
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,19 @@ class CodeCheck:
     discount_amount: Decimal
 
 
+RedemptionListener = Callable[[Redemption], None]
+_redemption_listeners: list[RedemptionListener] = []
+
+
+def redemption_listener_register(listener: RedemptionListener) -> RedemptionListener:
+    """Call `listener(redemption)` for every new redemption, inside its transaction: a listener that raises undoes the
+    redemption. A replayed request (same idempotency key) calls nobody. Registering the same listener twice is a
+    no-op, so an app can register in `AppConfig.ready()`."""
+    if listener not in _redemption_listeners:
+        _redemption_listeners.append(listener)
+    return listener
+
+
 def normalise_code(raw: str) -> str | None:
     """The stored form SHEBA-XXXX-XXXX of what a customer typed (any case, spaces, dashes, prefix or not)."""
     compact = re.sub(r"[\s\-_]", "", raw or "").upper()
@@ -81,7 +100,7 @@ def _new_code() -> str:
 def discount_code_issue(
     *,
     customer: Customer | None,
-    intervention: Intervention | None = None,
+    intervention: CustomerRecord | None = None,
     kind: str,
     value: Decimal,
     max_uses: int = 1,
@@ -136,6 +155,43 @@ def discount_code_deactivate(*, code: DiscountCode) -> DiscountCode:
             locked.save(update_fields=["is_active", "updated_at"])
             logger.info("discount code %s deactivated", locked.code)
     return locked
+
+
+def discount_code_update_check(*, code: DiscountCode, max_uses: int, min_order: Decimal) -> None:
+    """ValidationError (per field) for a change discount_code_update would refuse; the admin form asks it too."""
+    if max_uses < max(code.uses, 1):
+        raise ValidationError(
+            {"max_uses": f"The code has been used {code.uses} time(s): allow at least {max(code.uses, 1)}."}
+        )
+    if min_order < 0:
+        raise ValidationError({"min_order": "The minimum order cannot be negative."})
+
+
+def discount_code_update(
+    *, code_id: int, is_active: bool, expires_at: dt.datetime, max_uses: int, min_order: Decimal
+) -> DiscountCode:
+    """What staff may change once a code is issued: withdraw or reactivate it, extend or shorten it, allow more or
+    fewer uses (never fewer than it has had), raise or lower its minimum order. What it is worth stays as promised."""
+    with transaction.atomic():
+        code = DiscountCode.objects.select_for_update().get(pk=code_id)
+        discount_code_update_check(code=code, max_uses=max_uses, min_order=min_order)
+        changed = {
+            field: value
+            for field, value in (
+                ("is_active", is_active),
+                ("expires_at", expires_at),
+                ("max_uses", max_uses),
+                ("min_order", Decimal(min_order)),
+            )
+            if getattr(code, field) != value
+        }
+        if changed:
+            for field, value in changed.items():
+                setattr(code, field, value)
+            code.full_clean(exclude=["code"])
+            code.save(update_fields=[*changed, "updated_at"])
+            logger.info("discount code %s changed: %s", code.pk, ", ".join(changed))
+    return code
 
 
 def discount_amount_for(*, code: DiscountCode, order_amount: Decimal) -> Decimal:
@@ -293,10 +349,8 @@ def discount_code_redeem(
             ) from None
         locked.refresh_from_db(fields=["uses", "updated_at"])
         redemption.code = locked
-        if locked.intervention_id is not None:
-            from interventions.services.queue import intervention_mark_redeemed
-
-            intervention_mark_redeemed(intervention_id=locked.intervention_id, redeemed_at=redemption.redeemed_at)
+        for listener in _redemption_listeners:
+            listener(redemption)
     logger.info(
         "discount code %s redeemed by customer %s: Tk %s off Tk %s (use %s of %s)",
         locked.code,

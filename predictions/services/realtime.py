@@ -7,8 +7,7 @@ import pandas as pd
 from django.utils import timezone
 
 from customers.models import Customer
-from mlcore.churn import REASONS_K, risk_category
-from mlcore.explain import Reason, top_reasons
+from mlcore.explain import REASONS_K, Reason, top_reasons
 from mlcore.single import single_features
 from predictions.models import ModelKind, ScoringSettings
 from predictions.selectors import customer_events
@@ -31,6 +30,8 @@ class LivePrediction:
 
 def churn_predict(*, customer: Customer, as_of: dt.date | None = None) -> LivePrediction:
     """Score `customer` on everything known up to now (or before `as_of`)."""
+    from mlcore.churn import risk_category
+
     as_of = as_of or timezone.localdate() + dt.timedelta(days=1)
     version, model = active_model(ModelKind.CHURN)
     # The numpy twin of build_features: the same numbers (tested) in a fraction of a millisecond.

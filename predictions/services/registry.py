@@ -11,9 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from mlcore import registry
-from mlcore.churn import MODEL_FEATURES, ChurnModel
-from mlcore.ltv import LtvModel
-from mlcore.segmentation import SegmentationModel
 from predictions.models import ModelKind, ModelVersion
 
 
@@ -39,6 +36,12 @@ def serialize(kind: str, model: Any) -> dict[str, bytes]:
 
 
 def deserialize(kind: str, files: dict[str, bytes]) -> Any:
+    # Here rather than at the top: these load scipy and scikit-learn, which a web process needs only once it loads
+    # a model (the API's real-time prediction, the admin's activate action), not to serve its other pages.
+    from mlcore.churn import ChurnModel
+    from mlcore.ltv import LtvModel
+    from mlcore.segmentation import SegmentationModel
+
     try:
         if kind == ModelKind.CHURN:
             return ChurnModel.from_files(files)
@@ -53,6 +56,8 @@ def deserialize(kind: str, files: dict[str, bytes]) -> Any:
 
 
 def expected_features(kind: str) -> list[str] | None:
+    from mlcore.churn import MODEL_FEATURES
+
     return list(MODEL_FEATURES) if kind in (ModelKind.CHURN, ModelKind.LTV) else None
 
 

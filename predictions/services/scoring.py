@@ -19,10 +19,8 @@ from customers.models import Booking
 from customers.services.segments import segments_apply
 from loyalty.selectors import current_tier_names
 from loyalty.services import tiers_apply
-from mlcore.churn import REASONS_K, risk_category
-from mlcore.explain import top_reasons
+from mlcore.explain import REASONS_K, top_reasons
 from mlcore.features import build_features
-from mlcore.segmentation import segmentation_assign
 from predictions.models import ModelKind, Prediction, ScoringSettings
 from predictions.selectors import history_load
 from predictions.services.registry import active_model, active_versions, model_of_version
@@ -116,6 +114,9 @@ def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, st
     `versions` (kind → version) pins the models: every chunk of one run scores with the same ones even if another
     version is activated while the run is under way. Without it, the active versions.
     """
+    from mlcore.churn import risk_category
+    from mlcore.segmentation import segmentation_assign
+
     result = ChunkResult()
     clock = LapClock(result.seconds)
 

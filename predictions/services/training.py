@@ -1,9 +1,16 @@
-"""Train the churn, lifetime-value and segmentation models, record how they did, and activate them."""
+"""Train the churn, lifetime-value and segmentation models, record how they did, and activate them.
+
+The models' modules load scipy and scikit-learn, so they are imported inside the functions that train: importing this
+module (the tasks do, and the retrain endpoint through them, to enqueue) loads neither.
+"""
+
+from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -11,14 +18,14 @@ from django.db import transaction
 from django.db.models import Max
 
 from customers.models import Booking
-from mlcore.churn import MODEL_FEATURES, ChurnConfig, TrainingDataError, churn_train
-from mlcore.features import LOCAL_TZ, build_features
-from mlcore.ltv import HorizonError, LtvConfig, ltv_train
-from mlcore.segmentation import SegmentationModel, segmentation_fit
+from mlcore.features import LOCAL_TZ, TrainingDataError, build_features
 from predictions.models import ModelKind, ModelPerformance, ModelVersion, ScoringSettings
 from predictions.selectors import history_load
 from predictions.services.registry import model_version_register
 from sheba_retention.common.timing import LapClock
+
+if TYPE_CHECKING:
+    from mlcore.segmentation import SegmentationModel
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +62,9 @@ def models_train(
     """Train all three models on the history before `as_of`; any failure leaves the active versions untouched.
 
     The churn window and the LTV horizon default to the scoring settings (staff edit them in the admin)."""
+    from mlcore.churn import MODEL_FEATURES, ChurnConfig, churn_train
+    from mlcore.ltv import HorizonError, LtvConfig, ltv_train
+
     settings_row = ScoringSettings.load()
     churn_window_days = churn_window_days or settings_row.churn_window_days
     ltv_horizon_days = ltv_horizon_days or settings_row.ltv_horizon_days
@@ -132,6 +142,8 @@ def models_train(
 
 def _fit_segmentation(history, as_of: dt.date, churn_model, *, seed: int) -> tuple[SegmentationModel, pd.DataFrame]:
     """K-Means segments on the features at `as_of` plus each customer's churn probability."""
+    from mlcore.segmentation import segmentation_fit
+
     features = build_features(history, as_of)
     inputs = features.assign(churn_probability=churn_model.predict_proba(features))
     try:

@@ -1,8 +1,21 @@
-"""Abstract base models."""
+"""Abstract base models, and the shape of a record that a capability (payments, notifications) is asked to serve."""
+
+from typing import Any, Protocol
 
 from typing import Self
 
 from django.db import models
+
+
+class CustomerRecord(Protocol):
+    """A row of some other app that belongs to one customer (an intervention, later a loyalty reward or a campaign).
+
+    Payments and notifications keep a reference to the record a code or a message is for, and check that it belongs
+    to the customer they serve, without knowing (or importing) what kind of record it is.
+    """
+
+    pk: Any
+    customer_id: Any
 
 
 class TimeStampedModel(models.Model):

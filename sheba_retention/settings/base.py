@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "interventions",
     "notifications",
     "payments",
+    "accounts",
     "analytics",
 ]
 

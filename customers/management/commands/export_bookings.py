@@ -4,7 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from customers.exports import BOOKING_EXPORT_COLUMNS, booking_rows, write_csv
+from customers.exports import BOOKING_EXPORT_COLUMNS, booking_rows
+from sheba_retention.common.csvfiles import write_csv
 
 
 class Command(BaseCommand):

@@ -12,13 +12,13 @@ from interventions.models import Intervention, InterventionSettings, Interventio
 from interventions.services.outcomes import (
     UPLIFT_CONFIG,
     judged_features,
-    personal_uplifts,
     uplift_model_fit,
     uplift_model_ready,
 )
 from interventions.services.proposals import interventions_propose, policy_from
 from interventions.tests.factories import InterventionFactory
 from mlcore.offers import uplift_for
+from mlcore.uplift import personal_uplifts
 from predictions.models import ScoringSettings
 from predictions.selectors import history_load
 from predictions.tests.factories import PredictionFactory

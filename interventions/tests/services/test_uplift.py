@@ -1,9 +1,10 @@
 import pytest
 
 from interventions.models import InterventionStatus
-from interventions.services.outcomes import SHRINK_TOWARDS_PRIOR, uplift_estimates
+from interventions.services.outcomes import uplift_estimates
 from interventions.services.proposals import policy_from
 from interventions.tests.factories import InterventionFactory
+from mlcore.experiments import SHRINK_TOWARDS_PRIOR
 from mlcore.offers import uplift_for, uplift_with_source
 
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
 from payments.models import DiscountCode
@@ -96,3 +97,37 @@ def test_save_and_continue_opens_the_issued_code(admin_client):
     code = DiscountCode.objects.get()
     assert response.redirect_chain[-1][0] == reverse("admin:payments_discountcode_change", args=[code.pk])
     assert any(code.code in str(m) and "added successfully" in str(m) for m in response.context["messages"])
+
+
+def change(admin_client, code, **fields):
+    local = timezone.localtime(code.expires_at)
+    data = {
+        "is_active": "on" if code.is_active else "",
+        "expires_at_0": local.strftime("%Y-%m-%d"),
+        "expires_at_1": local.strftime("%H:%M:%S"),
+        "max_uses": str(code.max_uses),
+        "min_order": str(code.min_order),
+        **fields,
+    }
+    return admin_client.post(reverse("admin:payments_discountcode_change", args=[code.pk]), data)
+
+
+def test_staff_allow_more_uses_and_withdraw_a_code_through_the_service(admin_client):
+    code = DiscountCodeFactory(max_uses=1, value=Decimal("200"))
+
+    response = change(admin_client, code, max_uses="3", is_active="")
+
+    assert response.status_code == 302
+    code.refresh_from_db()
+    assert (code.max_uses, code.is_active, code.value) == (3, False, Decimal("200.00"))
+
+
+def test_a_code_cannot_allow_fewer_uses_than_it_has_had(admin_client):
+    code = DiscountCodeFactory(max_uses=3, uses=2)
+
+    response = change(admin_client, code, max_uses="1")
+
+    assert response.status_code == 200
+    assert "allow at least 2" in response.content.decode()
+    code.refresh_from_db()
+    assert code.max_uses == 3

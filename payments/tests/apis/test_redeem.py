@@ -6,6 +6,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
+from interventions.models import InterventionStatus
+from interventions.tests.factories import InterventionFactory
 from payments.models import Redemption
 from payments.tests.factories import DiscountCodeFactory
 
@@ -64,13 +66,30 @@ def test_a_retried_request_returns_the_same_redemption(customer_client, customer
     assert code.uses == 1
 
 
-def test_staff_redeem_on_behalf_of_a_customer(staff_client):
+def test_retention_staff_redeem_on_behalf_of_a_customer(retention_client):
     code = DiscountCodeFactory()
 
-    response = staff_client.post(url(code.customer), body(code))
+    response = retention_client.post(url(code.customer), body(code))
 
     assert response.status_code == 201
     assert response.json()["customer"] == code.customer.external_id
+
+
+@pytest.mark.parametrize("client_fixture", ["analyst_client", "staff_client", "model_admin_client"])
+def test_staff_who_may_not_act_for_customers_cannot_redeem_and_nothing_changes(request, client_fixture):
+    # given: an analyst, a member of staff with no role, a model administrator
+    intervention = InterventionFactory(status=InterventionStatus.SENT, sent_at=timezone.now())
+    code = DiscountCodeFactory(customer=intervention.customer, intervention=intervention)
+
+    # when
+    response = request.getfixturevalue(client_fixture).post(url(code.customer), body(code))
+
+    # then
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    code.refresh_from_db()
+    intervention.refresh_from_db()
+    assert (code.uses, Redemption.objects.count(), intervention.status) == (0, 0, InterventionStatus.SENT)
 
 
 def test_a_customer_cannot_redeem_for_another_customer(customer_client):

@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.exports import write_csv
 from predictions.selectors import EXPORT_COLUMNS, export_rows, latest_as_of, prediction_list
+from sheba_retention.common.csvfiles import write_csv
 
 
 class Command(BaseCommand):

@@ -151,7 +151,7 @@ def test_the_churn_window_and_ltv_horizon_come_from_the_scoring_settings_unless_
     # given settings staff changed in the admin
     from unittest import mock
 
-    from mlcore.churn import TrainingDataError
+    from mlcore.features import TrainingDataError
     from predictions.models import ScoringSettings
 
     ScoringSettings.objects.filter(pk=1).update(churn_window_days=60, ltv_horizon_days=730)
@@ -165,10 +165,10 @@ def test_the_churn_window_and_ltv_horizon_come_from_the_scoring_settings_unless_
         seen["horizon"] = config.horizon_days
         raise TrainingDataError("stop here")
 
-    # when
+    # when (models_train imports the trainers when it runs, from their modules)
     with (
-        mock.patch("predictions.services.training.churn_train", side_effect=churn),
-        mock.patch("predictions.services.training.ltv_train", side_effect=ltv),
+        mock.patch("mlcore.churn.churn_train", side_effect=churn),
+        mock.patch("mlcore.ltv.ltv_train", side_effect=ltv),
         pytest.raises(ModelTrainingError, match="stop here"),
     ):
         models_train(as_of=AS_OF, **given)

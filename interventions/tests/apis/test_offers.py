@@ -77,7 +77,7 @@ def test_staff_see_any_customers_offers_in_that_customers_language(staff_client,
 
 
 def test_the_message_falls_back_to_the_other_language():
-    from payments.selectors import offer_message
+    from interventions.selectors import offer_message
 
     code = DiscountCodeFactory(intervention=InterventionFactory(message_bn=""))
 

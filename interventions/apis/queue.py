@@ -1,4 +1,4 @@
-"""Approval-queue API: the pending proposals, approving or rejecting them (one or many), and the history."""
+"""The approval queue: the pending proposals, approving or rejecting them (one or many)."""
 
 from collections.abc import Callable
 
@@ -13,25 +13,17 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     inline_serializer,
 )
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound
-from rest_framework.permissions import BasePermission
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interventions.filters import InterventionHistoryFilter, PendingInterventionFilter
-from interventions.models import Intervention, InterventionEvent, InterventionSettings
-from interventions.selectors import intervention_history_list, intervention_pending_list
-from interventions.services.outcomes import (
-    UPLIFT_CONFIG,
-    judged_counts,
-    roi_measured,
-    uplift_estimates,
-    uplift_model_ready,
-)
+from accounts.permissions import CanDecideInterventions, IsStaff
+from interventions.apis.common import not_found, refusal
+from interventions.filters import PendingInterventionFilter
+from interventions.models import Intervention, InterventionSettings
+from interventions.selectors import intervention_pending_list
 from interventions.services.queue import (
-    TransitionError,
     discount_cap,
     intervention_approve,
     intervention_reject,
@@ -40,43 +32,8 @@ from interventions.services.queue import (
 from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
-from sheba_retention.common.api.permissions import IsStaff
 
 MAX_BULK = 100
-
-
-class CanDecideInterventions(BasePermission):
-    message = "Only retention staff with the 'change intervention' permission can approve or reject interventions."
-    permission = "interventions.change_intervention"
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and user.has_perm(self.permission))
-
-
-class InvalidState(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "invalid_state"
-    default_detail = "The intervention is not in a state that allows this change."
-
-
-class DecisionRefused(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-    default_detail = "The decision was refused."
-
-
-def _refusal(exc: DjangoValidationError) -> APIException:
-    """A service's refusal as the API error carrying the service's code and message."""
-    message = " ".join(exc.messages)
-    code = getattr(exc, "code", None) or "invalid"
-    if isinstance(exc, TransitionError):
-        return InvalidState(message, code=code)
-    return DecisionRefused(message, code=code)
-
-
-def _not_found(intervention_id: int) -> NotFound:
-    return NotFound(f"intervention {intervention_id} does not exist")
 
 
 class InterventionReasonSerializer(serializers.Serializer):
@@ -297,9 +254,9 @@ class InterventionApproveApi(APIView):
                 discount_amount=data.get("discount_amount"),
             )
         except Intervention.DoesNotExist as exc:
-            raise _not_found(data["intervention_id"]) from exc
+            raise not_found(data["intervention_id"]) from exc
         except DjangoValidationError as exc:
-            raise _refusal(exc) from exc
+            raise refusal(exc) from exc
         return Response(DecisionOutputSerializer(intervention).data)
 
 
@@ -338,158 +295,7 @@ class InterventionRejectApi(APIView):
                 intervention_id=data["intervention_id"], user=request.user, reason=data["reason"]
             )
         except Intervention.DoesNotExist as exc:
-            raise _not_found(data["intervention_id"]) from exc
+            raise not_found(data["intervention_id"]) from exc
         except DjangoValidationError as exc:
-            raise _refusal(exc) from exc
+            raise refusal(exc) from exc
         return Response(DecisionOutputSerializer(intervention).data)
-
-
-class InterventionEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SerializerMethodField()
-
-    class Meta:
-        model = InterventionEvent
-        fields = ["from_status", "to_status", "actor", "note", "at"]
-
-    def get_actor(self, obj: InterventionEvent) -> str | None:
-        # Customers see what happened to their offer, not which member of staff did it.
-        return obj.actor.username if obj.actor and self.context["staff"] else None
-
-
-class InterventionHistoryApi(APIView):
-    queryset = Intervention.objects.none()
-    filterset_class = InterventionHistoryFilter
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = PagePagination
-
-    @extend_schema_serializer(component_name="InterventionHistory")
-    class OutputSerializer(serializers.ModelSerializer):
-        customer_id = serializers.CharField(source="customer.external_id")
-        decided_by = serializers.SerializerMethodField()
-        events = InterventionEventSerializer(many=True, help_text="The audit trail, oldest first.")
-
-        class Meta:
-            model = Intervention
-            fields = [
-                "id",
-                "customer_id",
-                "action",
-                "status",
-                "outcome",
-                "discount_amount",
-                "discount_percent",
-                "sent_at",
-                "redeemed_at",
-                "expires_at",
-                "decided_by",
-                "decided_at",
-                "created_at",
-                "events",
-            ]
-
-        def get_decided_by(self, obj: Intervention) -> str | None:
-            return obj.decided_by.username if obj.decided_by and self.context["staff"] else None
-
-    @extend_schema(
-        operation_id="interventions_history",
-        summary="Interventions and their audit trail",
-        description=(
-            "Staff see every intervention. A customer sees only their own offers that reached them (sent, redeemed, "
-            "or expired after sending) — never proposals, rejections or control-group rows — and not which member "
-            "of staff decided."
-        ),
-        responses={200: OutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
-        filters=True,
-    )
-    def get(self, request: Request) -> Response:
-        queryset = filtered(
-            queryset=intervention_history_list(user=request.user),
-            filterset_class=self.filterset_class,
-            request=request,
-        )
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-            context={"staff": request.user.is_staff},
-        )
-
-
-class UpliftEstimateSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    segment = serializers.CharField(help_text="Empty for the action across all segments.")
-    proposed = serializers.IntegerField(help_text="Proposals outside the control group with a known outcome.")
-    sent = serializers.IntegerField(help_text="Of those, the ones staff approved and sent.")
-    control = serializers.IntegerField(help_text="Held-out customers with a known outcome.")
-    retention_proposed = serializers.FloatField()
-    retention_control = serializers.FloatField()
-    share_sent = serializers.FloatField()
-    measured_uplift = serializers.FloatField(
-        help_text="The effect of sending: (retention_proposed − retention_control) ÷ share_sent."
-    )
-    prior = serializers.FloatField()
-    weight = serializers.FloatField(help_text="How much the measurement counts against the prior (0 to 1).")
-    uplift = serializers.FloatField(help_text="What the engine uses: the measured uplift shrunk towards the prior.")
-
-
-class MeasuredRoiSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    proposed = serializers.IntegerField()
-    sent = serializers.IntegerField()
-    control = serializers.IntegerField()
-    measured_uplift = serializers.FloatField(help_text="The effect of sending, not shrunk.")
-    customers_won = serializers.FloatField(help_text="(Retention proposed − control) × proposals.")
-    value_recovered = serializers.FloatField(help_text="Customers won × mean value if retained × margin rate (Tk).")
-    discounts_redeemed = serializers.FloatField(help_text="Tk given away on redeemed codes.")
-    contact_cost = serializers.FloatField(help_text="Messages and calls sent (Tk).")
-    net_benefit = serializers.FloatField()
-    roi = serializers.FloatField(allow_null=True, help_text="Net benefit ÷ cost; null when nothing was spent.")
-    expected_roi = serializers.FloatField(help_text="The mean ROI the engine expected for the ones sent.")
-
-
-class InterventionUpliftApi(APIView):
-    """What worked: retention of proposed against held-out customers, per action and per action and segment."""
-
-    permission_classes = [IsStaff]
-
-    @extend_schema_serializer(component_name="InterventionUplift")
-    class OutputSerializer(serializers.Serializer):
-        estimates = UpliftEstimateSerializer(many=True)
-        roi = MeasuredRoiSerializer(many=True, help_text="Per action: the return measured against the control group.")
-        outcomes_proposed = serializers.IntegerField()
-        outcomes_control = serializers.IntegerField()
-        uplift_model_from = serializers.IntegerField(
-            help_text="Outcomes needed in each arm before proposals use each customer's own uplift."
-        )
-        uplift_model_active = serializers.BooleanField(
-            help_text="Switched on in the settings and enough outcomes: proposals use each customer's own uplift."
-        )
-
-    @extend_schema(
-        operation_id="interventions_uplift",
-        summary="What worked: uplift per action and segment, and the ROI measured against the control group",
-        description=(
-            "Retention of customers proposed an intervention (sent, refused or expired: the control group is drawn "
-            "among proposals, before staff decide) against the randomly held-out control group, per action and per "
-            "action and segment; the effect of sending is that difference divided by the share sent. With the "
-            "estimate the engine uses (shrunk towards the prior until a few hundred outcomes make the measurement "
-            "trustworthy) and the ROI measured per action. Staff and analysts."
-        ),
-        responses={200: OutputSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
-    )
-    def get(self, request: Request) -> Response:
-        counts = judged_counts()
-        estimates = sorted(uplift_estimates(), key=lambda item: (item.action, item.segment))
-        return Response(
-            {
-                "estimates": UpliftEstimateSerializer(estimates, many=True).data,
-                "roi": MeasuredRoiSerializer(roi_measured(), many=True).data,
-                "outcomes_proposed": counts["proposed"],
-                "outcomes_control": counts["control"],
-                "uplift_model_from": UPLIFT_CONFIG.min_per_arm,
-                "uplift_model_active": InterventionSettings.load().uplift_per_customer
-                and uplift_model_ready(counts=counts),
-            }
-        )

@@ -8,19 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interventions.apis import CanDecideInterventions, _refusal
+from accounts.permissions import CanWorkCalls, IsStaff
+from interventions.apis.common import refusal
 from interventions.models import CallStatus, SupportCall
 from interventions.selectors import support_call_list
 from interventions.services.calls import support_call_claim, support_call_log
 from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import paginated_response
 from sheba_retention.common.api.pagination import PagePagination
-from sheba_retention.common.api.permissions import IsStaff
-
-
-class CanWorkCalls(CanDecideInterventions):
-    message = "Only retention staff with the 'change support call' permission can take or log calls."
-    permission = "interventions.change_supportcall"
 
 
 @extend_schema_serializer(component_name="SupportCall")
@@ -95,7 +90,7 @@ def _act(call_id: int, action) -> Response:
     except SupportCall.DoesNotExist as exc:
         raise NotFound(f"call {call_id} does not exist") from exc
     except DjangoValidationError as exc:
-        raise _refusal(exc) from exc
+        raise refusal(exc) from exc
     return Response(SupportCallOutputSerializer(call).data)
 
 

@@ -1,12 +1,17 @@
-"""The two staff roles as Django groups: which model permissions each one holds."""
+"""The staff roles as Django groups: which model permissions each one holds.
+
+The access policy (accounts.access) decides from these permissions; the admin reads the same permissions, so a
+role means the same in the admin, the API and the portals.
+"""
 
 RETENTION_STAFF = "Retention staff"
 ANALYSTS = "Analysts"
+MODEL_ADMINISTRATORS = "Model administrators"
 
 _APPS = ["customers", "predictions", "loyalty", "interventions", "notifications", "payments"]
 
-# Staff work the approval queue: they may change interventions, codes and loyalty tiers and see everything else.
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    # Staff work the approval queue: they may change interventions, codes and loyalty tiers and see everything else.
     RETENTION_STAFF: {
         "view": _APPS,
         "change": [
@@ -21,6 +26,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
     # Analysts read everything and export; they change nothing.
     ANALYSTS: {"view": _APPS, "change": [], "add": []},
+    # Model administrators retrain, activate and roll back models and tune the scoring settings; they decide on no
+    # customer.
+    MODEL_ADMINISTRATORS: {
+        "view": _APPS,
+        "change": ["predictions.modelversion", "predictions.scoringsettings"],
+        "add": ["predictions.modelversion"],
+    },
 }
 
 

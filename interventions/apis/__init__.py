@@ -1,0 +1,1 @@
+"""REST endpoints of the interventions app, one module per area: queue, history, uplift, calls, offers."""
