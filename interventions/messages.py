@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import override, pgettext_lazy
@@ -182,7 +183,7 @@ def render_offer(
     )
 
 
-def fill_placeholders(text: str, *, code: str, until: dt.date, amount: float, bengali: bool) -> str:
+def fill_placeholders(text: str, *, code: str, until: dt.date, amount: float | Decimal, bengali: bool) -> str:
     """Put the issued code, the expiry date and the approved discount into a (possibly staff-edited) message."""
     with override("bn" if bengali else "en"):
         day = _day_month(until)
@@ -192,7 +193,7 @@ def fill_placeholders(text: str, *, code: str, until: dt.date, amount: float, be
     return text.replace(CODE_PLACEHOLDER, code).replace(UNTIL_PLACEHOLDER, day).replace(AMOUNT_PLACEHOLDER, whole)
 
 
-def _whole(taka: float) -> str:
+def _whole(taka: float | Decimal) -> str:
     return f"{round(taka):,}"
 
 

@@ -1,6 +1,6 @@
 """Reads of the approval queue and the intervention history for the API, the portals and the admin."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.access import Viewer, customer_of, sees_staff_data
@@ -43,7 +43,7 @@ def interventions_visible_to(*, viewer: Viewer) -> QuerySet[Intervention]:
     return queryset.filter(CUSTOMER_VISIBLE, customer=own) if own else queryset.none()
 
 
-def support_call_list(*, status: str | None = None, assigned_to: AbstractBaseUser | None = None):
+def support_call_list(*, status: str | None = None, assigned_to: User | None = None):
     """The call list, the earliest due first; optionally one status, or one caller's calls."""
     from interventions.models import SupportCall
 

@@ -13,5 +13,5 @@ def notification_list(*, customer: Customer | None = None, intervention: Custome
     if customer is not None:
         notifications = notifications.filter(customer=customer)
     if intervention is not None:
-        notifications = notifications.filter(intervention=intervention)
+        notifications = notifications.filter(intervention_id=intervention.pk)
     return notifications.order_by("-created_at", "-pk")

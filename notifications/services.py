@@ -59,7 +59,7 @@ def notification_channel_choose(*, customer: Customer, channel: str | None = Non
 
 
 def _existing(*, intervention: CustomerRecord, channel: str | None) -> Notification | None:
-    notifications = Notification.objects.filter(intervention=intervention)
+    notifications = Notification.objects.filter(intervention_id=intervention.pk)
     if channel is not None:
         notifications = notifications.filter(channel=channel)
     return notifications.order_by("created_at", "pk").first()
@@ -95,7 +95,10 @@ def notification_create(
 
     chosen_channel, recipient = notification_channel_choose(customer=customer, channel=channel)
     language = customer.language
-    texts = {Language.BENGALI: (subject_bn, body_bn), Language.ENGLISH: (subject_en, body_en)}
+    texts: dict[str, tuple[str, str]] = {
+        Language.BENGALI: (subject_bn, body_bn),
+        Language.ENGLISH: (subject_en, body_en),
+    }
     subject, body = texts[language]
     if not body.strip():  # no translation: send the other language rather than nothing
         language = Language.ENGLISH if language == Language.BENGALI else Language.BENGALI
@@ -103,7 +106,7 @@ def notification_create(
 
     notification = Notification(
         customer=customer,
-        intervention=intervention,
+        intervention_id=intervention.pk if intervention is not None else None,
         channel=chosen_channel,
         language=language,
         recipient=recipient,

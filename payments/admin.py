@@ -27,7 +27,8 @@ class DiscountCodeIssueForm(forms.ModelForm):
         fields = ["customer", "intervention", "kind", "value", "max_uses", "min_order"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         intervention, customer = cleaned.get("intervention"), cleaned.get("customer")
         if intervention is not None and customer is not None and intervention.customer_id != customer.pk:
             self.add_error("intervention", gettext("The intervention belongs to another customer."))
@@ -42,7 +43,8 @@ class DiscountCodeChangeForm(forms.ModelForm):
         fields = ["is_active", "expires_at", "max_uses", "min_order"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("max_uses") is not None and cleaned.get("min_order") is not None:
             try:
                 discount_code_update_check(

@@ -7,7 +7,7 @@ intervention's audit trail with who made it.
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ def _locked_open(call_id: int) -> SupportCall:
 
 
 @transaction.atomic
-def support_call_claim(*, call_id: int, user: AbstractBaseUser) -> SupportCall:
+def support_call_claim(*, call_id: int, user: User) -> SupportCall:
     """Put an open call on `user`'s list (taking it over from whoever had it)."""
     call = _locked_open(call_id)
     call.assigned_to = user
@@ -47,7 +47,7 @@ def support_call_claim(*, call_id: int, user: AbstractBaseUser) -> SupportCall:
 
 
 @transaction.atomic
-def support_call_log(*, call_id: int, user: AbstractBaseUser, reached: bool, note: str = "") -> SupportCall:
+def support_call_log(*, call_id: int, user: User, reached: bool, note: str = "") -> SupportCall:
     """Record one attempt: reached closes the call; the MAX_ATTEMPTS-th unanswered one gives up."""
     call = _locked_open(call_id)
     now = timezone.now()

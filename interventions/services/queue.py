@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -74,9 +74,7 @@ def intervention_discount_check(*, intervention: Intervention, discount_amount: 
 
 
 @transaction.atomic
-def intervention_approve(
-    *, intervention_id: int, user: AbstractBaseUser, discount_amount: Decimal | None = None
-) -> Intervention:
+def intervention_approve(*, intervention_id: int, user: User, discount_amount: Decimal | None = None) -> Intervention:
     """Approve a proposal (optionally with a different discount within the caps) and queue it for sending."""
     intervention = (
         Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
@@ -97,7 +95,7 @@ def intervention_approve(
 def intervention_update(
     *,
     intervention_id: int,
-    user: AbstractBaseUser,
+    user: User,
     discount_amount: Decimal | None = None,
     message_en: str | None = None,
     message_bn: str | None = None,
@@ -164,7 +162,7 @@ def interventions_decide(*, intervention_ids, decide) -> BulkDecision:
 
 
 @transaction.atomic
-def intervention_reject(*, intervention_id: int, user: AbstractBaseUser, reason: str = "") -> Intervention:
+def intervention_reject(*, intervention_id: int, user: User, reason: str = "") -> Intervention:
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
     transition(
         intervention, InterventionStatus.REJECTED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, note=reason

@@ -13,7 +13,6 @@ from mlcore.churn import (
     MODEL_FEATURES,
     ChurnConfig,
     ChurnModel,
-    TrainingDataError,
     TrainingReport,
     add_btyd_features,
     churn_labels,
@@ -21,7 +20,7 @@ from mlcore.churn import (
     labelled_cutoffs,
     risk_category,
 )
-from mlcore.features import History, build_features
+from mlcore.features import History, TrainingDataError, build_features
 from mlcore.metrics import binary_metrics
 from mlcore.tests.conftest import AS_OF, BACKTEST_AS_OF
 from mlcore.tests.factories import booking, dhaka, make_history, regular_history

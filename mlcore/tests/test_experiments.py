@@ -48,7 +48,7 @@ def win_back(segment: str | None) -> list[tuple[str, str | None, str, bool, int]
     ]
 
 
-def test_each_groups_proposals_are_counted_by_arm():
+def test_each_groups_proposals_are_counted_by_arm() -> None:
     # given win-back proposals: 2 sent and kept, 1 refused and lost, 1 held out and kept, 1 held out without a
     # segment; a personal call sent and lost
     frame = judged(
@@ -71,7 +71,7 @@ def test_each_groups_proposals_are_counted_by_arm():
     }
 
 
-def test_the_effect_of_sending_is_the_intent_to_treat_difference_divided_by_the_share_sent():
+def test_the_effect_of_sending_is_the_intent_to_treat_difference_divided_by_the_share_sent() -> None:
     # given 4 of 8 proposed kept against 1 of 4 held out, half the proposals sent, and a prior of 0.1
     frame = judged(*win_back(segment=""))
 
@@ -87,7 +87,7 @@ def test_the_effect_of_sending_is_the_intent_to_treat_difference_divided_by_the_
     ]  # fmt: skip
 
 
-def test_a_segments_prior_is_the_actions_estimate_times_the_segments_response():
+def test_a_segments_prior_is_the_actions_estimate_times_the_segments_response() -> None:
     # given the same proposals, all price-sensitive, and one more held-out customer (lost) without a segment
     frame = judged(*win_back(segment="price_sensitive"), (WIN_BACK, None, "control", False, 1))
 
@@ -108,7 +108,7 @@ def test_a_segments_prior_is_the_actions_estimate_times_the_segments_response():
     ("segment", "expected"),
     [("price_sensitive", 0.07), ("quality_focused", 0.03), ("occasional", 0.05), ("a_new_segment", 0.05)],
 )
-def test_segment_prior_scales_the_action_by_the_segments_prior_response(segment, expected):
+def test_segment_prior_scales_the_action_by_the_segments_prior_response(segment: str, expected: float) -> None:
     assert segment_prior("budget_service", segment, 0.05) == pytest.approx(expected, abs=1e-12)
 
 
@@ -121,12 +121,14 @@ def test_segment_prior_scales_the_action_by_the_segments_prior_response(segment,
         (100, 100, 0.19, 0.0),  # below MIN_SHARE_SENT: dividing by the share sent would magnify noise
     ],
 )
-def test_a_measurement_weighs_as_n_times_the_share_sent_squared_outcomes(proposed, control, share_sent, expected):
+def test_a_measurement_weighs_as_n_times_the_share_sent_squared_outcomes(
+    proposed: int, control: int, share_sent: float, expected: float
+) -> None:
     assert SHRINK_TOWARDS_PRIOR == 200
     assert shrink_weight(proposed, control, share_sent) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
-def test_a_share_sent_below_the_minimum_leaves_the_prior():
+def test_a_share_sent_below_the_minimum_leaves_the_prior() -> None:
     # given 10 proposals of which 1 was sent (share 0.1), against 10 held out
     frame = judged(
         (WIN_BACK, "", "sent", True, 1), (WIN_BACK, "", "refused", True, 3), (WIN_BACK, "", "refused", False, 6),
@@ -149,7 +151,9 @@ def test_a_share_sent_below_the_minimum_leaves_the_prior():
     ],
     ids=["no control", "none sent", "none proposed"],
 )
-def test_without_both_arms_and_a_sent_proposal_there_is_no_estimate(groups):
+def test_without_both_arms_and_a_sent_proposal_there_is_no_estimate(
+    groups: list[tuple[str, str | None, str, bool, int]],
+) -> None:
     assert uplift_measure(judged(*groups)) == []
 
 
@@ -161,7 +165,7 @@ def roi_frame(*rows: tuple[str, str, bool, float, float, float, float]) -> pd.Da
     return frame.assign(assigned=frame["arm"] != "control", sent=frame["arm"] == "sent")
 
 
-def test_the_return_counts_the_customers_won_against_what_was_really_spent():
+def test_the_return_counts_the_customers_won_against_what_was_really_spent() -> None:
     # given win-back: 2 of 4 proposals kept (both sent, one worth Tk 8,000 if retained with a Tk 200 code redeemed,
     # one Tk 4,000) against none of 2 held out; a personal call sent to one customer and no control group
     frame = roi_frame(
@@ -188,7 +192,7 @@ def test_the_return_counts_the_customers_won_against_what_was_really_spent():
     ]  # fmt: skip
 
 
-def test_a_call_costs_a_call_and_nothing_spent_has_no_roi():
+def test_a_call_costs_a_call_and_nothing_spent_has_no_roi() -> None:
     # given a personal call and a seasonal reminder, each sent to one customer who stayed and held out from one who
     # left; messages cost nothing
     frame = roi_frame(
@@ -209,7 +213,7 @@ def test_a_call_costs_a_call_and_nothing_spent_has_no_roi():
     )  # fmt: skip
 
 
-def test_an_action_that_did_nothing_measures_the_loss_of_what_it_cost():
+def test_an_action_that_did_nothing_measures_the_loss_of_what_it_cost() -> None:
     # given 3 of 10 kept whether sent or held out
     frame = roi_frame(
         *[(WIN_BACK, arm, n < 3, 3000.0, 0.7, 0.0, 5.0) for arm in ("sent", "control") for n in range(10)]

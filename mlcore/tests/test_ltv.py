@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlcore.churn import TrainingDataError
-from mlcore.features import History, build_features
+from mlcore.features import History, TrainingDataError, build_features
 from mlcore.ltv import (
     MIN_BIN_COVERAGE,
     ConformalBins,

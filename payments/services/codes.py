@@ -116,7 +116,7 @@ def discount_code_issue(
         raise ValidationError({"intervention": "The intervention belongs to another customer."})
     code = DiscountCode(
         customer=customer,
-        intervention=intervention,
+        intervention_id=intervention.pk if intervention is not None else None,
         kind=kind,
         value=Decimal(value),
         max_uses=max_uses,
@@ -319,6 +319,7 @@ def discount_code_redeem(
         ):
             return existing
         discount = _checked(raw=code, normalised=normalised, code=locked, customer=customer, order_amount=amount)
+        assert locked is not None  # _checked refuses a code that does not exist
         try:
             with transaction.atomic():
                 # Conditional as well as locked: the database itself refuses a use beyond max_uses.

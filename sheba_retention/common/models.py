@@ -1,8 +1,6 @@
 """Abstract base models, and the shape of a record that a capability (payments, notifications) is asked to serve."""
 
-from typing import Any, Protocol
-
-from typing import Self
+from typing import Any, Protocol, Self
 
 from django.db import models
 

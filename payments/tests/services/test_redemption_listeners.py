@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def heard(monkeypatch):
     """Only this test's listener: the apps' own listeners are set aside."""
-    calls = []
+    calls: list[Redemption] = []
     monkeypatch.setattr(codes, "_redemption_listeners", [])
     redemption_listener_register(calls.append)
     return calls
