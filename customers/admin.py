@@ -30,6 +30,7 @@ from sheba_retention.common.admin import (
     FixedRowsAdmin,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
+    ServiceSaveAdmin,
     format_tk,
     interpolate_lazy,
 )
@@ -71,14 +72,14 @@ class ReadOnlyInline(ReadOnlyTabularInline):
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(admin.ModelAdmin):
+class ServiceCategoryAdmin(ServiceSaveAdmin):
     list_display = ("name", "name_bn", "slug")
     search_fields = ("name", "name_bn", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ServiceSaveAdmin):
     list_display = ("name", "name_bn", "category", "min_price_tk", "max_price_tk", "is_active")
     list_filter = ("is_active", "category")
     list_select_related = ("category",)
@@ -95,7 +96,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(ServiceSaveAdmin):
     list_display = (
         "external_id",
         "name",
@@ -148,7 +149,7 @@ class RecentComplaintInline(ReadOnlyInline):
 
 # The ignores: types-django-import-export declares ExportMixin.model as a model instance, django-stubs as its class.
 @admin.register(Customer)
-class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):  # type: ignore[misc]
+class CustomerAdmin(CsvImportAdminMixin, ExportMixin, ServiceSaveAdmin):  # type: ignore[misc]
     resource_classes = [CustomerResource]
     import_csv_service = staticmethod(customers_import)
     import_csv_help = _(
@@ -192,7 +193,7 @@ class CustomerAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):  # type
 
 
 @admin.register(Booking)
-class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):  # type: ignore[misc]
+class BookingAdmin(CsvImportAdminMixin, ExportMixin, ServiceSaveAdmin):  # type: ignore[misc]
     resource_classes = [BookingResource]
     import_csv_form = BookingCsvImportForm
     import_csv_service = staticmethod(bookings_import)
@@ -246,7 +247,7 @@ class BookingAdmin(CsvImportAdminMixin, ExportMixin, admin.ModelAdmin):  # type:
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ServiceSaveAdmin):
     list_display = ("created_at", "customer", "category", "booking", "provider", "is_resolved", "resolved_at")
     list_filter = ("category", ("resolved_at", admin.EmptyFieldListFilter))
     list_select_related = ("customer", "booking", "provider")
@@ -262,7 +263,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 
 @admin.register(CompetitorSearch)
-class CompetitorSearchAdmin(admin.ModelAdmin):
+class CompetitorSearchAdmin(ServiceSaveAdmin):
     list_display = ("searched_at", "customer", "competitor", "category")
     list_filter = ("competitor", "category")
     list_select_related = ("customer", "category")

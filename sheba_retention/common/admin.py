@@ -1,4 +1,5 @@
-"""Admin helpers every app uses: Taka formatting, translated labels with placeholders, the current/past filter."""
+"""Admin helpers every app uses: Taka formatting, translated labels with placeholders, the current/past filter, and
+the base admins that say who writes a table's rows (ServiceSaveAdmin, ReadOnlyAdmin, FixedRowsAdmin)."""
 
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -7,6 +8,8 @@ from django.contrib import admin
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from sheba_retention.common.services import model_create, model_update
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -48,6 +51,18 @@ class CurrentRowFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ServiceSaveAdmin(admin.ModelAdmin):
+    """A table people edit by hand: a new row is validated and inserted (model_create), a change validated and saved
+    for the fields the form changed only (model_update), not the whole row. Admins whose rows have rules of their own
+    (a state machine, a code) override save_model with their app's service."""
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        if change:
+            model_update(instance=obj, fields=form.changed_data)
+        else:
+            model_create(instance=obj)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows the system writes (scores, histories, ledgers): shown, never added or edited by hand."""
 
@@ -58,7 +73,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class FixedRowsAdmin(admin.ModelAdmin):
+class FixedRowsAdmin(ServiceSaveAdmin):
     """Rows a migration creates (catalogue-like tables, settings, model versions): edited in place at most."""
 
     def has_add_permission(self, request) -> bool:
