@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from notifications.models import Notification, NotificationAttempt, NotificationStatus
 from notifications.services import NotificationError, notification_retry
 from sheba_retention.common.admin import ReadOnlyAdmin, ReadOnlyTabularInline
@@ -48,7 +49,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         # Whoever works the approval queue may push its messages out again; analysts only look.
-        return request.user.has_perm("interventions.change_intervention")
+        return access.can(request.user, access.Action.RETRY_NOTIFICATIONS)
 
     @admin.action(description=_("Retry sending the selected failed or queued notifications"), permissions=["retry"])
     def retry_sending(self, request: HttpRequest, queryset) -> None:
