@@ -6,6 +6,7 @@ group-by, never a loop over customers. A customer's row uses only events strictl
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,13 @@ FEATURES: tuple[str, ...] = (
     "usual_season_upcoming",
     "days_to_usual_season",
 )
+
+
+# A column is informative when at least this share of the rows (and at least one row) holds something other than its
+# most common value. Below that it carries nothing to learn from or to name a segment after: zero variance, or a
+# handful of rows that standardising would blow up into a cluster of their own. A bare transaction log (customer,
+# date, amount) leaves every discount, provider, rating, complaint and search feature at one value.
+MIN_VARYING_SHARE = 0.01
 
 
 class TrainingDataError(ValueError):
@@ -274,3 +282,45 @@ def _days_until_season(as_of: dt.date, season: str) -> int:
     month = SEASON_START_MONTH[season]
     year = as_of.year if (as_of.month, as_of.day) <= (month, 1) else as_of.year + 1
     return (dt.date(year, month, 1) - as_of).days
+
+
+def uninformative_features(
+    frame: pd.DataFrame, candidates: Sequence[str], *, min_share: float = MIN_VARYING_SHARE
+) -> dict[str, str]:
+    """The `candidates` that (almost) do not vary in `frame`, in the order given, each with why in words.
+
+    A column is uninformative when fewer than `min_share` of the rows, or none, differ from its most common value
+    (NaN counts as a value). `min_share=0` leaves out only columns with zero variance.
+    """
+    if not 0.0 <= min_share < 1.0:
+        raise ValueError(f"min_share must be within [0, 1), got {min_share}")
+    missing = [column for column in candidates if column not in frame.columns]
+    if missing:
+        raise ValueError(f"frame lacks candidate column(s) {missing}")
+    rows = len(frame)
+    left_out: dict[str, str] = {}
+    for column in dict.fromkeys(candidates):
+        if rows == 0:
+            left_out[column] = "no rows"
+            continue
+        counts = frame[column].value_counts(dropna=False, sort=True)
+        mode, differ = counts.index[0], rows - int(counts.iloc[0])
+        if differ == 0:
+            left_out[column] = f"constant: {_value_text(mode)} in every row"
+        elif differ < min_share * rows:
+            left_out[column] = f"nearly constant: {_value_text(mode)} in all but {differ:,} of {rows:,} rows"
+    return left_out
+
+
+def informative_features(
+    frame: pd.DataFrame, candidates: Sequence[str], *, min_share: float = MIN_VARYING_SHARE
+) -> list[str]:
+    """The `candidates` that vary in `frame`, in the order given: the rest of uninformative_features."""
+    left_out = uninformative_features(frame, candidates, min_share=min_share)
+    return [column for column in dict.fromkeys(candidates) if column not in left_out]
+
+
+def _value_text(value: object) -> str:
+    if pd.isna(value):  # type: ignore[call-overload]
+        return "missing"
+    return f"{value:g}" if isinstance(value, float | np.floating) else str(value)

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlcore.features import FEATURES, History, build_features, cutoff_of
+from mlcore.features import (
+    FEATURES,
+    History,
+    build_features,
+    cutoff_of,
+    informative_features,
+    uninformative_features,
+)
 from mlcore.tests.conftest import AS_OF
 from mlcore.tests.factories import booking, history_before, make_history
 
@@ -262,6 +269,69 @@ def test_history_rejects_frames_without_their_columns(hand_history: History) -> 
             complaints=hand_history.complaints,
             searches=hand_history.searches,
         )
+
+
+# --- which features carry information ---------------------------------------------------------------------------
+
+
+def test_informative_features_keep_what_varies_in_the_order_given() -> None:
+    # given 200 rows: one column constant, one with 1 row off (0.5%), one with 2 (1%), one all NaN, one boolean
+    frame = pd.DataFrame(
+        {
+            "discount_share": 0.0,
+            "premium_share": np.where(np.arange(200) < 1, 0.4, 0.0),
+            "service_diversity": np.where(np.arange(200) < 2, 3.0, 1.0),
+            "rating_avg": np.nan,
+            "verified": np.arange(200) % 2 == 0,
+            "spend_avg": np.arange(200) * 10.0,
+        }
+    )
+    candidates = ["spend_avg", "rating_avg", "service_diversity", "premium_share", "discount_share", "verified"]
+
+    # when
+    kept = informative_features(frame, candidates)
+    left_out = uninformative_features(frame, candidates)
+
+    # then
+    assert kept == ["spend_avg", "service_diversity", "verified"]
+    assert left_out == {
+        "rating_avg": "constant: missing in every row",
+        "premium_share": "nearly constant: 0 in all but 1 of 200 rows",
+        "discount_share": "constant: 0 in every row",
+    }
+
+
+@pytest.mark.parametrize(
+    ("differ", "rows", "min_share", "informative"),
+    [
+        (1, 100, 0.01, True),  # exactly 1% differ
+        (1, 101, 0.01, False),  # just under 1%
+        (0, 100, 0.0, False),  # zero variance is never informative
+        (1, 101, 0.0, True),  # with min_share=0 any variation counts
+        (30, 1000, 0.05, False),
+    ],
+)
+def test_informative_features_threshold(differ: int, rows: int, min_share: float, informative: bool) -> None:
+    # given a column where `differ` of `rows` rows are not 0
+    frame = pd.DataFrame({"discount_share": np.where(np.arange(rows) < differ, 0.5, 0.0)})
+
+    # when
+    kept = informative_features(frame, ["discount_share"], min_share=min_share)
+
+    # then
+    assert kept == (["discount_share"] if informative else [])
+
+
+def test_uninformative_features_of_an_empty_frame() -> None:
+    assert uninformative_features(pd.DataFrame({"spend_avg": []}), ["spend_avg"]) == {"spend_avg": "no rows"}
+
+
+def test_informative_features_reject_unknown_columns_and_bad_shares() -> None:
+    frame = pd.DataFrame({"spend_avg": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"frame lacks candidate column\(s\) \['discount_share'\]"):
+        informative_features(frame, ["spend_avg", "discount_share"])
+    with pytest.raises(ValueError, match=r"min_share must be within \[0, 1\), got 1.0"):
+        informative_features(frame, ["spend_avg"], min_share=1.0)
 
 
 # --- the simulated marketplace ---------------------------------------------------------------------------------
