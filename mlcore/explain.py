@@ -200,6 +200,9 @@ def top_reasons(
     """The `k` features with the largest absolute contribution per row, strongest first.
 
     `contributions` is XGBoost's pred_contribs output (n × (features + 1), the bias last); `matrix` the inputs.
+    A contribution of exactly 0 is never a reason, so a row may get fewer than `k`: the trees never split on that
+    feature (it was constant in the training data, like a bare transaction log's discounts or ratings) or it moved
+    nothing for this row.
     """
     effects = contributions[:, : len(feature_names)]
     k = min(k, len(feature_names))
@@ -211,6 +214,8 @@ def top_reasons(
     for row, columns in enumerate(chosen):
         row_reasons = []
         for column in columns:
+            if effects[row, column] == 0:
+                break  # strongest first: the rest are 0 too
             feature = feature_names[column]
             value = float(matrix[row, column])
             en, bn = describe(feature, value)

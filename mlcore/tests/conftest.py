@@ -14,7 +14,7 @@ from customers.synthetic.simulate import SyntheticData, simulate
 from mlcore.churn import ChurnModel, TrainingReport, churn_train
 from mlcore.features import History
 from mlcore.ltv import LtvModel, LtvReport, ltv_train
-from mlcore.tests.factories import history_before
+from mlcore.tests.factories import history_before, transactions_only
 
 SIM_CUSTOMERS = 4000
 SIM_YEARS = 3
@@ -75,6 +75,17 @@ def sim_history() -> History:
     return history_from_simulation(
         simulate(n_customers=SIM_CUSTOMERS, years=SIM_YEARS, seed=SIM_SEED, end_date=END_DATE)
     )
+
+
+@pytest.fixture(scope="session")
+def bare_history(sim_history: History) -> History:
+    """The simulated marketplace as a bare transaction log shows it: customer, date and amount per booking."""
+    return transactions_only(sim_history)
+
+
+@pytest.fixture(scope="session")
+def churn_bare(bare_history: History) -> tuple[ChurnModel, TrainingReport]:
+    return churn_train(bare_history, AS_OF)
 
 
 @pytest.fixture(scope="session")

@@ -103,3 +103,31 @@ def history_before(history: History, day: dt.date) -> History:
         complaints=history.complaints[history.complaints["created_at"] < cutoff].reset_index(drop=True),
         searches=history.searches[history.searches["searched_at"] < cutoff].reset_index(drop=True),
     )
+
+
+def transactions_only(history: History) -> History:
+    """`history` as a bare transaction log shows it: one row per completed booking with the customer, the time and
+    the amount paid, and nothing else (one category, no discounts, ratings or providers, no complaints or searches,
+    no sign-up dates: each customer joins with their first booking)."""
+    done = history.bookings[history.bookings["status"] == "completed"]
+    bookings = pd.DataFrame(
+        {
+            "customer_id": done["customer_id"].to_numpy(dtype="int64"),
+            "booked_at": done["booked_at"].reset_index(drop=True),
+            "amount": (done["amount"] - done["discount"]).to_numpy(dtype=float),
+            "discount": 0.0,
+            "status": "completed",
+            "rating": np.full(len(done), np.nan),
+            "category": "other",
+            "provider_premium": False,
+            "provider_verified": False,
+        },
+        columns=list(BOOKING_COLUMNS),
+    )
+    first = bookings.groupby("customer_id")["booked_at"].min()
+    return History(
+        customers=pd.DataFrame({"customer_id": first.index.astype("int64"), "joined_at": first.to_numpy()}),
+        bookings=bookings,
+        complaints=_times((), "created_at"),
+        searches=_times((), "searched_at"),
+    )

@@ -7,7 +7,7 @@ import pytest
 
 from mlcore.churn import MODEL_FEATURES, ChurnModel, TrainingReport
 from mlcore.explain import SENTENCES, Reason, bengali_digits, describe, top_reasons
-from mlcore.features import History, build_features
+from mlcore.features import FEATURES, History, build_features, uninformative_features
 from mlcore.tests.conftest import AS_OF
 
 ASCII_DIGIT = re.compile(r"[0-9]")
@@ -25,6 +25,10 @@ SENTINEL_FEATURES = (
     "bgnbd_p_churn",
 )
 TYPICAL_VALUES = (0.0, 0.04, 0.25, 0.5, 0.999, 1.0, 2.0, 3.44, 12.6, 143.4, 365.25, 2500.0, 1_234_567.8)
+
+# What a bare transaction log (customer, date, amount) leaves at one value: the price-and-quality and the problems
+# groups of FEATURES, service_diversity through cancel_share. Dates still give seasons, so their shares vary.
+CONSTANT_IN_A_BARE_LOG = list(FEATURES[FEATURES.index("service_diversity") : FEATURES.index("cancel_share") + 1])
 
 FEATURES_6 = [
     "days_since_last_booking",
@@ -104,6 +108,43 @@ def test_top_reasons_of_the_trained_model_match_its_shap_values(
             assert reason.contribution == round(float(contributions[row, column]), 4)
             assert reason.value == round(float(matrix[row, column]), 4)
             assert (reason.text_en, reason.text_bn) == describe(reason.feature, matrix[row, column])
+
+
+def test_a_zero_contribution_is_never_a_reason() -> None:
+    # given a row where only two features moved the score, and one where none did
+    contributions = np.array([[0.0, 0.4, 0.0, -0.9, 0.0, 0.0, 1.2], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.3]])
+    matrix = np.ones((2, len(FEATURES_6)))
+
+    # when
+    reasons = top_reasons(contributions, matrix, FEATURES_6, k=5)
+
+    # then
+    assert [[(reason.feature, reason.contribution) for reason in row] for row in reasons] == [
+        [("complaints_total", -0.9), ("bookings_total", 0.4)],
+        [],
+    ]
+
+
+def test_reasons_on_a_bare_transaction_log_never_cite_what_it_lacks(
+    bare_history: History, churn_bare: tuple[ChurnModel, TrainingReport]
+) -> None:
+    # given the model trained on a history of customer, date and amount only, and the features it scores
+    model, _ = churn_bare
+    features = build_features(bare_history, AS_OF)
+    matrix = model.matrix(features)
+    contributions = model.contributions(matrix)
+
+    # when
+    reasons = top_reasons(contributions, matrix, model.feature_names)
+
+    # then exactly the features the log lacks are constant, the model gives them no weight, and none is cited
+    assert list(uninformative_features(features, FEATURES, min_share=0.0)) == CONSTANT_IN_A_BARE_LOG
+    constant = [model.feature_names.index(feature) for feature in CONSTANT_IN_A_BARE_LOG]
+    assert not contributions[:, constant].any()
+    cited = {reason.feature for row in reasons for reason in row}
+    assert cited.isdisjoint(CONSTANT_IN_A_BARE_LOG)
+    # and every customer still gets five reasons from what the log does show
+    assert {len(row) for row in reasons} == {5}
 
 
 def test_every_model_feature_has_a_sentence_and_no_sentence_is_stale() -> None:
