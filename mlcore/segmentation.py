@@ -1,8 +1,14 @@
-"""Customer segmentation: K-Means clusters named by their centroid profiles, so names survive re-fits."""
+"""Customer segmentation: K-Means clusters named by their centroid profiles, so names survive re-fits.
+
+Only what the data shows names a segment: a segment feature that does not vary in the fitted population is left out
+of the clustering, and a segment whose naming signal is left out is not offered (no Price-Sensitive customers in a
+history without discounts); there is one cluster per offered segment.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +19,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from mlcore.arrays import FloatArray, IntArray, ObjectArray
+from mlcore.features import uninformative_features
 
 SEGMENT_KEYS: tuple[str, ...] = (
     "high_value_loyal",
@@ -22,7 +29,6 @@ SEGMENT_KEYS: tuple[str, ...] = (
     "at_risk",
 )
 
-# churn_probability stays last: it is optional, and everything before it is required.
 SEGMENT_FEATURES: tuple[str, ...] = (
     "spend_avg",
     "bookings_per_year",
@@ -32,7 +38,21 @@ SEGMENT_FEATURES: tuple[str, ...] = (
     "days_since_last_booking",
     "churn_probability",
 )
-_OPTIONAL_FEATURES: frozenset[str] = frozenset({"churn_probability"})
+# Money, frequency and recency every transaction log has; the rest a bare log (customer, date, amount) may lack.
+_REQUIRED_FEATURES: tuple[str, ...] = ("spend_avg", "bookings_per_year", "days_since_last_booking")
+_OPTIONAL_FEATURES: frozenset[str] = frozenset(SEGMENT_FEATURES) - frozenset(_REQUIRED_FEATURES)
+
+# What each segment is named after: it is offered only when at least one of these varies in the fitted population.
+# Service diversity names none (it only sharpens loyal against occasional), so without it all five can still be told
+# apart; without discounts there is nothing to call price-sensitive, without premium providers nothing quality-focused.
+SEGMENT_SIGNALS: dict[str, tuple[str, ...]] = {
+    "high_value_loyal": ("spend_avg", "bookings_per_year"),
+    "price_sensitive": ("discount_share",),
+    "quality_focused": ("premium_share",),
+    "occasional": ("bookings_per_year",),
+    "at_risk": ("days_since_last_booking", "churn_probability"),
+}
+MIN_SEGMENTS = 2  # one segment is no segmentation
 
 # Money, frequency and recency are long-tailed; without log1p a handful of big spenders would own a cluster each.
 _LOG_FEATURES: frozenset[str] = frozenset({"spend_avg", "bookings_per_year", "days_since_last_booking"})
@@ -50,13 +70,38 @@ _TIE_TOLERANCE = 0.01
 
 @dataclass
 class SegmentationModel:
-    """A fitted segmentation: transform, K-Means, and the profile-based cluster names."""
+    """A fitted segmentation: transform, K-Means, the profile-based cluster names, and what the data could show.
+
+    `features` are the columns clustered on and `segments` the segments offered (SEGMENT_KEYS order); the left-out
+    features and segments map to why, in words, for the training report and the admin.
+    """
 
     features: list[str]
     scaler: Pipeline
     kmeans: KMeans
     cluster_to_segment: dict[int, str]
     profiles: pd.DataFrame
+    segments: list[str] = field(default_factory=lambda: list(SEGMENT_KEYS))
+    features_left_out: dict[str, str] = field(default_factory=dict)
+    segments_left_out: dict[str, str] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models pickled before sparse data was handled lack the last three fields; they clustered on every feature
+        # they list and named every segment their clusters map to.
+        offered = set(state["cluster_to_segment"].values())
+        state.setdefault("segments", [key for key in SEGMENT_KEYS if key in offered])
+        state.setdefault("features_left_out", {})
+        state.setdefault("segments_left_out", {})
+        self.__dict__.update(state)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: the features used, the segments offered, and why the others were left out."""
+        return {
+            "features": list(self.features),
+            "segments": list(self.segments),
+            "features_left_out": dict(self.features_left_out),
+            "segments_left_out": dict(self.segments_left_out),
+        }
 
 
 def _log1p_columns(x: FloatArray, columns: tuple[int, ...] = ()) -> FloatArray:
@@ -123,8 +168,10 @@ def _canonical_order(features: pd.DataFrame) -> pd.DataFrame:
         return features
 
 
-def _archetype_scores(centers: FloatArray, overdue: FloatArray, features: list[str]) -> FloatArray:
-    """Cluster x segment score matrix (columns in SEGMENT_KEYS order) over standardized centroid coordinates."""
+def _archetype_scores(centers: FloatArray, overdue: FloatArray, features: list[str], segments: list[str]) -> FloatArray:
+    """Cluster x segment score matrix (columns in `segments` order) over standardized centroid coordinates.
+
+    A left-out feature counts as 0 (the population mean) everywhere, so it moves no score."""
 
     def coord(name: str) -> FloatArray:
         return centers[:, features.index(name)] if name in features else np.zeros(len(centers))
@@ -148,7 +195,7 @@ def _archetype_scores(centers: FloatArray, overdue: FloatArray, features: list[s
         # A little absolute recency too: a long silence is a warning even for customers whose rhythm is slow.
         "at_risk": 1.5 * risk + 0.5 * coord("days_since_last_booking"),
     }
-    return np.column_stack([scores[key] for key in SEGMENT_KEYS])
+    return np.column_stack([scores[key] for key in segments])
 
 
 def _overdue_z(x: FloatArray, features: list[str]) -> FloatArray:
@@ -164,18 +211,19 @@ def _archetype_init(
     z: FloatArray,
     overdue: FloatArray,
     features: list[str],
+    segments: list[str],
     n_clusters: int,
     pool: FloatArray,
     rng: np.random.Generator,
 ) -> FloatArray:
-    """Starting centroids: the mean customer of each archetype (by per-row archetype score), plus extras D²-sampled
-    from ``pool``."""
-    scores = _archetype_scores(z, overdue, features)
+    """Starting centroids: the mean customer of each offered archetype (by per-row archetype score), plus extras
+    D²-sampled from ``pool``."""
+    scores = _archetype_scores(z, overdue, features, segments)
     # Archetype scores have different spreads; standardize them so argmax compares like with like.
     scores = (scores - scores.mean(axis=0)) / np.where(scores.std(axis=0) > 0, scores.std(axis=0), 1.0)
     best = scores.argmax(axis=1)
     centers = []
-    for k in range(len(SEGMENT_KEYS)):
+    for k in range(len(segments)):
         members = best == k
         if not members.any():  # nobody is most like this archetype: use its top decile instead
             members = scores[:, k] >= np.quantile(scores[:, k], 0.9)
@@ -212,40 +260,77 @@ def _predict(kmeans: KMeans, z: FloatArray) -> IntArray:
     return labels
 
 
-def _name_clusters(scores: FloatArray) -> dict[int, str]:
+def _name_clusters(scores: FloatArray, segments: list[str]) -> dict[int, str]:
     # One-to-one first so every segment gets its best-fitting cluster; only then do extra clusters
-    # (n_clusters > 5) join whichever segment they resemble most.
+    # (more clusters than segments) join whichever segment they resemble most.
     rows, cols = linear_sum_assignment(scores, maximize=True)
-    mapping = {int(r): SEGMENT_KEYS[int(c)] for r, c in zip(rows, cols, strict=True)}
+    mapping = {int(r): segments[int(c)] for r, c in zip(rows, cols, strict=True)}
     for cluster in range(scores.shape[0]):
         if cluster not in mapping:
-            mapping[cluster] = SEGMENT_KEYS[int(np.argmax(scores[cluster]))]
+            mapping[cluster] = segments[int(np.argmax(scores[cluster]))]
     return mapping
 
 
-def _profiles(x: FloatArray, features: list[str], segments: ObjectArray, mapping: dict[int, str]) -> pd.DataFrame:
+def _profiles(
+    x: FloatArray, features: list[str], labels: ObjectArray, mapping: dict[int, str], segments: list[str]
+) -> pd.DataFrame:
     frame = pd.DataFrame(x, columns=features)
-    frame["segment"] = segments
-    profiles = frame.groupby("segment").mean().reindex(list(SEGMENT_KEYS))
-    counts = frame["segment"].value_counts().reindex(list(SEGMENT_KEYS), fill_value=0)
+    frame["segment"] = labels
+    profiles = frame.groupby("segment").mean().reindex(segments)
+    counts = frame["segment"].value_counts().reindex(segments, fill_value=0)
     profiles["customers"] = counts.astype("int64")
     profiles["share"] = counts / len(frame)
-    profiles["clusters"] = [sum(1 for s in mapping.values() if s == key) for key in SEGMENT_KEYS]
+    profiles["clusters"] = [sum(1 for s in mapping.values() if s == key) for key in segments]
     profiles.index.name = "segment"
     return profiles
 
 
-def segmentation_fit(features: pd.DataFrame, *, n_clusters: int = 5, seed: int = 0) -> SegmentationModel:
-    """Fit K-Means on the segment features and name each cluster by its centroid's archetype profile."""
-    if n_clusters < len(SEGMENT_KEYS):
-        raise ValueError(f"n_clusters must be at least {len(SEGMENT_KEYS)} (one per segment), got {n_clusters}")
+def _left_out_features(x: FloatArray, present: list[str]) -> dict[str, str]:
+    """Segment features not to cluster on, in SEGMENT_FEATURES order, each with why."""
+    why = {f: "not in the data" for f in SEGMENT_FEATURES if f not in present}
+    why |= uninformative_features(pd.DataFrame(x, columns=present), present)
+    return {f: why[f] for f in SEGMENT_FEATURES if f in why}
+
+
+def _left_out_segments(features_left_out: dict[str, str]) -> dict[str, str]:
+    """Segments none of whose signals survived, each with why."""
+    why = {}
+    for key in SEGMENT_KEYS:
+        signals = SEGMENT_SIGNALS[key]
+        if all(signal in features_left_out for signal in signals):
+            causes = "; ".join(f"{signal} is {features_left_out[signal]}" for signal in signals)
+            why[key] = f"named after {' or '.join(signals)}: {causes}"
+    return why
+
+
+def segmentation_fit(features: pd.DataFrame, *, n_clusters: int | None = None, seed: int = 0) -> SegmentationModel:
+    """Fit K-Means on the segment features that vary and name each cluster by its centroid's archetype profile.
+
+    Only segments whose signal varies are offered (SEGMENT_SIGNALS); `n_clusters` defaults to one per offered segment
+    and may not be fewer.
+    """
     if not isinstance(features, pd.DataFrame):
         raise ValueError(f"features must be a pandas DataFrame, got {type(features).__name__}")
     if len(features) < MIN_ROWS:
         raise ValueError(f"need at least {MIN_ROWS} customers to fit a segmentation, got {len(features)}")
-    used = [f for f in SEGMENT_FEATURES if f not in _OPTIONAL_FEATURES or f in features.columns]
     ordered = _canonical_order(features)
-    x = _matrix(ordered, used)
+    present = [f for f in SEGMENT_FEATURES if f not in _OPTIONAL_FEATURES or f in ordered.columns]
+    x_present = _matrix(ordered, present)
+    features_left_out = _left_out_features(x_present, present)
+    segments_left_out = _left_out_segments(features_left_out)
+    segments = [key for key in SEGMENT_KEYS if key not in segments_left_out]
+    if len(segments) < MIN_SEGMENTS:
+        detail = "; ".join(f"{key}: {why}" for key, why in segments_left_out.items())
+        raise ValueError(f"the features vary too little to tell segments apart ({detail})")
+    if n_clusters is None:
+        n_clusters = len(segments)
+    if n_clusters < len(segments):
+        raise ValueError(
+            f"n_clusters must be at least {len(segments)} (one per offered segment: {', '.join(segments)}), "
+            f"got {n_clusters}"
+        )
+    used = [f for f in present if f not in features_left_out]
+    x = x_present[:, [present.index(f) for f in used]]
 
     scaler = _make_scaler(used)
     z = scaler.fit_transform(x)
@@ -255,8 +340,8 @@ def segmentation_fit(features: pd.DataFrame, *, n_clusters: int = 5, seed: int =
         sample = np.sort(rng.choice(len(z), size=MAX_FIT_SAMPLE, replace=False))
     else:
         sample = np.arange(len(z))
-    overdue = _overdue_z(x, used)
-    init = _archetype_init(z, overdue, used, n_clusters, z[sample], rng)
+    overdue = _overdue_z(x_present, present)
+    init = _archetype_init(z, overdue, used, segments, n_clusters, z[sample], rng)
     kmeans = _fit_kmeans(z[sample], init, n_clusters, seed)
     labels = _predict(kmeans, z)
 
@@ -264,16 +349,19 @@ def segmentation_fit(features: pd.DataFrame, *, n_clusters: int = 5, seed: int =
     # per-cluster value is the members' mean.
     counts = np.bincount(labels, minlength=n_clusters)
     overdue_by_cluster = np.bincount(labels, weights=overdue, minlength=n_clusters) / np.maximum(counts, 1)
-    scores = _archetype_scores(kmeans.cluster_centers_, overdue_by_cluster, used)
-    mapping = _name_clusters(scores)
+    scores = _archetype_scores(kmeans.cluster_centers_, overdue_by_cluster, used, segments)
+    mapping = _name_clusters(scores, segments)
 
-    segments = np.array([mapping[i] for i in range(n_clusters)], dtype=object)[labels]
+    named = np.array([mapping[i] for i in range(n_clusters)], dtype=object)[labels]
     return SegmentationModel(
         features=used,
         scaler=scaler,
         kmeans=kmeans,
         cluster_to_segment=mapping,
-        profiles=_profiles(x, used, segments, mapping),
+        profiles=_profiles(x, used, named, mapping, segments),
+        segments=segments,
+        features_left_out=features_left_out,
+        segments_left_out=segments_left_out,
     )
 
 

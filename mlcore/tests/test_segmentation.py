@@ -1,12 +1,17 @@
-"""Segmentation tests on a seeded synthetic population with five planted archetype groups; no database."""
+"""Segmentation tests on a seeded synthetic population with five planted archetype groups, and on the simulated
+marketplace with and without everything but customer, date and amount; no database."""
 
+import io
 import pickle
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
 from mlcore import segmentation
+from mlcore.churn import ChurnModel, TrainingReport
+from mlcore.features import History, build_features
 from mlcore.segmentation import (
     SEGMENT_FEATURES,
     SEGMENT_KEYS,
@@ -15,6 +20,7 @@ from mlcore.segmentation import (
     segmentation_assign,
     segmentation_fit,
 )
+from mlcore.tests.conftest import AS_OF
 
 # Typical customer of each planted group:
 # spend Tk, bookings/yr, categories, discount share, premium share, days since last booking, churn probability.
@@ -80,6 +86,12 @@ def group_recall(labels: pd.Series, truth: pd.Series) -> pd.Series:
     return (labels == truth).groupby(truth).mean()
 
 
+def seed_agreement(features: pd.DataFrame, seeds: tuple[int, ...] = (0, 1, 2)) -> list[float]:
+    """Share of customers named the same by the first seed's fit and by each other seed's."""
+    labels = [segmentation_assign(segmentation_fit(features, seed=seed), features) for seed in seeds]
+    return [float((labels[0] == other).mean()) for other in labels[1:]]
+
+
 def test_planted_groups_get_their_intended_names(
     population: tuple[pd.DataFrame, pd.Series], model: SegmentationModel
 ) -> None:
@@ -101,6 +113,8 @@ def test_works_without_churn_probability() -> None:
 def test_model_shape(population: tuple[pd.DataFrame, pd.Series], model: SegmentationModel) -> None:
     features, _ = population
     assert model.features == list(SEGMENT_FEATURES)
+    assert model.segments == list(SEGMENT_KEYS)
+    assert (model.features_left_out, model.segments_left_out) == ({}, {})
     assert sorted(model.cluster_to_segment.values()) == sorted(SEGMENT_KEYS)  # one-to-one at n_clusters=5
     labels = segmentation_assign(model, features)
     assert labels.index.equals(features.index)
@@ -119,14 +133,13 @@ def test_model_shape(population: tuple[pd.DataFrame, pd.Series], model: Segmenta
     # Registry artifacts are bytes; a fitted model must survive a pickle round trip.
     restored = pickle.loads(pickle.dumps(model))  # noqa: S301 - our own bytes, made one line above
     assert segmentation_assign(restored, features).equals(labels)
+    assert restored.summary() == model.summary()
 
 
 @pytest.mark.parametrize("churn", [True, False])
 def test_names_agree_across_seeds(churn: bool) -> None:
     features, _ = planted_population(churn=churn)
-    labels = [segmentation_assign(segmentation_fit(features, seed=seed), features) for seed in (0, 1, 2)]
-    for other in labels[1:]:
-        assert (labels[0] == other).mean() >= 0.9
+    assert min(seed_agreement(features)) >= 0.9
 
 
 def test_names_agree_after_bootstrap_refit(
@@ -283,3 +296,180 @@ def test_assign_validates_too(population: tuple[pd.DataFrame, pd.Series], model:
     broken.iloc[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         segmentation_assign(model, broken)
+
+
+# --- only what the data shows names a segment --------------------------------------------------------------------
+
+BARE_LOG_SEGMENTS = ["high_value_loyal", "occasional", "at_risk"]
+
+
+def segment_inputs(history: History, churn: tuple[ChurnModel, TrainingReport]) -> pd.DataFrame:
+    """What training segments: the features at AS_OF plus each customer's churn probability."""
+    features = build_features(history, AS_OF)
+    return features.assign(churn_probability=churn[0].predict_proba(features))
+
+
+@pytest.fixture(scope="module")
+def bare_inputs(bare_history: History, churn_bare: tuple[ChurnModel, TrainingReport]) -> pd.DataFrame:
+    return segment_inputs(bare_history, churn_bare)
+
+
+@pytest.fixture(scope="module")
+def sim_inputs(sim_history: History, churn_trained: tuple[ChurnModel, TrainingReport]) -> pd.DataFrame:
+    return segment_inputs(sim_history, churn_trained)
+
+
+def test_a_bare_transaction_log_offers_only_the_segments_it_can_show(bare_inputs: pd.DataFrame) -> None:
+    # given customer, date and amount only: no categories, discounts or providers
+
+    # when
+    model = segmentation_fit(bare_inputs, seed=0)
+    labels = segmentation_assign(model, bare_inputs)
+
+    # then nothing is named after a signal the log lacks: three clusters, one per segment it can show
+    assert model.features == ["spend_avg", "bookings_per_year", "days_since_last_booking", "churn_probability"]
+    assert model.segments == BARE_LOG_SEGMENTS
+    assert model.kmeans.n_clusters == 3
+    assert sorted(labels.unique()) == sorted(BARE_LOG_SEGMENTS)
+    assert model.features_left_out == {
+        "service_diversity": "constant: 1 in every row",
+        "discount_share": "constant: 0 in every row",
+        "premium_share": "constant: 0 in every row",
+    }
+    assert model.segments_left_out == {
+        "price_sensitive": "named after discount_share: discount_share is constant: 0 in every row",
+        "quality_focused": "named after premium_share: premium_share is constant: 0 in every row",
+    }
+    assert model.summary() == {
+        "features": model.features,
+        "segments": BARE_LOG_SEGMENTS,
+        "features_left_out": model.features_left_out,
+        "segments_left_out": model.segments_left_out,
+    }
+    # and the profiles cover exactly the offered segments and read like their names
+    profiles = model.profiles
+    assert list(profiles.index) == BARE_LOG_SEGMENTS
+    assert profiles["customers"].sum() == len(bare_inputs)
+    assert (profiles["customers"] > 0).all()
+    assert profiles["bookings_per_year"].idxmax() == "high_value_loyal"
+    assert profiles["days_since_last_booking"].idxmin() == "high_value_loyal"
+    assert profiles["bookings_per_year"].idxmin() == "occasional"
+    overdue = bare_inputs["days_since_last_booking"] * bare_inputs["bookings_per_year"] / 365
+    assert overdue.groupby(labels).median().idxmax() == "at_risk"
+
+
+def test_a_bare_transaction_log_names_agree_across_seeds(bare_inputs: pd.DataFrame) -> None:
+    assert min(seed_agreement(bare_inputs)) >= 0.9
+
+
+def test_the_simulated_marketplace_still_offers_all_five_segments(sim_inputs: pd.DataFrame) -> None:
+    # when
+    model = segmentation_fit(sim_inputs, seed=0)
+    labels = segmentation_assign(model, sim_inputs)
+
+    # then
+    assert model.features == list(SEGMENT_FEATURES)
+    assert model.segments == list(SEGMENT_KEYS)
+    assert (model.features_left_out, model.segments_left_out) == ({}, {})
+    assert sorted(labels.unique()) == sorted(SEGMENT_KEYS)
+    assert min(seed_agreement(sim_inputs)) >= 0.9
+
+
+def test_discounts_without_premium_providers_offer_price_sensitive_but_not_quality_focused() -> None:
+    # given the planted population where nobody ever booked a premium provider
+    features, truth = planted_population()
+    features = features.assign(premium_share=0.0)
+
+    # when
+    model = segmentation_fit(features, seed=0)
+    labels = segmentation_assign(model, features)
+
+    # then
+    assert model.segments == ["high_value_loyal", "price_sensitive", "occasional", "at_risk"]
+    assert model.kmeans.n_clusters == 4
+    assert model.features_left_out == {"premium_share": "constant: 0 in every row"}
+    assert model.segments_left_out == {
+        "quality_focused": "named after premium_share: premium_share is constant: 0 in every row"
+    }
+    assert sorted(labels.unique()) == sorted(model.segments)
+    recall = group_recall(labels, truth).drop("quality_focused")  # its planted group has nowhere of its own to go
+    assert (recall >= 0.8).all(), recall.to_dict()
+    assert min(seed_agreement(features)) >= 0.9
+
+
+@pytest.mark.parametrize(("discounted", "offered"), [(11, False), (12, True)])
+def test_a_handful_of_discounts_is_not_a_segment(discounted: int, offered: bool) -> None:
+    # given 1,200 customers of whom only `discounted` ever used a discount (1% is 12)
+    features, _ = planted_population()
+    features = features.assign(discount_share=np.where(np.arange(len(features)) < discounted, 0.5, 0.0))
+
+    # when
+    model = segmentation_fit(features, seed=0)
+
+    # then
+    assert ("price_sensitive" in model.segments) is offered
+    assert ("discount_share" in model.features) is offered
+    if not offered:
+        assert model.features_left_out["discount_share"] == "nearly constant: 0 in all but 11 of 1,200 rows"
+
+
+def test_absent_columns_are_left_out_like_constant_ones(population: tuple[pd.DataFrame, pd.Series]) -> None:
+    # given features without the columns a bare log has nothing for
+    features = population[0].drop(columns=["service_diversity", "discount_share", "premium_share"])
+
+    # when
+    model = segmentation_fit(features, seed=0)
+
+    # then
+    assert model.segments == BARE_LOG_SEGMENTS
+    assert model.features_left_out == {
+        "service_diversity": "not in the data",
+        "discount_share": "not in the data",
+        "premium_share": "not in the data",
+    }
+    assert model.segments_left_out["price_sensitive"] == "named after discount_share: discount_share is not in the data"
+
+
+def test_one_segment_is_no_segmentation(population: tuple[pd.DataFrame, pd.Series]) -> None:
+    # given customers who differ only in what they spend
+    features = (
+        population[0]
+        .drop(columns="churn_probability")
+        .assign(bookings_per_year=4.0, days_since_last_booking=30.0, discount_share=0.0, premium_share=0.0)
+    )
+
+    # when / then
+    with pytest.raises(ValueError, match="vary too little to tell segments apart.*occasional: named after bookings"):
+        segmentation_fit(features)
+
+
+def test_clusters_are_counted_against_the_offered_segments(bare_inputs: pd.DataFrame) -> None:
+    # when more clusters than the three offered segments are asked for
+    model = segmentation_fit(bare_inputs, n_clusters=5, seed=0)
+
+    # then the extra clusters join offered segments
+    assert sorted(set(model.cluster_to_segment.values())) == sorted(BARE_LOG_SEGMENTS)
+    assert model.profiles["clusters"].sum() == 5
+    # and fewer than the offered segments is refused
+    with pytest.raises(ValueError, match="n_clusters must be at least 3 .*high_value_loyal, occasional, at_risk"):
+        segmentation_fit(bare_inputs, n_clusters=2)
+
+
+def test_a_model_pickled_before_sparse_data_was_handled_still_loads_and_assigns(
+    population: tuple[pd.DataFrame, pd.Series], model: SegmentationModel
+) -> None:
+    # given the registry's joblib bytes of a model that has only the fields models had then
+    features, _ = population
+    stale = object.__new__(SegmentationModel)
+    old_fields = ("features", "scaler", "kmeans", "cluster_to_segment", "profiles")
+    stale.__dict__.update({name: getattr(model, name) for name in old_fields})
+    buffer = io.BytesIO()
+    joblib.dump(stale, buffer)
+
+    # when
+    loaded = joblib.load(io.BytesIO(buffer.getvalue()))
+
+    # then it offers every segment its clusters are named, leaves nothing out, and assigns as before
+    assert loaded.segments == list(SEGMENT_KEYS)
+    assert (loaded.features_left_out, loaded.segments_left_out) == ({}, {})
+    assert segmentation_assign(loaded, features).equals(segmentation_assign(model, features))
