@@ -44,20 +44,27 @@ Days run from ``end_date + 1 day - months`` to ``end_date`` inclusive (Asia/Dhak
 generated after the end of ``end_date`` in Dhaka. Everything is drawn from one ``numpy.random.default_rng(seed)``,
 so equal arguments give equal data. The simulation steps through purchase rounds (the n-th purchase of every
 customer still buying at once), never through customers.
+
+``TransactionLog.to_csv`` writes the log as the import commands read it, and ``transaction_history`` is the History
+that mlcore would load after that import, for tests that need no database.
 """
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from customers import catalog
 from customers.synthetic import calendar
 from customers.synthetic.simulate import BOOK_HOUR_W, BOOK_HOURS, DHAKA_UTC_OFFSET_S
+from mlcore.features import History
 
 MIN_MONTHS, MAX_MONTHS = 9, 18
-UTC_DTYPE: Final = "datetime64[us, UTC]"  # the database keeps microseconds
+DHAKA_TZ = "Asia/Dhaka"
+UTC_DTYPE: Final = "datetime64[us, UTC]"  # the database keeps microseconds, and history_load reads them so
 DAYS_PER_YEAR = 365.25
 
 # --- the cohort ---
@@ -98,6 +105,8 @@ SPEND_DRIFT_SIGMA_PER_YEAR = 0.25  # each customer's own trend, in log points a 
 AMOUNT_MIN_TK = 100
 
 CUSTOMER_ID_PREFIX, CUSTOMER_ID_WIDTH = "T", 6
+# What the importer assigns a booking that names no service: the catalogue's default service and its category.
+DEFAULT_CATEGORY = next(s.category for s in catalog.SERVICES if s.slug == catalog.DEFAULT_SERVICE_SLUG)
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,62 @@ class TransactionLog:
     bookings: pd.DataFrame  # customer_external_id, booked_at, amount; in order of time
     start_date: datetime.date
     end_date: datetime.date
+
+    def to_csv(self, directory: str | Path) -> tuple[Path, Path]:
+        """Write ``customers.csv`` and ``bookings.csv`` in the columns the import commands read; return both paths.
+
+        Times are Dhaka wall-clock with their offset, as the exports write them. customers.csv carries joined_at
+        (the first purchase, nothing the bookings do not say already) so that importing it alone gives each
+        customer the right joined_at: without it import_customers stamps the time of the import, which only the
+        bookings' import later pulls back to the first purchase.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        customers_path, bookings_path = directory / "customers.csv", directory / "bookings.csv"
+        pd.DataFrame(
+            {"customer_id": self.customers["external_id"], "joined_at": _iso_local(self.customers["joined_at"])}
+        ).to_csv(customers_path, index=False)
+        pd.DataFrame(
+            {
+                "customer_id": self.bookings["customer_external_id"],
+                "booked_at": _iso_local(self.bookings["booked_at"]),
+                "amount": self.bookings["amount"].map("{:.2f}".format),
+            }
+        ).to_csv(bookings_path, index=False)
+        return customers_path, bookings_path
+
+
+def transaction_history(log: TransactionLog) -> History:
+    """The log as mlcore's History, as ``predictions.selectors.history_load`` reads it after importing the CSVs.
+
+    Customers get integer ids 1..n in order of joining (the order customers.csv lists and the importer inserts
+    them). The importer stores a row with only id, date and amount as a completed booking of the catalogue's
+    default service, without discount, rating or provider; complaints and searches are empty.
+    """
+    customer_id = pd.Series(np.arange(1, len(log.customers) + 1, dtype="int64"), index=log.customers["external_id"])
+    raw = log.bookings.reset_index(drop=True)
+    n = len(raw)
+    bookings = pd.DataFrame(
+        {
+            "customer_id": raw["customer_external_id"].map(customer_id).astype("int64"),
+            "booked_at": raw["booked_at"].astype(UTC_DTYPE),
+            "amount": raw["amount"].astype(float),
+            "discount": np.zeros(n),
+            "status": pd.Series(["completed"] * n, dtype="str"),
+            "rating": np.full(n, np.nan),
+            "category": pd.Series([DEFAULT_CATEGORY] * n, dtype="str"),
+            "provider_premium": np.zeros(n, dtype=bool),
+            "provider_verified": np.zeros(n, dtype=bool),
+        }
+    )
+    return History(
+        customers=pd.DataFrame(
+            {"customer_id": customer_id.to_numpy(), "joined_at": log.customers["joined_at"].reset_index(drop=True)}
+        ),
+        bookings=bookings,
+        complaints=pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "created_at": pd.Series(dtype=UTC_DTYPE)}),
+        searches=pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "searched_at": pd.Series(dtype=UTC_DTYPE)}),
+    )
 
 
 def start_of(end_date: datetime.date, months: int) -> datetime.date:
@@ -295,3 +360,8 @@ def _booked_seconds(customer: np.ndarray, t: np.ndarray, start: datetime.date, r
 
 def _utc(seconds: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype(UTC_DTYPE)
+
+
+def _iso_local(times: pd.Series) -> pd.Series:
+    """UTC instants as Dhaka wall-clock ISO text with the offset (2025-01-31T14:05:09+06:00)."""
+    return times.dt.tz_convert(DHAKA_TZ).dt.strftime("%Y-%m-%dT%H:%M:%S") + "+06:00"

@@ -11,8 +11,10 @@ from customers.synthetic import calendar
 from customers.synthetic.transactions import (
     TransactionLog,
     start_of,
+    transaction_history,
     transactions_simulate,
 )
+from mlcore.features import BOOKING_COLUMNS
 
 END = dt.date(2025, 6, 30)
 START = dt.date(2024, 7, 1)  # twelve months ending on END
@@ -208,3 +210,47 @@ def test_spend_drifts_up_over_time_within_a_customer(log: TransactionLog, purcha
 
     # then: prices grow ~9% a year; customers' own drifts average out
     assert slope == pytest.approx(0.09, abs=0.04)
+
+
+# --- files and the History frame ----------------------------------------------------------------------------------
+def test_csv_files_hold_the_columns_the_importers_read(tmp_path):
+    # given
+    log = transactions_simulate(n_customers=3, months=9, seed=5, end_date=END)
+
+    # when
+    customers_csv, bookings_csv = log.to_csv(tmp_path / "log")
+
+    # then
+    customers = customers_csv.read_text().splitlines()
+    bookings = bookings_csv.read_text().splitlines()
+    assert customers[0] == "customer_id,joined_at"
+    assert bookings[0] == "customer_id,booked_at,amount"
+    assert len(customers) == 4
+    assert len(bookings) == len(log.bookings) + 1
+    first = log.bookings.iloc[0]
+    local = first["booked_at"].tz_convert("Asia/Dhaka").strftime("%Y-%m-%dT%H:%M:%S")
+    assert bookings[1] == f"{first['customer_external_id']},{local}+06:00,{first['amount']:.2f}"
+    assert customers[1] == f"T000001,{local}+06:00"  # the first purchase of all is the first customer's
+
+
+def test_the_history_is_what_a_plain_import_stores(log: TransactionLog):
+    # when
+    history = transaction_history(log)
+
+    # then
+    bookings = history.bookings
+    assert list(bookings.columns) == list(BOOKING_COLUMNS)
+    assert len(bookings) == len(log.bookings)
+    assert history.customers["customer_id"].tolist() == list(range(1, len(log.customers) + 1))
+    assert (history.customers["joined_at"] == log.customers["joined_at"]).all()
+    assert bookings["customer_id"].iloc[0] == int(log.bookings["customer_external_id"].iloc[0][1:])
+    assert (bookings["booked_at"] == log.bookings["booked_at"]).all()
+    assert (bookings["amount"] == log.bookings["amount"]).all()
+    assert set(bookings["status"]) == {"completed"}
+    assert set(bookings["category"]) == {"other"}
+    assert (bookings["discount"] == 0).all()
+    assert bookings["rating"].isna().all()
+    assert not bookings["provider_premium"].any()
+    assert not bookings["provider_verified"].any()
+    assert history.complaints.empty
+    assert history.searches.empty
