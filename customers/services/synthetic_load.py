@@ -1,15 +1,25 @@
-"""Fill the database with a simulated marketplace (customers.synthetic) for the demo, tests and benchmarks."""
+"""Fill the database with a simulated world (customers.synthetic) for the demo, tests and benchmarks.
 
+Two worlds: the rich marketplace (``simulate``), written table by table, and a plain transaction log
+(``transactions``), which goes in through the CSV import services as a real log would.
+"""
+
+import contextlib
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Booking, CompetitorSearch, Complaint, Customer, Provider, Service, ServiceCategory
+from customers.services.booking_import import BookingImportResult, bookings_import
+from customers.services.customer_import import ImportResult, customers_import
 from customers.synthetic.simulate import SyntheticData, simulate
+from customers.synthetic.transactions import transactions_simulate
 from sheba_retention.common.bulk import bulk_insert
 
 
@@ -39,13 +49,57 @@ def synthetic_data_generate(
         raise ValueError("the number of customers must be at least 1")
     if not 0 < years <= 10:
         raise ValueError("years must be more than 0 and at most 10")
+    _require_no_customers()
+    data = simulate(n_customers=n_customers, years=years, seed=seed, end_date=end_date, progress=progress)
+    with transaction.atomic():
+        return synthetic_data_load(data=data)
+
+
+@dataclass(frozen=True)
+class TransactionLogResult:
+    customers: int
+    bookings: int
+    start_date: dt.date
+    end_date: dt.date
+    customer_import: ImportResult
+    booking_import: BookingImportResult
+    csv_dir: Path | None  # where the CSV files were kept, if asked
+
+
+def transaction_log_generate(
+    *, n_customers: int, months: int, seed: int, end_date: dt.date, csv_dir: Path | None = None
+) -> TransactionLogResult:
+    """Simulate a plain transaction log, write its CSV files and import them with the import services, all or nothing.
+
+    The files go to a temporary folder unless ``csv_dir`` is given. The log must end before today (Dhaka): the
+    importer refuses customers who join in the future. Refuses a database that has customers already.
+    """
+    today = timezone.localdate()
+    if end_date >= today:
+        raise ValueError(f"the transaction log must end before today ({today}); got {end_date}")
+    log = transactions_simulate(n_customers=n_customers, months=months, seed=seed, end_date=end_date)
+    _require_no_customers()
+    folder = contextlib.nullcontext(str(csv_dir)) if csv_dir is not None else tempfile.TemporaryDirectory()
+    with folder as directory, transaction.atomic():
+        customers_csv, bookings_csv = log.to_csv(directory)
+        customers = customers_import(source=customers_csv)
+        bookings = bookings_import(source=bookings_csv, create_customers=True)
+    return TransactionLogResult(
+        customers=len(log.customers),
+        bookings=len(log.bookings),
+        start_date=log.start_date,
+        end_date=log.end_date,
+        customer_import=customers,
+        booking_import=bookings,
+        csv_dir=csv_dir,
+    )
+
+
+def _require_no_customers() -> None:
     if Customer.objects.exists():
         raise DatabaseNotEmpty(
             f"the database already has {Customer.objects.count():,} customers; generate into an empty database"
         )
-    data = simulate(n_customers=n_customers, years=years, seed=seed, end_date=end_date, progress=progress)
-    with transaction.atomic():
-        return synthetic_data_load(data=data)
 
 
 def synthetic_data_load(*, data: SyntheticData) -> GenerationResult:
