@@ -53,7 +53,7 @@ def main() -> None:
             sys.exit(f"{external_id}: HTTP {response.status_code} {response.content[:200]!r}")
 
     _, model = active_model("churn")
-    row = np.zeros((1, len(model.feature_names)), dtype=np.float32)
+    row = np.zeros((1, len(model.input_names)), dtype=np.float32)
     bare = []
     for _ in range(args.requests):
         started = time.perf_counter()

@@ -193,7 +193,7 @@ def baselines(ids: list[str], requests: int) -> tuple[list[float], list[float]]:
         client.post(PATH, {"customer_id": customer_id}, content_type="application/json")
         in_process.append((time.perf_counter() - started) * 1000)
     _, model = active_model("churn")
-    row = np.zeros((1, len(model.feature_names)), dtype=np.float32)
+    row = np.zeros((1, len(model.input_names)), dtype=np.float32)
     bare = []
     for _ in range(requests):
         started = time.perf_counter()

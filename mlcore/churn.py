@@ -1,14 +1,15 @@
 """Churn model: will a customer make no completed booking in the `window_days` after `as_of`?
 
-Training uses several historical cutoffs (a label needs its whole window to have passed), validates out of time
-on the latest labelled cutoff against two baselines measured on the same rows — recency alone and a BG/NBD
-buy-till-you-die model — then refits on every cutoff. Probabilities are calibrated with isotonic regression
-learned on the out-of-time holdout, so "70%" means about 70% of such customers leave.
+Training uses the labelled cutoffs the history holds (a label needs its whole window to have passed), validates
+out of time on the latest labelled cutoff against the classical baselines measured on the same rows — recency alone,
+BG/NBD and Pareto/NBD — then refits on every cutoff. What is served is decided on that holdout (`mlcore.champion`):
+our model where it is at least as good as the best baseline, otherwise a blend of the two, otherwise the baseline.
+Probabilities are calibrated with isotonic regression learned on the out-of-time holdout, so "70%" means about 70%
+of such customers leave.
 """
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,17 +17,34 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlcore import btyd
+from mlcore import champion
 from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array, FloatArray, IntArray, ObjectArray
 from mlcore.boosting import THREADS, booster_bytes, booster_load, booster_train
-from mlcore.features import FEATURES, History, TrainingDataError, build_features, cutoff_of
-from mlcore.metrics import binary_metrics
+from mlcore.classical import PATTERN_FEATURES, PatternModels, patterns_fit, rfm
+from mlcore.features import (
+    FEATURES,
+    History,
+    HistoryTooShort,
+    TrainingDataError,
+    build_features,
+    cutoff_of,
+    informative_columns,
+)
+from mlcore.metrics import binary_metrics, calibration_by_decile
 
 if TYPE_CHECKING:
     import xgboost as xgb
 
-MODEL_FEATURES: tuple[str, ...] = (*FEATURES, "bgnbd_p_alive", "bgnbd_p_churn")
+__all__ = ["rfm"]  # re-exported: the lifetime-value model reads the buy-till-you-die inputs through churn
+
+# Every input the churn and lifetime-value models may use, in this order: the point-in-time features plus the
+# classical models' outputs. A trained booster uses the subset that carries information in its training data.
+MODEL_FEATURES: tuple[str, ...] = (*FEATURES, *PATTERN_FEATURES)
 RISK_CATEGORIES = ("low", "medium", "high", "critical")
+# A training cutoff needs this much history before it: customers whose only booking is minutes old tell nothing.
+MIN_FEATURE_DAYS = 14
+# The baselines' scores and the feature each one's part of a blend is attributed to in the explanations.
+BASELINE_FEATURE = {"recency": "days_since_last_booking", "bg_nbd": "bgnbd_p_churn", "pareto_nbd": "pnbd_p_churn"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,7 @@ class ChurnConfig:
     window_days: int = 90
     n_train_cutoffs: int = 6
     cutoff_step_days: int = 30
+    min_feature_days: int = MIN_FEATURE_DAYS
     # Sized for accuracy *and* explanation cost: exact TreeSHAP over 100k rows takes ~6 s at 100 trees of depth 4
     # against ~13 s at 150 trees, for the same out-of-time AUC (docs/MODELS.md has the comparison).
     n_estimators: int = 100
@@ -76,61 +95,164 @@ class Calibrator:
 PROBABILITY_DECIMALS = 4
 
 
+@dataclass(frozen=True)
+class RecencyBaseline:
+    """Recency alone: P(churn) = σ(intercept + slope · log(1 + days since the last booking))."""
+
+    intercept: float
+    slope: float
+
+    @classmethod
+    def fit(cls, days: FloatArray, labels: IntArray) -> "RecencyBaseline":
+        from sklearn.linear_model import LogisticRegression
+
+        fitted = LogisticRegression().fit(np.log1p(days)[:, None], labels)
+        return cls(intercept=float(fitted.intercept_[0]), slope=float(fitted.coef_[0, 0]))
+
+    def predict(self, days: AnyFloatArray) -> FloatArray:
+        return _sigmoid(self.intercept + self.slope * np.log1p(np.asarray(days, dtype=float)))
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How the served score is made from our booster and one baseline, before calibration:
+    logit(score) = intercept + w_model · logit(booster) + w_baseline · logit(baseline).
+
+    Our model alone is (0, 1, 0); a baseline alone is (0, 0, 1); a blend has the weights a logistic regression learned
+    on the holdout. `reference` is the baseline's mean logit on the holdout: the explanations attribute the baseline's
+    part, w_baseline · (logit(baseline) − reference), to the baseline's feature (BASELINE_FEATURE).
+    """
+
+    served: str = champion.MODEL
+    baseline: str | None = None
+    intercept: float = 0.0
+    w_model: float = 1.0
+    w_baseline: float = 0.0
+    reference: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class ChurnModel:
-    booster: "xgb.Booster"
+    booster: "xgb.Booster | None"  # None: a classical model served alone (see churn_fallback)
     calibrator: Calibrator
-    bgnbd: btyd.BgNbdParams
+    patterns: PatternModels
     window_days: int
-    feature_names: list[str] = field(default_factory=lambda: list(MODEL_FEATURES))
+    feature_names: list[str] = field(default_factory=lambda: list(MODEL_FEATURES))  # the booster's inputs
+    recency: RecencyBaseline | None = None
+    serving: Serving = field(default_factory=Serving)
+
+    @property
+    def input_names(self) -> list[str]:
+        """The columns of `matrix()`, of `contributions()` (bias last) and of the reasons."""
+        return list(MODEL_FEATURES)
 
     def matrix(self, features: pd.DataFrame) -> Float32Array:
-        """The model's input matrix: point-in-time features plus the BG/NBD features computed from them."""
-        return model_matrix(features, self.bgnbd, self.window_days, self.feature_names)
+        """The model's input matrix (MODEL_FEATURES): point-in-time features plus the classical models' outputs."""
+        return model_matrix(features, self.patterns, self.window_days)
 
     def raw_scores(self, matrix: Float32Array) -> Float32Array:
-        return raw_scores(self.booster, matrix)
+        if self.booster is None:
+            raise ValueError("this churn model has no booster: it serves a classical model")
+        return raw_scores(self.booster, self._booster_inputs(matrix))
+
+    def served_margins(self, matrix: Float32Array) -> FloatArray:
+        """The served score's log-odds before calibration (see Serving); the contributions add up to it."""
+        serving = self.serving
+        margin = np.full(len(matrix), serving.intercept)
+        if serving.w_model and self.booster is not None:
+            booster_margin = self.booster.inplace_predict(self._booster_inputs(matrix), predict_type="margin")
+            margin = margin + serving.w_model * np.asarray(booster_margin, dtype=float)
+        if serving.baseline is not None and serving.w_baseline:
+            margin = margin + serving.w_baseline * _logit(self._baseline(matrix))
+        return margin
+
+    def served_scores(self, matrix: Float32Array) -> FloatArray:
+        """The served score before calibration: our booster's probability, a blend's, or a baseline's."""
+        if self.serving.served == champion.MODEL:
+            return np.asarray(self.raw_scores(matrix), dtype=float)
+        return _sigmoid(self.served_margins(matrix))
 
     def predict_proba(self, features: pd.DataFrame) -> FloatArray:
-        return self.calibrator.apply(self.raw_scores(self.matrix(features)))
+        return self.calibrator.apply(self.served_scores(self.matrix(features)))
 
     def probabilities(self, matrix: Float32Array) -> FloatArray:
         """Calibrated churn probabilities rounded as they are stored and served (4 places), so that a risk category
         taken from them always agrees with the stored probability."""
-        return np.round(self.calibrator.apply(self.raw_scores(matrix)), PROBABILITY_DECIMALS)
+        return np.round(self.calibrator.apply(self.served_scores(matrix)), PROBABILITY_DECIMALS)
 
-    def contributions(self, matrix: Float32Array) -> Float32Array:
-        """Exact TreeSHAP contributions in log-odds (last column is the bias), from XGBoost itself."""
+    def contributions(self, matrix: Float32Array) -> FloatArray:
+        """Each input's signed contribution to the served score's log-odds, one column per MODEL_FEATURES and the
+        bias last: exact TreeSHAP from XGBoost for the booster's part, scaled by its weight, plus the baseline's
+        part on the baseline's feature (see Serving). Inputs the booster does not use contribute exactly 0."""
         import xgboost as xgb
 
-        data = xgb.DMatrix(matrix, feature_names=self.feature_names, nthread=THREADS)
-        contributions: Float32Array = self.booster.predict(data, pred_contribs=True)
-        return contributions
+        serving = self.serving
+        out = np.zeros((len(matrix), len(MODEL_FEATURES) + 1))
+        if serving.w_model and self.booster is not None:
+            data = xgb.DMatrix(self._booster_inputs(matrix), feature_names=self.feature_names, nthread=THREADS)
+            shap: Float32Array = self.booster.predict(data, pred_contribs=True)
+            columns = [MODEL_FEATURES.index(name) for name in self.feature_names]
+            out[:, columns] = serving.w_model * shap[:, :-1]
+            out[:, -1] = serving.w_model * shap[:, -1]
+        out[:, -1] += serving.intercept
+        if serving.baseline is not None and serving.w_baseline:
+            part = serving.w_baseline * (_logit(self._baseline(matrix)) - serving.reference)
+            out[:, MODEL_FEATURES.index(BASELINE_FEATURE[serving.baseline])] += part
+            out[:, -1] += serving.w_baseline * serving.reference
+        return out
+
+    def _booster_inputs(self, matrix: Float32Array) -> Float32Array:
+        if len(self.feature_names) == len(MODEL_FEATURES):
+            return matrix
+        return np.ascontiguousarray(matrix[:, [MODEL_FEATURES.index(name) for name in self.feature_names]])
+
+    def _baseline(self, matrix: Float32Array) -> FloatArray:
+        name = self.serving.baseline
+        if name is None:
+            raise ValueError("this model serves no baseline")
+        return baseline_scores(name, matrix, self.recency)
 
     def to_files(self) -> dict[str, bytes]:
         meta = {
             "feature_names": self.feature_names,
             "window_days": self.window_days,
             "calibrator": {"x": self.calibrator.x.tolist(), "y": self.calibrator.y.tolist()},
-            "bgnbd": self.bgnbd.to_dict(),
+            "patterns": self.patterns.to_dict(),
+            "recency": None if self.recency is None else asdict(self.recency),
+            "serving": self.serving.to_dict(),
         }
-        return {"booster.json": booster_bytes(self.booster), "churn.json": json.dumps(meta).encode()}
+        files = {"churn.json": json.dumps(meta).encode()}
+        if self.booster is not None:
+            files["booster.json"] = booster_bytes(self.booster)
+        return files
 
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> "ChurnModel":
         meta = json.loads(files["churn.json"])
-        booster = booster_load(
-            files["booster.json"],
-            feature_names=meta["feature_names"],
-            mismatch="the booster's features differ from the model's feature list",
+        booster = (
+            booster_load(
+                files["booster.json"],
+                feature_names=meta["feature_names"],
+                mismatch="the booster's features differ from the model's feature list",
+            )
+            if "booster.json" in files
+            else None
         )
         calibrator = Calibrator(x=np.array(meta["calibrator"]["x"]), y=np.array(meta["calibrator"]["y"]))
+        # Model files from before the champion and Pareto/NBD hold "bgnbd" alone and always serve the model.
+        patterns = PatternModels.from_dict(meta.get("patterns") or {"bgnbd": meta["bgnbd"]})
+        recency = meta.get("recency")
         return cls(
             booster=booster,
             calibrator=calibrator,
-            bgnbd=btyd.BgNbdParams.from_dict(meta["bgnbd"]),
+            patterns=patterns,
             window_days=int(meta["window_days"]),
             feature_names=list(meta["feature_names"]),
+            recency=None if recency is None else RecencyBaseline(**recency),
+            serving=Serving(**meta.get("serving", {})),
         )
 
 
@@ -144,11 +266,21 @@ class TrainingReport:
     n_holdout: int
     n_final_train: int
     class_balance: dict[str, float]  # churn rate in training and holdout rows
-    metrics: dict[str, dict[str, float]]  # "model", "recency", "bg_nbd" -> metric -> value
+    # "model", "blend", "served" and each baseline ("recency", "bg_nbd", "pareto_nbd") -> metric -> value
+    metrics: dict[str, dict[str, float]]
     # The same on customers who booked within two windows of the cutoff: the ones staff can still win back, where
     # recency alone separates far less well than on a population full of long-gone customers.
     metrics_recently_active: dict[str, dict[str, float]]
     config: dict[str, Any]
+    decision: dict[str, Any] = field(default_factory=dict)  # champion.Decision.to_dict()
+    calibration: dict[str, list[float]] = field(default_factory=dict)  # the served forecast per decile
+    features_used: list[str] = field(default_factory=list)
+    features_left_out: list[str] = field(default_factory=list)  # constant or repeating another in the training data
+    baselines_missing: dict[str, str] = field(default_factory=dict)  # a classical model that could not be fitted
+
+    @property
+    def served(self) -> str:
+        return str(self.decision.get("served", champion.MODEL))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -158,21 +290,37 @@ class TrainingReport:
         return data
 
 
-def model_matrix(
-    features: pd.DataFrame,
-    bgnbd: btyd.BgNbdParams,
-    window_days: int,
-    feature_names: Sequence[str] = MODEL_FEATURES,
-) -> Float32Array:
-    """The churn model's input matrix: point-in-time features plus the BG/NBD features computed from them."""
-    with_btyd = add_btyd_features(features, bgnbd, window_days)
-    return with_btyd[list(feature_names)].to_numpy(dtype=np.float32)
+def model_matrix(features: pd.DataFrame, patterns: PatternModels, window_days: int) -> Float32Array:
+    """The churn model's input matrix (MODEL_FEATURES): point-in-time features plus the classical models' outputs."""
+    return patterns.columns(features, window_days)[list(MODEL_FEATURES)].to_numpy(dtype=np.float32)
 
 
 def raw_scores(booster: "xgb.Booster", matrix: Float32Array) -> Float32Array:
     """The booster's uncalibrated churn probabilities."""
     scores: Float32Array = booster.inplace_predict(matrix)
     return scores
+
+
+def baseline_scores(name: str, matrix: AnyFloatArray, recency: RecencyBaseline | None) -> FloatArray:
+    """A baseline's churn probability from the model matrix; a customer without a completed booking has no
+    purchase pattern, so the buy-till-you-die models count them as gone."""
+    if name == "recency":
+        if recency is None:
+            raise ValueError("the recency baseline was not fitted")
+        return recency.predict(matrix[:, MODEL_FEATURES.index("days_since_last_booking")])
+    p_churn = np.asarray(matrix[:, MODEL_FEATURES.index(BASELINE_FEATURE[name])], dtype=float)
+    return np.where(p_churn < 0, 1.0, p_churn)
+
+
+def _logit(p: AnyFloatArray) -> FloatArray:
+    clipped: FloatArray = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    logit: FloatArray = np.log(clipped) - np.log1p(-clipped)
+    return logit
+
+
+def _sigmoid(z: AnyFloatArray) -> FloatArray:
+    probability: FloatArray = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+    return probability
 
 
 def churn_labels(history: History, cutoff_day: dt.date, window_days: int, customers: pd.Index) -> pd.Series:
@@ -186,40 +334,36 @@ def churn_labels(history: History, cutoff_day: dt.date, window_days: int, custom
     return pd.Series(np.where(customers.isin(returned), 0, 1), index=customers, name="churned")
 
 
-def add_btyd_features(features: pd.DataFrame, params: btyd.BgNbdParams, window_days: int) -> pd.DataFrame:
-    """BG/NBD P(alive) and P(no purchase in the window); -1 for customers with no completed booking yet."""
-    frequency, recency, age, known = rfm(features)
-    p_alive = np.full(len(features), -1.0)
-    p_churn = np.full(len(features), -1.0)
-    if known.any():
-        p_alive[known] = btyd.bgnbd_p_alive(params, frequency[known], recency[known], age[known])
-        p_churn[known] = btyd.bgnbd_p_no_purchase(
-            params, float(window_days), frequency[known], recency[known], age[known]
-        )
-    return features.assign(bgnbd_p_alive=p_alive, bgnbd_p_churn=p_churn)
+def labelled_cutoffs(history_start: dt.date, as_of: dt.date, config: ChurnConfig) -> tuple[dt.date, list[dt.date]]:
+    """The holdout cutoff (latest whose window has passed) and the training cutoffs, whose windows end before it,
+    as many as the history holds (up to `n_train_cutoffs`, each with `min_feature_days` of history before it).
 
-
-def rfm(features: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
-    """BG/NBD's frequency (repeat bookings), recency and age in days, and which customers have them (a completed
-    booking), from the point-in-time features."""
-    frequency = np.maximum(features["bookings_total"].to_numpy() - 1, 0)
-    recency = features["btyd_recency_days"].to_numpy()
-    age = features["btyd_age_days"].to_numpy()
-    known = (features["bookings_total"].to_numpy() > 0) & (age >= 0)
-    return frequency, np.clip(recency, 0, None), np.clip(age, 0, None), known
-
-
-def bgnbd_fit_on(features: pd.DataFrame) -> btyd.BgNbdParams:
-    frequency, recency, age, known = rfm(features)
-    return btyd.bgnbd_fit(frequency[known], recency[known], age[known])
-
-
-def labelled_cutoffs(as_of: dt.date, config: ChurnConfig) -> tuple[dt.date, list[dt.date]]:
-    """The holdout cutoff (latest whose window has passed) and the training cutoffs, whose windows end before it."""
+    Raises TrainingDataError, saying how much history would be enough, when not even one training cutoff fits.
+    """
     holdout = as_of - dt.timedelta(days=config.window_days)
     first_train = holdout - dt.timedelta(days=config.window_days)
-    train = [first_train - dt.timedelta(days=config.cutoff_step_days * k) for k in range(config.n_train_cutoffs)]
+    earliest = history_start + dt.timedelta(days=config.min_feature_days)
+    train = [
+        day
+        for k in range(config.n_train_cutoffs)
+        if (day := first_train - dt.timedelta(days=config.cutoff_step_days * k)) >= earliest
+    ]
+    if not train:
+        needed = 2 * config.window_days + config.min_feature_days
+        raise HistoryTooShort(
+            f"the history ({history_start} to {as_of}, {(as_of - history_start).days} days) is too short to validate "
+            f"a {config.window_days}-day churn model: it needs {needed} days ({config.min_feature_days} days of "
+            f"bookings before a training cutoff, that cutoff's {config.window_days}-day window, then a "
+            f"{config.window_days}-day holdout window), i.e. bookings from {as_of - dt.timedelta(days=needed)} on"
+        )
     return holdout, sorted(train)
+
+
+def history_start(history: History) -> dt.date:
+    """The Dhaka day of the first booking; TrainingDataError when there is none."""
+    if history.bookings.empty:
+        raise TrainingDataError("there are no bookings to learn from")
+    return pd.Timestamp(history.bookings["booked_at"].min()).tz_convert("Asia/Dhaka").date()
 
 
 def _snapshot(history: History, cutoff: dt.date, window_days: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -227,7 +371,9 @@ def _snapshot(history: History, cutoff: dt.date, window_days: int) -> tuple[pd.D
     return features, churn_labels(history, cutoff, window_days, features.index)
 
 
-def _fit_booster(matrix: Float32Array, labels: IntArray, config: ChurnConfig) -> "xgb.Booster":
+def _fit_booster(
+    matrix: Float32Array, labels: IntArray, config: ChurnConfig, feature_names: list[str]
+) -> "xgb.Booster":
     params = {
         "objective": "binary:logistic",
         "eval_metric": "auc",
@@ -238,19 +384,14 @@ def _fit_booster(matrix: Float32Array, labels: IntArray, config: ChurnConfig) ->
         "colsample_bytree": config.colsample_bytree,
         "seed": config.seed,
     }
-    return booster_train(matrix, labels, feature_names=list(MODEL_FEATURES), params=params, rounds=config.n_estimators)
-
-
-def _recency_baseline(train: pd.DataFrame, y_train: IntArray, holdout: pd.DataFrame) -> FloatArray:
-    """Recency alone: a logistic regression on log(days since the last booking), fitted on the training rows."""
-    from sklearn.linear_model import LogisticRegression
-
-    def x(frame: pd.DataFrame) -> FloatArray:
-        days: FloatArray = frame[["days_since_last_booking"]].to_numpy()
-        return np.log1p(days)
-
-    probabilities: FloatArray = LogisticRegression().fit(x(train), y_train).predict_proba(x(holdout))[:, 1]
-    return probabilities
+    columns = [MODEL_FEATURES.index(name) for name in feature_names]
+    return booster_train(
+        np.ascontiguousarray(matrix[:, columns]),
+        labels,
+        feature_names=feature_names,
+        params=params,
+        rounds=config.n_estimators,
+    )
 
 
 def _check_trainable(labels: IntArray, what: str, config: ChurnConfig) -> None:
@@ -266,15 +407,9 @@ def _check_trainable(labels: IntArray, what: str, config: ChurnConfig) -> None:
 def churn_train(
     history: History, as_of: dt.date, config: ChurnConfig = ChurnConfig()
 ) -> tuple[ChurnModel, TrainingReport]:
-    """Validate out of time, calibrate on the holdout, refit on every labelled cutoff. Raises TrainingDataError."""
-    holdout_day, train_days = labelled_cutoffs(as_of, config)
-    first_booking = history.bookings["booked_at"].min() if not history.bookings.empty else None
-    if first_booking is None or first_booking >= cutoff_of(train_days[-1]):
-        raise TrainingDataError(
-            f"the history must start before {train_days[-1]} to train a {config.window_days}-day churn model "
-            f"as of {as_of} (it starts {first_booking.date() if first_booking is not None else 'nowhere: no bookings'})"
-        )
-    train_days = [day for day in train_days if first_booking < cutoff_of(day)]
+    """Validate out of time, decide what to serve, calibrate on the holdout, refit on every labelled cutoff.
+    Raises TrainingDataError."""
+    holdout_day, train_days = labelled_cutoffs(history_start(history), as_of, config)
 
     snapshots = [_snapshot(history, day, config.window_days) for day in train_days]
     train_x = pd.concat([features for features, _ in snapshots])
@@ -284,25 +419,35 @@ def churn_train(
     _check_trainable(train_y, "the training cutoffs", config)
     _check_trainable(holdout_y, f"the holdout cutoff {holdout_day}", config)
 
-    # BG/NBD is fitted without labels, on the latest training snapshot: no information from the holdout window.
-    bgnbd = bgnbd_fit_on(snapshots[-1][0])
-    validation_booster = _fit_booster(model_matrix(train_x, bgnbd, config.window_days), train_y, config)
-    holdout_raw = raw_scores(validation_booster, model_matrix(holdout_x, bgnbd, config.window_days))
+    # The classical models are fitted without labels, on the latest training snapshot: nothing from the holdout.
+    patterns = patterns_fit(snapshots[-1][0])
+    train_matrix = model_matrix(train_x, patterns, config.window_days)
+    holdout_matrix = model_matrix(holdout_x, patterns, config.window_days)
+    used = informative_columns(train_matrix, list(MODEL_FEATURES))
+    validation_booster = _fit_booster(train_matrix, train_y, config, used)
+    columns = [MODEL_FEATURES.index(name) for name in used]
+    holdout_raw = np.asarray(raw_scores(validation_booster, np.ascontiguousarray(holdout_matrix[:, columns])), float)
 
-    # Metrics use calibration cross-fitted on two halves of the holdout, so the reported Brier score is honest.
-    holdout_calibrated = _cross_fitted_calibration(holdout_raw, holdout_y, seed=config.seed)
-    holdout_with_btyd = add_btyd_features(holdout_x, bgnbd, config.window_days)
-    bg_scores = holdout_with_btyd["bgnbd_p_churn"].to_numpy()
-    bg_scores = np.where(bg_scores < 0, 1.0, bg_scores)  # no completed booking yet: BG/NBD has no view; assume gone
-    scores = {
-        "model": holdout_calibrated,
-        "recency": _recency_baseline(train_x, train_y, holdout_x),
-        "bg_nbd": bg_scores,
+    # The classical baselines predict from the holdout cutoff as they would on the day: the buy-till-you-die models
+    # fitted on that day's snapshot (no labels), recency on the training rows.
+    final_patterns = patterns_fit(holdout_x)
+    baseline_matrix = model_matrix(holdout_x, final_patterns, config.window_days)
+    recency = RecencyBaseline.fit(train_x["days_since_last_booking"].to_numpy(), train_y)
+    baselines = ["recency", *final_patterns.fitted]
+    scores = {name: baseline_scores(name, baseline_matrix, recency) for name in baselines}
+    candidates = {
+        name: _cross_calibrated(values, holdout_y, config.seed)
+        for name, values in {champion.MODEL: holdout_raw, **scores}.items()
     }
-    metrics = {name: binary_metrics(holdout_y, values) for name, values in scores.items()}
+    metrics = {name: binary_metrics(holdout_y, values) for name, values in candidates.items()}
+    partner = champion.best_churn_baseline(metrics, baselines)
+    candidates[champion.BLEND] = _cross_blended(holdout_raw, scores[partner], holdout_y, config.seed)
+    metrics[champion.BLEND] = binary_metrics(holdout_y, candidates[champion.BLEND])
+    decision = champion.churn_decide(metrics, baselines)
+    metrics["served"] = metrics[decision.served]
     active = holdout_x["days_since_last_booking"].to_numpy() <= 2 * config.window_days
     metrics_active = (
-        {name: binary_metrics(holdout_y[active], values[active]) for name, values in scores.items()}
+        {name: binary_metrics(holdout_y[active], values[active]) for name, values in candidates.items()}
         if 0 < holdout_y[active].sum() < active.sum()
         else {}
     )
@@ -310,12 +455,15 @@ def churn_train(
     # Final model: every labelled cutoff, the holdout included; calibrated by the holdout's isotonic map.
     final_x = pd.concat([train_x, holdout_x])
     final_y = np.concatenate([train_y, holdout_y])
-    final_bgnbd = bgnbd_fit_on(holdout_x)
+    serving, served_holdout = _serving(decision.served, partner, holdout_raw, scores[partner], holdout_y)
     model = ChurnModel(
-        booster=_fit_booster(model_matrix(final_x, final_bgnbd, config.window_days), final_y, config),
-        calibrator=Calibrator.fit(holdout_raw, holdout_y),
-        bgnbd=final_bgnbd,
+        booster=_fit_booster(model_matrix(final_x, final_patterns, config.window_days), final_y, config, used),
+        calibrator=Calibrator.fit(served_holdout, holdout_y),
+        patterns=final_patterns,
         window_days=config.window_days,
+        feature_names=used,
+        recency=RecencyBaseline.fit(final_x["days_since_last_booking"].to_numpy(), final_y),
+        serving=serving,
     )
     report = TrainingReport(
         as_of=as_of,
@@ -329,21 +477,98 @@ def churn_train(
         metrics=metrics,
         metrics_recently_active=metrics_active,
         config=asdict(config),
+        decision=decision.to_dict(),
+        calibration=calibration_by_decile(holdout_y, candidates[decision.served]),
+        features_used=used,
+        features_left_out=[name for name in MODEL_FEATURES if name not in used],
+        baselines_missing=dict(final_patterns.errors),
     )
     return model, report
 
 
-def _cross_fitted_calibration(scores: Float32Array, labels: IntArray, *, seed: int) -> FloatArray:
-    rng = np.random.default_rng(seed)
-    fold = rng.integers(0, 2, size=len(scores))
-    calibrated = np.empty_like(scores, dtype=float)
-    for k in (0, 1):
-        fit_rows, apply_rows = fold != k, fold == k
-        if labels[fit_rows].min() == labels[fit_rows].max():  # a degenerate half: fall back to the raw scores
-            calibrated[apply_rows] = scores[apply_rows]
-            continue
-        calibrated[apply_rows] = Calibrator.fit(scores[fit_rows], labels[fit_rows]).apply(scores[apply_rows])
-    return calibrated
+def churn_fallback(history: History, as_of: dt.date, window_days: int, why: str) -> tuple[ChurnModel, dict[str, Any]]:
+    """A classical churn model for a history too short to validate ours: Pareto/NBD's (else BG/NBD's) probability of
+    no completed booking in the window, fitted without labels on the features of `as_of`, uncalibrated. `why` is
+    the reason ours could not be trained; the returned description says what is served and why, for the report.
+
+    Raises TrainingDataError when neither classical model can be fitted either."""
+    features = build_features(history, as_of)
+    patterns = patterns_fit(features)
+    fitted = [name for name in ("pareto_nbd", "bg_nbd") if name in patterns.fitted]
+    if not fitted:
+        raise TrainingDataError(
+            f"{why}; no classical churn model could be fitted instead either: "
+            + "; ".join(f"{name}: {error}" for name, error in patterns.errors.items())
+        )
+    served = fitted[0]
+    model = ChurnModel(
+        booster=None,
+        calibrator=Calibrator(x=np.array([0.0, 1.0]), y=np.array([0.0, 1.0])),
+        patterns=patterns,
+        window_days=window_days,
+        feature_names=[],
+        serving=Serving(served, served, 0.0, 0.0, 1.0, 0.0),
+    )
+    return model, {
+        "served": served,
+        "fallback": True,
+        "reason": f"{why}; {served} is served instead, fitted on the {len(features):,} customers as of {as_of}, "
+        "without validation",
+        "patterns": patterns.to_dict(),
+    }
+
+
+def _cross_calibrated(scores: FloatArray, labels: IntArray, seed: int) -> FloatArray:
+    """Holdout probabilities, each calibrated on the other half, so a Brier score is not flattered."""
+
+    def fit(rows: BoolArray) -> champion.Predictor:
+        if labels[rows].min() == labels[rows].max():  # a degenerate half: fall back to the raw scores
+            return lambda apply: scores[apply]
+        calibrator = Calibrator.fit(scores[rows], labels[rows])
+        return lambda apply: calibrator.apply(scores[apply])
+
+    return champion.cross_fitted(len(scores), seed, fit)
+
+
+def _cross_blended(raw: FloatArray, baseline: FloatArray, labels: IntArray, seed: int) -> FloatArray:
+    """Holdout probabilities of the blend, its weights and calibration learned on the other half."""
+
+    def fit(rows: BoolArray) -> champion.Predictor:
+        if labels[rows].min() == labels[rows].max():
+            return lambda apply: raw[apply]
+        inner = _blended(_blend_weights(raw[rows], baseline[rows], labels[rows]), raw, baseline)
+        calibrator = Calibrator.fit(inner[rows], labels[rows])
+        return lambda apply: calibrator.apply(inner[apply])
+
+    return champion.cross_fitted(len(raw), seed, fit)
+
+
+def _blend_weights(raw: FloatArray, baseline: FloatArray, labels: IntArray) -> tuple[float, float, float]:
+    """(intercept, w_model, w_baseline) of a logistic regression of the labels on both logits."""
+    from sklearn.linear_model import LogisticRegression
+
+    inputs = np.column_stack([_logit(raw), _logit(baseline)])
+    fitted = LogisticRegression(C=1e4, max_iter=1000).fit(inputs, labels)
+    return float(fitted.intercept_[0]), float(fitted.coef_[0, 0]), float(fitted.coef_[0, 1])
+
+
+def _blended(weights: tuple[float, float, float], raw: FloatArray, baseline: FloatArray) -> FloatArray:
+    intercept, w_model, w_baseline = weights
+    return _sigmoid(intercept + w_model * _logit(raw) + w_baseline * _logit(baseline))
+
+
+def _serving(
+    served: str, partner: str, raw: FloatArray, baseline: FloatArray, labels: IntArray
+) -> tuple[Serving, FloatArray]:
+    """The final model's Serving and the holdout scores its calibrator is fitted on."""
+    if served == champion.MODEL:
+        return Serving(), raw
+    reference = float(_logit(baseline).mean())
+    if served == champion.BLEND:
+        weights = _blend_weights(raw, baseline, labels)
+        intercept, w_model, w_baseline = weights
+        return Serving(served, partner, intercept, w_model, w_baseline, reference), _blended(weights, raw, baseline)
+    return Serving(served, partner, 0.0, 0.0, 1.0, reference), baseline
 
 
 def risk_category(probabilities: ArrayLike, thresholds: tuple[float, float, float] = (0.3, 0.6, 0.8)) -> ObjectArray:

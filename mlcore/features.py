@@ -92,6 +92,10 @@ class TrainingDataError(ValueError):
     """The history cannot support training (too few customers, one class only, too short)."""
 
 
+class HistoryTooShort(TrainingDataError):
+    """The history is too short to validate a model out of time: a classical model can be served instead."""
+
+
 @dataclass(frozen=True)
 class History:
     """Everything the features are computed from. Times are timezone-aware UTC."""
@@ -324,3 +328,26 @@ def _value_text(value: object) -> str:
     if pd.isna(value):  # type: ignore[call-overload]
         return "missing"
     return f"{value:g}" if isinstance(value, float | np.floating) else str(value)
+
+
+def informative_columns(matrix: np.ndarray, names: list[str]) -> list[str]:
+    """The names of the columns that carry information in `matrix`: not constant, and not an exact copy of an
+    earlier column.
+
+    A log without services, providers or ratings has constant columns for them, and a history shorter than a
+    feature's window makes the windowed count a copy of the total (bookings in 365 days on nine months of data).
+    Leaving them out keeps them out of the trees, the explanations and the drift between training and scoring (a
+    windowed copy in training stops being one once the history grows past the window).
+    """
+    seen: set[bytes] = set()
+    kept = []
+    for column, name in enumerate(names):
+        values = np.ascontiguousarray(matrix[:, column])
+        if len(values) == 0 or np.all(values == values[0]):
+            continue
+        key = values.tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(name)
+    return kept

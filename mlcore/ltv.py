@@ -7,10 +7,16 @@ How it works (docs/MODELS.md has the long form):
   nothing; Tweedie under-predicted the holdout's mean by ~10-20%, Poisson by ~1-4%); a quantile XGBoost model gives
   the 10th and 90th percentiles, moved by split conformal calibration on the holdout so that the interval's coverage
   is what it says.
-- A requested horizon H longer than h is reached by scaling with the customer's own BG/NBD expected-purchase
-  curve, E[purchases in H] / E[purchases in h], which integrates their probability of still being a customer over
-  time (their survival curve). A horizon beyond `max_extension` × h, or a history too short for a 60-day h, is
-  refused with an explanation rather than guessed.
+- What is served is decided on the holdout against the classical value forecasts (BG/NBD or Pareto/NBD ×
+  Gamma-Gamma, and "predict zero"; `mlcore.champion`): our model, a blend, or the classical forecast. Our model and
+  the blend are calibrated on the holdout (one factor, actual ÷ predicted total), so the forecast is right in
+  total. The holdout lies `h` days after the last training cutoff, as the scoring day lies
+  `h` days after the holdout: the calibration learns the drift between the ages the model was trained on and the
+  older ages it predicts for, one step ahead, exactly as scoring will meet it.
+- A requested horizon H longer than h is reached by scaling with the customer's own buy-till-you-die
+  expected-purchase curve, E[purchases in H] / E[purchases in h], which integrates their probability of still being
+  a customer over time (their survival curve); the report says how far it extends. A history too short for a
+  60-day h is refused with an explanation (training then falls back to the classical forecast).
 - The lower bound *if retained* (`ltv_low_if_retained`): what a customer who comes back spends at least, with 90%
   confidence. The interval's own lower bound is Tk 0 for nearly every at-risk customer (most of them will spend
   nothing), so it cannot cap what we offer to win one back; this bound is calibrated on the holdout customers who
@@ -19,23 +25,25 @@ How it works (docs/MODELS.md has the long form):
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from mlcore import btyd
-from mlcore.arrays import AnyFloatArray, Float32Array, FloatArray
+from mlcore import btyd, champion
+from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array, FloatArray
 from mlcore.boosting import booster_bytes, booster_load, booster_train
-from mlcore.churn import MODEL_FEATURES, add_btyd_features, bgnbd_fit_on, rfm
-from mlcore.features import History, TrainingDataError, build_features, cutoff_of
-from mlcore.metrics import interval_metrics
+from mlcore.churn import MODEL_FEATURES, history_start, model_matrix
+from mlcore.classical import PATTERN_COLUMNS, PATTERN_MODELS, PatternModels, patterns_fit, rfm
+from mlcore.features import History, HistoryTooShort, TrainingDataError, build_features, cutoff_of, informative_columns
+from mlcore.metrics import calibration_by_decile, interval_metrics
 
 if TYPE_CHECKING:
     import xgboost as xgb
 
 MIN_OBSERVED_DAYS = 60
+INTERVAL_OF_FALLBACK = 0.8  # the classical model's interval (see LtvModel._classical_interval)
 
 
 class HorizonError(ValueError):
@@ -45,9 +53,10 @@ class HorizonError(ValueError):
 @dataclass(frozen=True)
 class LtvConfig:
     horizon_days: int = 1095
-    min_history_days: int = 180
+    # Days of bookings before the first training cutoff; the observed horizon takes what is left (see
+    # observable_days), so a short history still validates a horizon.
+    min_history_days: int = 30
     max_observed_days: int = 365
-    max_extension: float = 4.0
     n_train_cutoffs: int = 3
     cutoff_step_days: int = 30
     interval: float = 0.8
@@ -60,29 +69,87 @@ class LtvConfig:
 
 
 @dataclass
+class ValueCalibrator:
+    """One factor that makes the forecast right in total on the rows it is fitted on: actual total ÷ predicted total.
+
+    A monotone map per level of spend (isotonic regression) was tried first and measured worse: spend is so
+    heavy-tailed that its steps, learned on half a holdout, follow a few big spenders, and the squared error of
+    the calibrated forecast rose above the uncalibrated one's. One factor has almost no variance and fixes what
+    matters most, the level (the drift between the ages trained on and the ages predicted for moves the level);
+    the per-decile calibration is measured and reported, not forced.
+    """
+
+    factor: float
+
+    @classmethod
+    def fit(cls, predicted: AnyFloatArray, actual: FloatArray) -> "ValueCalibrator":
+        total = float(np.sum(predicted))
+        return cls(factor=float(np.sum(actual)) / total if total > 0 else 1.0)
+
+    def apply(self, predicted: AnyFloatArray) -> FloatArray:
+        calibrated: FloatArray = self.factor * np.asarray(predicted, dtype=float)
+        return calibrated
+
+    def to_dict(self) -> dict[str, float]:
+        return {"factor": self.factor}
+
+
+@dataclass(frozen=True)
+class ValueServing:
+    """How the served mean over the observed horizon is made: our booster's mean (model), weight × booster +
+    (1 − weight) × the classical forecast (blend), both calibrated; or the classical forecast itself (a baseline's
+    name: "bg_nbd_gamma_gamma", "pareto_nbd_gamma_gamma", or "zero")."""
+
+    served: str = champion.MODEL
+    partner: str | None = None
+    weight: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# The classical value forecasts: a buy-till-you-die model's expected purchases × Gamma-Gamma's expected spend.
+VALUE_BASELINES = {f"{name}_gamma_gamma": name for name in PATTERN_MODELS}
+ZERO = "zero"
+
+
+@dataclass
 class LtvModel:
-    mean_booster: "xgb.Booster"
-    quantile_booster: "xgb.Booster"
+    # None in a classical model served alone (see ltv_fallback): its interval then comes from the classical model.
+    mean_booster: "xgb.Booster | None"
+    quantile_booster: "xgb.Booster | None"
     conformal: "ConformalBins"  # per-bin margins on the log1p scale of the quantiles (see interval_bounds)
     retained: "RetainedLowerBound"
-    bgnbd: btyd.BgNbdParams
+    patterns: PatternModels
     observed_days: int
     horizon_days: int
-    window_days: int  # of the churn features' BG/NBD churn probability
-    feature_names: list[str]
-    # Extension factor of customers without a completed booking (they have no BG/NBD curve): the training
+    window_days: int  # of the churn features' buy-till-you-die churn probabilities
+    feature_names: list[str]  # the boosters' inputs, a subset of MODEL_FEATURES
+    # Extension factor of customers without a completed booking (they have no buy-till-you-die curve): the training
     # population's median, fixed so that a customer's LTV never depends on who else is scored with them.
     default_factor: float = 1.0
+    serving: ValueServing = field(default_factory=ValueServing)
+    calibrator: ValueCalibrator | None = None
+    gamma_gamma: btyd.GammaGammaParams | None = None
+    extension: str = "bg_nbd"  # the buy-till-you-die curve that extends the observed horizon
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """ltv, ltv_low, ltv_high and ltv_low_if_retained in Tk over `horizon_days`, indexed like `features`;
         low ≤ ltv ≤ high."""
-        matrix = add_btyd_features(features, self.bgnbd, self.window_days)[self.feature_names].to_numpy(np.float32)
-        mean = np.clip(self.mean_booster.inplace_predict(matrix), 0, None)
-        low, high = interval_bounds(
-            self.quantile_booster.inplace_predict(matrix), mean, self.conformal.margins_for(mean)
+        matrix = model_matrix(features, self.patterns, self.window_days)
+        inputs = _columns(matrix, self.feature_names)
+        mean = self.observed_mean(features, inputs)
+        low: AnyFloatArray
+        high: AnyFloatArray
+        if self.quantile_booster is None:
+            low, high = self._classical_interval(features, mean)
+        else:
+            low, high = interval_bounds(
+                self.quantile_booster.inplace_predict(inputs), mean, self.conformal.margins_for(mean)
+            )
+        factor = extension_factor(
+            features, self.patterns, self.extension, self.observed_days, self.horizon_days, self.default_factor
         )
-        factor = extension_factor(features, self.bgnbd, self.observed_days, self.horizon_days, self.default_factor)
         frame = pd.DataFrame(
             {
                 "ltv": mean * factor,
@@ -95,28 +162,79 @@ class LtvModel:
         )
         return frame.set_index(features.index).round(2)
 
+    def observed_mean(self, features: pd.DataFrame, inputs: Float32Array) -> FloatArray:
+        """The served mean spend over the observed horizon (see ValueServing)."""
+        serving = self.serving
+        if serving.served == ZERO:
+            return np.zeros(len(features))
+        if serving.served in VALUE_BASELINES:
+            return self._classical(serving.served, features)
+        if self.mean_booster is None:
+            raise ValueError("this lifetime-value model has no booster: it serves a classical model")
+        inner = np.clip(np.asarray(self.mean_booster.inplace_predict(inputs), dtype=float), 0, None)
+        if serving.served == champion.BLEND and serving.partner is not None:
+            inner = serving.weight * inner + (1 - serving.weight) * self._classical(serving.partner, features)
+        return inner if self.calibrator is None else self.calibrator.apply(inner)
+
+    def _classical(self, name: str, features: pd.DataFrame) -> FloatArray:
+        if self.gamma_gamma is None:
+            raise ValueError("this model has no Gamma-Gamma fit for a classical forecast")
+        return classical_spend(features, self.patterns, VALUE_BASELINES[name], self.gamma_gamma, self.observed_days)
+
+    def _classical_interval(self, features: pd.DataFrame, mean: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The central `interval` of spend under the classical model: no purchase if gone (1 − P(alive)); if alive,
+        a negative binomial count (the purchase rate's posterior Gamma(r + x, α + T), dropout during the horizon
+        ignored, which errs wide), times Gamma-Gamma's expected spend per purchase. Not validated."""
+        from scipy.stats import nbinom
+
+        curve = VALUE_BASELINES.get(self.serving.served, self.extension)
+        prior = self.patterns.rate_prior(curve)
+        low, high = np.zeros(len(features)), np.array(mean, dtype=float)
+        frequency, _, age, known = rfm(features)
+        if prior is None or self.gamma_gamma is None or not known.any():
+            return np.minimum(low, mean), np.maximum(high, mean)
+        alive = self.patterns.columns(features[known], self.window_days)[PATTERN_COLUMNS[curve][0]].to_numpy()
+        value = btyd.gamma_gamma_expected_value(
+            self.gamma_gamma, frequency[known], features["spend_avg"].to_numpy()[known]
+        )
+        r, alpha = prior
+        shape = r + frequency[known]
+        success = (alpha + age[known]) / (alpha + age[known] + self.horizon_days)
+        tail = (1 - INTERVAL_OF_FALLBACK) / 2
+        for bound, level in ((low, tail), (high, 1 - tail)):
+            # The mixture's quantile: 0 while the point mass of the gone (and of the silent) holds it.
+            within_alive = np.clip((level - (1 - alive)) / np.maximum(alive, 1e-12), 0.0, 1.0)
+            counts = np.where(level <= 1 - alive, 0.0, nbinom.ppf(within_alive, shape, success))
+            bound[known] = np.nan_to_num(counts) * value
+        return np.minimum(low, mean), np.maximum(high, mean)
+
     def to_files(self) -> dict[str, bytes]:
         meta = {
             "conformal": {"edges": self.conformal.edges, "margins": self.conformal.margins},
             "retained": {"edges": self.retained.edges, "factors": self.retained.factors},
-            "bgnbd": self.bgnbd.to_dict(),
+            "patterns": self.patterns.to_dict(),
             "observed_days": self.observed_days,
             "horizon_days": self.horizon_days,
             "window_days": self.window_days,
             "feature_names": self.feature_names,
             "default_factor": self.default_factor,
+            "serving": self.serving.to_dict(),
+            "calibrator": None if self.calibrator is None else self.calibrator.to_dict(),
+            "gamma_gamma": None if self.gamma_gamma is None else self.gamma_gamma.to_dict(),
+            "extension": self.extension,
         }
-        return {
-            "mean.json": booster_bytes(self.mean_booster),
-            "quantiles.json": booster_bytes(self.quantile_booster),
-            "ltv.json": json.dumps(meta).encode(),
-        }
+        files = {"ltv.json": json.dumps(meta).encode()}
+        if self.mean_booster is not None and self.quantile_booster is not None:
+            files["mean.json"] = booster_bytes(self.mean_booster)
+            files["quantiles.json"] = booster_bytes(self.quantile_booster)
+        return files
 
     @classmethod
     def from_files(cls, files: dict[str, bytes]) -> "LtvModel":
         meta = json.loads(files["ltv.json"])
         # Models saved before the bound existed still load (scoring and rollbacks keep working) with a bound of Tk 0:
-        # the engine then offers them no discount until a retrained model replaces them.
+        # the engine then offers them no discount until a retrained model replaces them. Models saved before the
+        # champion serve their booster uncalibrated and extend by BG/NBD.
         retained = meta.get("retained", {"edges": [], "factors": [0.0]})
         mean, quantiles = (
             booster_load(
@@ -124,19 +242,26 @@ class LtvModel:
                 feature_names=meta["feature_names"],
                 mismatch=f"{name} was trained on different features than the model lists",
             )
+            if name in files
+            else None
             for name in ("mean.json", "quantiles.json")
         )
+        calibrator, gamma_gamma = meta.get("calibrator"), meta.get("gamma_gamma")
         return cls(
             mean_booster=mean,
             quantile_booster=quantiles,
             conformal=ConformalBins(edges=list(meta["conformal"]["edges"]), margins=list(meta["conformal"]["margins"])),
             retained=RetainedLowerBound(**retained),
-            bgnbd=btyd.BgNbdParams.from_dict(meta["bgnbd"]),
+            patterns=PatternModels.from_dict(meta.get("patterns") or {"bgnbd": meta["bgnbd"]}),
             observed_days=int(meta["observed_days"]),
             horizon_days=int(meta["horizon_days"]),
             window_days=int(meta["window_days"]),
             feature_names=list(meta["feature_names"]),
             default_factor=float(meta["default_factor"]),
+            serving=ValueServing(**meta.get("serving", {})),
+            calibrator=None if calibrator is None else ValueCalibrator(factor=float(calibrator["factor"])),
+            gamma_gamma=None if gamma_gamma is None else btyd.GammaGammaParams.from_dict(gamma_gamma),
+            extension=str(meta.get("extension", "bg_nbd")),
         )
 
 
@@ -149,9 +274,19 @@ class LtvReport:
     train_cutoffs: list[dt.date]
     n_train: int
     n_holdout: int
-    # "model", "btyd" -> interval_metrics over the observed horizon; "btyd" is {"error": why} when Gamma-Gamma fails
+    # "model", "blend", "served", each baseline ("bg_nbd_gamma_gamma", "pareto_nbd_gamma_gamma", "zero") ->
+    # interval_metrics over the observed horizon; a baseline that could not be fitted is {"error": why}
     metrics: dict[str, dict[str, Any]]
     config: dict[str, Any]
+    decision: dict[str, Any] = field(default_factory=dict)  # champion.Decision.to_dict()
+    calibration: dict[str, list[float]] = field(default_factory=dict)  # the served forecast per decile
+    extension: dict[str, Any] = field(default_factory=dict)  # how the observed horizon is extended to the horizon
+    features_used: list[str] = field(default_factory=list)
+    features_left_out: list[str] = field(default_factory=list)
+
+    @property
+    def served(self) -> str:
+        return str(self.decision.get("served", champion.MODEL))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -170,35 +305,37 @@ def observable_days(history_start: dt.date, as_of: dt.date, config: LtvConfig) -
 
 def extension_factor(
     features: pd.DataFrame,
-    params: btyd.BgNbdParams,
+    patterns: PatternModels,
+    curve: str,
     observed_days: int,
     horizon_days: int,
     default: float | None = None,
 ) -> FloatArray:
-    """E[purchases over the horizon] / E[purchases over the observed span] from each customer's BG/NBD curve.
+    """E[purchases over the horizon] / E[purchases over the observed span] from each customer's buy-till-you-die
+    curve (`curve`: "bg_nbd" or "pareto_nbd").
 
     Customers without a completed booking get `default` (the median of the others when None: training only).
     """
     if horizon_days <= observed_days:
         return np.full(len(features), horizon_days / observed_days)
-    frequency, recency, age, known = rfm(features)
+    _, _, _, known = rfm(features)
     factor = np.ones(len(features))
     if known.any():
-        long = btyd.bgnbd_expected_purchases(params, float(horizon_days), frequency[known], recency[known], age[known])
-        short = btyd.bgnbd_expected_purchases(
-            params, float(observed_days), frequency[known], recency[known], age[known]
-        )
+        long = patterns.expected_purchases(curve, features[known], float(horizon_days))
+        short = patterns.expected_purchases(curve, features[known], float(observed_days))
         factor[known] = np.where(short > 1e-9, long / np.maximum(short, 1e-9), horizon_days / observed_days)
     if (~known).any():
         factor[~known] = default if default is not None else (np.median(factor[known]) if known.any() else 1.0)
     return factor
 
 
-def _median_factor(features: pd.DataFrame, params: btyd.BgNbdParams, observed_days: int, horizon_days: int) -> float:
+def _median_factor(
+    features: pd.DataFrame, patterns: PatternModels, curve: str, observed_days: int, horizon_days: int
+) -> float:
     known = features[features["bookings_total"] > 0]
     if known.empty:
         return horizon_days / observed_days
-    return float(np.median(extension_factor(known, params, observed_days, horizon_days)))
+    return float(np.median(extension_factor(known, patterns, curve, observed_days, horizon_days)))
 
 
 def spend_between(history: History, start_day: dt.date, days: int, customers: pd.Index) -> pd.Series:
@@ -217,7 +354,15 @@ def _snapshot(history: History, day: dt.date, days: int) -> tuple[pd.DataFrame, 
     return features, spend_between(history, day, days, features.index).to_numpy()
 
 
-def _fit(matrix: Float32Array, target: FloatArray, config: LtvConfig, objective: dict[str, Any]) -> "xgb.Booster":
+def _columns(matrix: Float32Array, names: list[str]) -> Float32Array:
+    if len(names) == len(MODEL_FEATURES):
+        return matrix
+    return np.ascontiguousarray(matrix[:, [MODEL_FEATURES.index(name) for name in names]])
+
+
+def _fit(
+    matrix: Float32Array, target: FloatArray, config: LtvConfig, objective: dict[str, Any], names: list[str]
+) -> "xgb.Booster":
     params = {
         "max_depth": config.max_depth,
         "eta": config.learning_rate,
@@ -227,14 +372,21 @@ def _fit(matrix: Float32Array, target: FloatArray, config: LtvConfig, objective:
         "seed": config.seed,
         **objective,
     }
-    return booster_train(matrix, target, feature_names=list(MODEL_FEATURES), params=params, rounds=config.n_estimators)
+    return booster_train(matrix, target, feature_names=names, params=params, rounds=config.n_estimators)
 
 
-def _fit_pair(matrix: Float32Array, spend: FloatArray, config: LtvConfig) -> tuple["xgb.Booster", "xgb.Booster"]:
+def _fit_pair(
+    matrix: Float32Array, spend: FloatArray, config: LtvConfig, names: list[str]
+) -> tuple["xgb.Booster", "xgb.Booster"]:
     alpha = (1 - config.interval) / 2
-    mean = _fit(matrix, spend, config, {"objective": "count:poisson"})
+    inputs = _columns(matrix, names)
+    mean = _fit(inputs, spend, config, {"objective": "count:poisson"}, names)
     quantiles = _fit(
-        matrix, np.log1p(spend), config, {"objective": "reg:quantileerror", "quantile_alpha": [alpha, 1 - alpha]}
+        inputs,
+        np.log1p(spend),
+        config,
+        {"objective": "reg:quantileerror", "quantile_alpha": [alpha, 1 - alpha]},
+        names,
     )
     return mean, quantiles
 
@@ -283,8 +435,10 @@ def conformal_margin(quantiles: AnyFloatArray, mean: AnyFloatArray, spend: Float
 
 
 def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig()) -> tuple[LtvModel, LtvReport]:
-    if history.bookings.empty:
-        raise TrainingDataError("there are no bookings to learn lifetime value from")
+    """Validate out of time over the longest horizon the history can, decide what to serve, refit on every cutoff.
+
+    Raises HistoryTooShort when the history cannot validate any horizon, HorizonError for a horizon too short to
+    validate, TrainingDataError on unusable data."""
     if config.horizon_days < MIN_OBSERVED_DAYS:
         # Checked first: observable_days never exceeds the horizon, so a short horizon would otherwise be blamed
         # on the history ("too short") however long the history is.
@@ -292,18 +446,16 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
             f"a {config.horizon_days}-day horizon is shorter than the {MIN_OBSERVED_DAYS} days lifetime value is "
             f"validated over; ask for at least {MIN_OBSERVED_DAYS} days"
         )
-    start = history.bookings["booked_at"].min().tz_convert("Asia/Dhaka").date()
+    if history.bookings.empty:
+        raise TrainingDataError("there are no bookings to learn lifetime value from")
+    start = history_start(history)
     observed = observable_days(start, as_of, config)
     if observed < MIN_OBSERVED_DAYS:
-        raise HorizonError(
-            f"the history ({start} to {as_of}) is too short to validate any lifetime-value horizon: "
-            f"it needs {config.min_history_days} days of features plus twice a horizon of at least "
-            f"{MIN_OBSERVED_DAYS} days, i.e. {config.min_history_days + 2 * MIN_OBSERVED_DAYS} days"
-        )
-    if config.horizon_days > config.max_extension * observed:
-        raise HorizonError(
-            f"a {config.horizon_days}-day horizon is more than {config.max_extension:g}× the {observed} days the "
-            f"history can validate; use at most {int(config.max_extension * observed)} days or collect more history"
+        needed = config.min_history_days + 2 * MIN_OBSERVED_DAYS
+        raise HistoryTooShort(
+            f"the history ({start} to {as_of}, {(as_of - start).days} days) is too short to validate any "
+            f"lifetime-value horizon: it needs {config.min_history_days} days of features plus twice a horizon of at "
+            f"least {MIN_OBSERVED_DAYS} days, i.e. {needed} days"
         )
     holdout_day = as_of - dt.timedelta(days=observed)
     earliest = start + dt.timedelta(days=config.min_history_days)
@@ -322,50 +474,86 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
                 f"{what} have {len(rows)} customers; at least {config.min_customers} are needed for lifetime value"
             )
 
-    bgnbd = bgnbd_fit_on(snapshots[-1][0])
-    window = 90
+    window = 90  # the churn window of the buy-till-you-die features
+    patterns = patterns_fit(snapshots[-1][0])
+    train_matrix = model_matrix(train_x, patterns, window)
+    used = informative_columns(train_matrix, list(MODEL_FEATURES))
+    mean_booster, quantile_booster = _fit_pair(train_matrix, train_spend, config, used)
+    holdout_inputs = _columns(model_matrix(holdout_x, patterns, window), used)
+    holdout_raw = np.clip(np.asarray(mean_booster.inplace_predict(holdout_inputs), dtype=float), 0, None)
+    holdout_q = quantile_booster.inplace_predict(holdout_inputs)
 
-    def matrix(features: pd.DataFrame, params: btyd.BgNbdParams) -> Float32Array:
-        return add_btyd_features(features, params, window)[list(MODEL_FEATURES)].to_numpy(np.float32)
-
-    train_matrix, holdout_matrix = matrix(train_x, bgnbd), matrix(holdout_x, bgnbd)
-    mean_booster, quantile_booster = _fit_pair(train_matrix, train_spend, config)
-    holdout_mean = np.clip(mean_booster.inplace_predict(holdout_matrix), 0, None)
-    holdout_q = quantile_booster.inplace_predict(holdout_matrix)
-    low, high = _cross_conformal_interval(holdout_q, holdout_mean, holdout_spend, config)
-    metrics: dict[str, dict[str, Any]] = {"model": interval_metrics(holdout_spend, holdout_mean, low, high)}
-    metrics["model"]["retained_lower_bound_coverage"] = _cross_conformal_retained(
-        holdout_mean, holdout_x["spend_avg"].to_numpy(), holdout_spend, config
-    )
-    metrics["model_coverage_by_predicted_spend"] = coverage_by_bin(holdout_spend, holdout_mean, low, high)
+    # The classical forecasts as they would be made on the holdout day: fitted on that day's snapshot (no labels).
+    final_patterns = patterns_fit(holdout_x)
+    metrics: dict[str, dict[str, Any]] = {}
+    forecasts: dict[str, FloatArray] = {}
     try:
-        gg = _gamma_gamma_on(history, holdout_day)
+        gg_then: btyd.GammaGammaParams | None = _gamma_gamma_on(history, holdout_day)
     except (ValueError, RuntimeError) as exc:  # e.g. spend so heavy-tailed that Gamma-Gamma has no finite mean
-        metrics["btyd"] = {"error": str(exc)}
-    else:
-        btyd_spend = _btyd_spend(holdout_x, bgnbd, gg, observed)
-        metrics["btyd"] = interval_metrics(holdout_spend, btyd_spend, btyd_spend, btyd_spend)
-        metrics["btyd"].pop("coverage")  # a point forecast has no interval
-        metrics["btyd"].pop("mean_interval_width")
+        gg_then = None
+        for name in VALUE_BASELINES:
+            metrics[name] = {"error": f"Gamma-Gamma: {exc}"}
+    for name, curve in VALUE_BASELINES.items():
+        if gg_then is not None and curve in final_patterns.fitted:
+            forecasts[name] = classical_spend(holdout_x, final_patterns, curve, gg_then, observed)
+        elif gg_then is not None:
+            metrics[name] = {"error": final_patterns.errors.get(curve, "not fitted")}
+    forecasts[ZERO] = np.zeros(len(holdout_spend))
+    baselines = list(forecasts)
+    partner = champion.best_value_baseline(
+        {name: _point_metrics(holdout_spend, values) for name, values in forecasts.items()},
+        [name for name in baselines if name != ZERO] or baselines,
+    )
+    candidates = {
+        champion.MODEL: _cross_calibrated(holdout_raw, holdout_spend, config.seed),
+        **forecasts,
+    }
+    if partner != ZERO:
+        candidates[champion.BLEND] = _cross_blended(holdout_raw, forecasts[partner], holdout_spend, config.seed)
+    points = {name: _point_metrics(holdout_spend, values) for name, values in candidates.items()}
+    decision = champion.value_decide(points, baselines)
+    served_holdout = candidates[decision.served]
+    low, high = _cross_conformal_interval(holdout_q, served_holdout, holdout_spend, config)
+    metrics.update(points)
+    metrics["served"] = interval_metrics(holdout_spend, served_holdout, low, high)
+    metrics["served"]["retained_lower_bound_coverage"] = _cross_conformal_retained(
+        served_holdout, holdout_x["spend_avg"].to_numpy(), holdout_spend, config
+    )
+    metrics["served_coverage_by_predicted_spend"] = coverage_by_bin(holdout_spend, served_holdout, low, high)
 
-    # Final: refit on every cutoff; the conformal margin comes from the holdout predictions of the validated pair.
-    final_bgnbd = bgnbd_fit_on(holdout_x)
+    # Final: refit on every cutoff; calibration, conformal margins and the retained bound come from the holdout
+    # predictions of the validated models, the classical parts from the scoring day's own data.
+    serving, calibrator, inner = _value_serving(decision.served, partner, holdout_raw, forecasts, holdout_spend)
+    calibrated_holdout = inner if calibrator is None else calibrator.apply(inner)
     final_x = pd.concat([train_x, holdout_x])
     final_spend = np.concatenate([train_spend, holdout_spend])
-    final_mean, final_quantiles = _fit_pair(matrix(final_x, final_bgnbd), final_spend, config)
+    final_mean, final_quantiles = _fit_pair(model_matrix(final_x, final_patterns, window), final_spend, config, used)
+    curve = VALUE_BASELINES.get(partner, "bg_nbd")
+    if curve not in final_patterns.fitted:
+        curve = final_patterns.fitted[0] if final_patterns.fitted else "bg_nbd"
+    gg_now: btyd.GammaGammaParams | None
+    try:
+        gg_now = _gamma_gamma_on(history, as_of)
+    except (ValueError, RuntimeError):
+        gg_now = gg_then
+    default_factor = _median_factor(holdout_x, final_patterns, curve, observed, config.horizon_days)
     model = LtvModel(
         mean_booster=final_mean,
         quantile_booster=final_quantiles,
-        conformal=ConformalBins.fit(holdout_q, holdout_mean, holdout_spend, config.interval),
+        conformal=ConformalBins.fit(holdout_q, calibrated_holdout, holdout_spend, config.interval),
         retained=RetainedLowerBound.fit(
-            holdout_mean, holdout_x["spend_avg"].to_numpy(), holdout_spend, config.retained_confidence
+            calibrated_holdout, holdout_x["spend_avg"].to_numpy(), holdout_spend, config.retained_confidence
         ),
-        bgnbd=final_bgnbd,
+        patterns=final_patterns,
         observed_days=observed,
         horizon_days=config.horizon_days,
         window_days=window,
-        feature_names=list(MODEL_FEATURES),
-        default_factor=_median_factor(holdout_x, final_bgnbd, observed, config.horizon_days),
+        feature_names=used,
+        default_factor=default_factor,
+        serving=serving,
+        calibrator=calibrator,
+        gamma_gamma=gg_now,
+        extension=curve,
     )
     report = LtvReport(
         as_of=as_of,
@@ -377,11 +565,130 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         n_holdout=len(holdout_spend),
         metrics=metrics,
         config=asdict(config),
+        decision=decision.to_dict(),
+        calibration=calibration_by_decile(holdout_spend, served_holdout),
+        extension={
+            "observed_days": observed,
+            "horizon_days": config.horizon_days,
+            "extended": config.horizon_days > observed,
+            "curve": curve,
+            "median_factor": default_factor,
+            "note": (
+                f"validated over {observed} days and extended to {config.horizon_days} days by each customer's "
+                f"{curve.replace('_', '/').upper().replace('PARETO/NBD', 'Pareto/NBD')} curve (median factor "
+                f"{default_factor:.2f}); the extension itself cannot be checked on this history"
+                if config.horizon_days > observed
+                else f"validated over the whole {observed}-day horizon"
+            ),
+        },
+        features_used=used,
+        features_left_out=[name for name in MODEL_FEATURES if name not in used],
     )
     return model, report
 
 
-MIN_BIN_COVERAGE = 0.70  # no fifth of customers gets intervals that cover less than this
+def ltv_fallback(history: History, as_of: dt.date, horizon_days: int, why: str) -> tuple[LtvModel, dict[str, Any]]:
+    """A classical value forecast for a history too short to validate ours: Pareto/NBD's (else BG/NBD's) expected
+    purchases over the horizon × Gamma-Gamma, fitted on the history before `as_of`, not validated. Its lower bound
+    if retained is Tk 0, so the engine offers no discount on it. `why` is the reason ours could not be trained.
+
+    Raises TrainingDataError when no classical value model can be fitted either."""
+    features = build_features(history, as_of)
+    patterns = patterns_fit(features)
+    fitted = [name for name in ("pareto_nbd", "bg_nbd") if name in patterns.fitted]
+    try:
+        gg = _gamma_gamma_on(history, as_of)
+    except (ValueError, RuntimeError) as exc:
+        raise TrainingDataError(f"{why}; no classical value model could be fitted instead: Gamma-Gamma: {exc}") from exc
+    if not fitted:
+        raise TrainingDataError(
+            f"{why}; no classical value model could be fitted instead: "
+            + "; ".join(f"{name}: {error}" for name, error in patterns.errors.items())
+        )
+    served = f"{fitted[0]}_gamma_gamma"
+    model = LtvModel(
+        mean_booster=None,
+        quantile_booster=None,
+        conformal=ConformalBins(edges=[], margins=[0.0]),
+        retained=RetainedLowerBound(edges=[], factors=[0.0]),
+        patterns=patterns,
+        observed_days=horizon_days,
+        horizon_days=horizon_days,
+        window_days=90,
+        feature_names=[],
+        serving=ValueServing(served, None, 0.0),
+        gamma_gamma=gg,
+        extension=fitted[0],
+    )
+    return model, {
+        "served": served,
+        "fallback": True,
+        "reason": f"{why}; {served} is served instead, fitted on the history before {as_of}, without validation; "
+        "its lower bound if retained is Tk 0, so no discount is offered on it",
+        "patterns": patterns.to_dict(),
+        "gamma_gamma": gg.to_dict(),
+    }
+
+
+def _point_metrics(actual: FloatArray, predicted: FloatArray) -> dict[str, float]:
+    """The point-forecast figures of interval_metrics (a point forecast has no interval)."""
+    values = interval_metrics(actual, predicted, predicted, predicted)
+    values.pop("coverage")
+    values.pop("mean_interval_width")
+    return values
+
+
+def _cross_calibrated(predicted: FloatArray, actual: FloatArray, seed: int) -> FloatArray:
+    """Holdout forecasts, each calibrated on the other half."""
+
+    def fit(rows: BoolArray) -> champion.Predictor:
+        calibrator = ValueCalibrator.fit(predicted[rows], actual[rows])
+        return lambda apply: calibrator.apply(predicted[apply])
+
+    return champion.cross_fitted(len(predicted), seed, fit)
+
+
+BLEND_WEIGHTS = np.linspace(0.0, 1.0, 11)  # our model's share in a blend, chosen on the holdout
+
+
+def _blend_weight(model: FloatArray, classical: FloatArray, actual: FloatArray) -> float:
+    """Our model's share w in w × model + (1 − w) × classical with the smallest squared error after calibration."""
+
+    def error(weight: float) -> float:
+        inner = weight * model + (1 - weight) * classical
+        return float(np.mean((ValueCalibrator.fit(inner, actual).apply(inner) - actual) ** 2))
+
+    return float(min(BLEND_WEIGHTS, key=error))
+
+
+def _cross_blended(model: FloatArray, classical: FloatArray, actual: FloatArray, seed: int) -> FloatArray:
+    """Holdout forecasts of the blend, its weight and calibration learned on the other half."""
+
+    def fit(rows: BoolArray) -> champion.Predictor:
+        weight = _blend_weight(model[rows], classical[rows], actual[rows])
+        inner = weight * model + (1 - weight) * classical
+        calibrator = ValueCalibrator.fit(inner[rows], actual[rows])
+        return lambda apply: calibrator.apply(inner[apply])
+
+    return champion.cross_fitted(len(model), seed, fit)
+
+
+def _value_serving(
+    served: str, partner: str, raw: FloatArray, forecasts: dict[str, FloatArray], actual: FloatArray
+) -> tuple[ValueServing, ValueCalibrator | None, FloatArray]:
+    """The final model's ValueServing, its calibrator (fitted on the whole holdout), and the holdout forecasts the
+    calibrator maps."""
+    if served == champion.MODEL:
+        return ValueServing(), ValueCalibrator.fit(raw, actual), raw
+    if served == champion.BLEND:
+        weight = _blend_weight(raw, forecasts[partner], actual)
+        inner = weight * raw + (1 - weight) * forecasts[partner]
+        return ValueServing(served, partner, weight), ValueCalibrator.fit(inner, actual), inner
+    return ValueServing(served, None, 0.0), None, forecasts[served]
+
+
+MIN_BIN_COVERAGE = 0.70  # no fifth of customers gets intervals that cover less than this, unless (see below)
+COVERAGE_TOLERANCE = 0.04  # ... it would push the overall coverage more than this above nominal
 
 
 @dataclass
@@ -412,7 +719,13 @@ class ConformalBins:
         over = np.array([coverage > interval for coverage in floor])
         excess = float(np.sum(sizes[over] * (np.array(floor)[over] - interval)))
         rest = sizes[~over].sum()
-        target = max(MIN_BIN_COVERAGE, interval - excess / rest) if rest else interval
+        if rest:
+            ideal = interval - excess / rest  # what brings the overall coverage back to nominal exactly
+            # The floor holds as far as the overall coverage stays within COVERAGE_TOLERANCE of nominal: an 80%
+            # interval that covers 90% says less than it claims, so the overall level wins over the floor.
+            target = max(ideal, min(MIN_BIN_COVERAGE, ideal + COVERAGE_TOLERANCE * sizes.sum() / rest))
+        else:
+            target = interval
         margins = []
         for rows, is_over in zip(members, over, strict=True):
             if not rows.any():
@@ -519,11 +832,15 @@ def _gamma_gamma_on(history: History, day: dt.date) -> btyd.GammaGammaParams:
     return btyd.gamma_gamma_fit((counts[repeaters] - 1).to_numpy(), means[repeaters].to_numpy())
 
 
-def _btyd_spend(features: pd.DataFrame, bg: btyd.BgNbdParams, gg: btyd.GammaGammaParams, days: int) -> FloatArray:
-    frequency, recency, age, known = rfm(features)
+def classical_spend(
+    features: pd.DataFrame, patterns: PatternModels, curve: str, gg: btyd.GammaGammaParams, days: int
+) -> FloatArray:
+    """Expected net spend over `days`: the buy-till-you-die model's expected purchases × Gamma-Gamma's expected spend
+    per purchase (0 for customers without a completed booking)."""
+    frequency, _, _, known = rfm(features)
     spend = np.zeros(len(features))
     if known.any():
-        spend[known] = btyd.btyd_expected_spend(
-            bg, gg, float(days), frequency[known], recency[known], age[known], features["spend_avg"].to_numpy()[known]
-        )
+        purchases = patterns.expected_purchases(curve, features[known], float(days))
+        value = btyd.gamma_gamma_expected_value(gg, frequency[known], features["spend_avg"].to_numpy()[known])
+        spend[known] = purchases * value
     return spend

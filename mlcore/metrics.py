@@ -31,12 +31,30 @@ def interval_metrics(
 ) -> dict[str, float]:
     """Point accuracy and how often the interval covers the actual value (an 80% interval should cover ~80%)."""
     actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    total = float(actual.sum())
     return {
         "mae": float(np.mean(np.abs(actual - predicted))),
-        "spearman": float(spearmanr(actual, predicted).statistic),
+        "rmse": float(np.sqrt(np.mean((actual - predicted) ** 2))),
+        # predicted ÷ actual total, and how far that is from 1: is the forecast right in total?
+        "total_ratio": float(predicted.sum() / total) if total > 0 else float("nan"),
+        "total_error": float(abs(predicted.sum() / total - 1)) if total > 0 else float("inf"),
+        "spearman": float(spearmanr(actual, predicted).statistic) if np.ptp(predicted) > 0 else 0.0,
         "coverage": float(np.mean((actual >= low) & (actual <= high))),
         "mean_interval_width": float(np.mean(np.asarray(high) - np.asarray(low))),
         "actual_mean": float(actual.mean()),
         "predicted_mean": float(predicted.mean()),
         "n": float(len(actual)),
+    }
+
+
+def calibration_by_decile(actual: AnyFloatArray, predicted: AnyFloatArray) -> dict[str, list[float]]:
+    """Mean predicted and mean actual per tenth of the rows ranked by prediction (lowest first), with their sizes:
+    what a calibration chart draws."""
+    actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    order = np.argsort(predicted, kind="stable")
+    groups = [rows for rows in np.array_split(order, 10) if len(rows)]
+    return {
+        "predicted": [float(predicted[rows].mean()) for rows in groups],
+        "actual": [float(actual[rows].mean()) for rows in groups],
+        "n": [float(len(rows)) for rows in groups],
     }

@@ -93,8 +93,11 @@ def artifact_save(
     return Artifact(kind=kind, version=version, path=target, metadata=full_metadata, files=dict(files))
 
 
-def artifact_load(root: Path, *, kind: str, version: str, expected_features: list[str] | None = None) -> Artifact:
-    """Read and verify a version; raises ArtifactError on any mismatch rather than returning something half-valid."""
+def artifact_load(root: Path, *, kind: str, version: str, known_features: list[str] | None = None) -> Artifact:
+    """Read and verify a version; raises ArtifactError on any mismatch rather than returning something half-valid.
+
+    `known_features`: the features this code computes; a model using any other is refused (a model may use a subset:
+    training leaves out what carries no information in its data)."""
     _check_root(root, kind)
     if not VERSION_RE.match(version):
         raise ArtifactError(f"bad version name {version!r}")
@@ -124,7 +127,8 @@ def artifact_load(root: Path, *, kind: str, version: str, expected_features: lis
         if hashlib.sha256(content).hexdigest() != checksum:
             raise ArtifactError(f"{file_path} does not match its checksum: the artifact was changed or corrupted")
         files[name] = content
-    if expected_features is not None and metadata.get("feature_names") != list(expected_features):
+    used = metadata.get("feature_names")
+    if known_features is not None and not (isinstance(used, list) and set(used) <= set(known_features)):
         raise ArtifactError(
             f"{kind}/{version} was trained on different features than this code computes; retrain the models "
             "(python manage.py train_models)"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mlcore.registry import ArtifactError
-from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings
+from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings, served_name
 from predictions.services.registry import model_version_activate
 from sheba_retention.common.admin import FixedRowsAdmin, ReadOnlyAdmin, SingletonAdmin, format_tk
 
@@ -100,7 +100,7 @@ class PredictionAdmin(ReadOnlyAdmin):
 
 @admin.register(ModelPerformance)
 class ModelPerformanceAdmin(ReadOnlyAdmin):
-    list_display = ("model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "headline")
+    list_display = ("model_kind", "model_version", "as_of", "trained_at", "served", "n_train", "n_holdout", "headline")
     list_filter = ("model_kind",)
     search_fields = ("model_version",)
     date_hierarchy = "trained_at"
@@ -111,26 +111,56 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
         "trained_at",
         "n_train",
         "n_holdout",
+        "served",
         "headline",
+        "decision_reason",
         "metrics_pretty",
     )
     readonly_fields = fields
 
+    @admin.display(description=_("served"))
+    def served(self, obj: ModelPerformance) -> str:
+        metrics = obj.metrics or {}
+        if "served" not in metrics:
+            return "—" if obj.model_kind == "segmentation" else served_name("model")
+        label = served_name(metrics["served"])
+        return gettext("%(model)s (fallback, not validated)") % {"model": label} if metrics.get("fallback") else label
+
     @admin.display(description=_("out of time"))
     def headline(self, obj: ModelPerformance) -> str:
-        """The numbers to compare at a glance: the model beside its baselines on the same holdout."""
+        """The numbers to compare at a glance: what is served beside every baseline on the same holdout."""
         metrics = obj.metrics or {}
-        model, baselines = metrics.get("model", {}), metrics.get("baselines", {})
-        if "auc_roc" in model:
-            recency = baselines.get("recency", {}).get("auc_roc")
-            bg_nbd = baselines.get("bg_nbd", {}).get("auc_roc")
-            versus = f" (recency {recency:.3f}, BG/NBD {bg_nbd:.3f})" if recency and bg_nbd else ""
-            return f"AUC {model['auc_roc']:.3f}{versus}, Brier {model.get('brier', float('nan')):.3f}"
-        if "mae" in model:
-            baseline = baselines.get("bg_nbd_gamma_gamma", {}).get("mae")
-            versus = f" (BG/NBD+GG {format_tk(round(baseline))})" if baseline is not None else ""
-            return f"MAE {format_tk(round(model['mae']))}{versus}, 80% interval covers {model['coverage']:.0%}"
-        return "—"
+        if metrics.get("fallback"):
+            return gettext("not validated: the history is too short")
+        served = metrics.get("served_metrics") or metrics.get("model", {})
+        baselines = metrics.get("baselines", {})
+
+        def versus(key: str, show) -> str:
+            figures = [
+                f"{served_name(name)} {show(values[key])}" for name, values in baselines.items() if key in values
+            ]
+            return f" ({', '.join(figures)})" if figures else ""
+
+        if "auc_roc" in served:
+            return (
+                f"AUC {served['auc_roc']:.3f}{versus('auc_roc', lambda v: f'{v:.3f}')}, "
+                f"Brier {served.get('brier', float('nan')):.3f}"
+            )
+        if "rmse" in served:
+            parts = [
+                f"RMSE {format_tk(round(served['rmse']))}{versus('rmse', lambda v: format_tk(round(v)))}",
+                gettext("total %(ratio).2f× actual") % {"ratio": served["total_ratio"]},
+            ]
+        elif "mae" in served:  # runs from before the champion
+            parts = [f"MAE {format_tk(round(served['mae']))}{versus('mae', lambda v: format_tk(round(v)))}"]
+        else:
+            return "—"
+        parts.append(gettext("80%% interval covers %(coverage).0f%%") % {"coverage": 100 * served["coverage"]})
+        return ", ".join(parts)
+
+    @admin.display(description=_("why this is served"))
+    def decision_reason(self, obj: ModelPerformance) -> str:
+        return (obj.metrics or {}).get("decision", {}).get("reason", "—")
 
     @admin.display(description=_("metrics"))
     def metrics_pretty(self, obj: ModelPerformance) -> str:

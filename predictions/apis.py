@@ -16,7 +16,7 @@ from customers.apis import CustomerListApi
 from customers.selectors import customers_visible_to
 from loyalty.models import CustomerLoyalty, LoyaltyTier
 from predictions.filters import AtRiskFilter
-from predictions.models import ModelKind, ModelPerformance, Prediction
+from predictions.models import ModelKind, ModelPerformance, Prediction, served_name
 from predictions.read_models import customer_loyalty, customer_profile
 from predictions.selectors import at_risk_list, dashboard_summary
 from predictions.services.realtime import NoHistory, churn_predict
@@ -163,9 +163,43 @@ class ModelPerformanceListApi(APIView):
     permission_classes = [IsStaff]
 
     class OutputSerializer(serializers.ModelSerializer):
+        served = serializers.SerializerMethodField(
+            help_text="What this run serves: model, blend, or a classical model's name (empty for segmentation)."
+        )
+        served_name = serializers.SerializerMethodField(help_text="The same in words.")
+        fallback = serializers.SerializerMethodField(
+            help_text="True when the history was too short to validate our model and a classical model is served."
+        )
+        reason = serializers.SerializerMethodField(help_text="Why this is served, with the figures compared.")
+
         class Meta:
             model = ModelPerformance
-            fields = ["model_kind", "model_version", "as_of", "trained_at", "n_train", "n_holdout", "metrics"]
+            fields = [
+                "model_kind",
+                "model_version",
+                "as_of",
+                "trained_at",
+                "n_train",
+                "n_holdout",
+                "served",
+                "served_name",
+                "fallback",
+                "reason",
+                "metrics",
+            ]
+
+        def get_served(self, obj: ModelPerformance) -> str:
+            return _served(obj)
+
+        def get_served_name(self, obj: ModelPerformance) -> str:
+            served = _served(obj)
+            return served_name(served) if served else ""
+
+        def get_fallback(self, obj: ModelPerformance) -> bool:
+            return bool((obj.metrics or {}).get("fallback", False))
+
+        def get_reason(self, obj: ModelPerformance) -> str:
+            return str((obj.metrics or {}).get("decision", {}).get("reason", ""))
 
     @extend_schema(responses=OutputSerializer(many=True), operation_id="admin_model_performance")
     def get(self, request: Request) -> Response:
@@ -182,6 +216,13 @@ class ModelPerformanceListApi(APIView):
             request=request,
             view=self,
         )
+
+
+def _served(row: ModelPerformance) -> str:
+    """What a training run serves; runs from before the champion always served their own model."""
+    if row.model_kind == ModelKind.SEGMENTATION:
+        return ""
+    return str((row.metrics or {}).get("served", "model"))
 
 
 class CustomerDetailApi(APIView):

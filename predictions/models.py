@@ -23,6 +23,23 @@ class ModelKind(models.TextChoices):
     SEGMENTATION = "segmentation", _("Segmentation")
 
 
+# What a training run may serve, as reports, the admin and the command call it (mlcore.champion decides).
+SERVED_NAMES = {
+    "model": _("our model"),
+    "blend": _("a blend of our model and the best classical model"),
+    "recency": _("recency"),
+    "bg_nbd": "BG/NBD",
+    "pareto_nbd": "Pareto/NBD",
+    "bg_nbd_gamma_gamma": "BG/NBD+GG",
+    "pareto_nbd_gamma_gamma": "Pareto/NBD+GG",
+    "zero": _("predict zero"),
+}
+
+
+def served_name(served: str) -> str:
+    return str(SERVED_NAMES.get(served, served))
+
+
 class Prediction(models.Model):
     """One customer's scores as of one date. Re-scoring the same date replaces the row (unique per customer, as_of)."""
 

@@ -23,11 +23,17 @@ TRAINED = re.compile(
     r"^Trained as of 2026-11-01 in [\d.]+ s: churn (churn-\d{8}-\d{6}), ltv (ltv-\d{8}-\d{6}), "
     r"segmentation (segmentation-\d{8}-\d{6})$"
 )
-CHURN = re.compile(r"^Churn, out of time: AUC (0\.\d{3}) \(recency (0\.\d{3}), BG/NBD (0\.\d{3})\), Brier 0\.\d{3}$")
-ACTIVE = re.compile(r"^  customers active in the last 180 days: AUC 0\.\d{3} \(recency 0\.\d{3}, BG/NBD 0\.\d{3}\)$")
+SERVING = re.compile(r"^(Churn|Lifetime value): serving (.+)$")
+CHURN = re.compile(
+    r"^  out of time: AUC (0\.\d{3}) \(recency (0\.\d{3}), BG/NBD (0\.\d{3})\), Brier 0\.\d{3}; "
+    r"our model alone AUC 0\.\d{3}$"
+)
+ACTIVE = re.compile(
+    r"^  customers active in the last 180 days: our model AUC 0\.\d{3} \(recency 0\.\d{3}, BG/NBD 0\.\d{3}\)$"
+)
 LTV = re.compile(
-    r"^LTV, out of time: MAE Tk [\d,]+ \(BG/NBD\+Gamma-Gamma Tk [\d,]+\), Spearman 0\.\d{3} \(0\.\d{3}\), "
-    r"80% interval coverage (\d+\.\d)%$"
+    r"^  out of time over 360 days: RMSE Tk [\d,]+ \(BG/NBD\+GG Tk [\d,]+, predict zero Tk [\d,]+\), MAE Tk [\d,]+, "
+    r"predicted ÷ actual total (\d\.\d\d), 80% interval covers (\d+\.\d)%$"
 )
 
 
@@ -51,17 +57,24 @@ def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client)
 
     # then: training reported each model beside its baselines and activated all three
     lines = trained.getvalue().splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 10
     versions = matched(TRAINED, lines[0]).groups()
     assert dict(ModelVersion.objects.filter(is_active=True).values_list("kind", "version")) == dict(
         zip(ModelKind.values, versions, strict=True)
     )
-    model_auc, recency_auc, bgnbd_auc = (float(value) for value in matched(CHURN, lines[1]).groups())
-    assert model_auc > recency_auc
-    assert model_auc > bgnbd_auc
-    assert ACTIVE.match(lines[2])
-    assert abs(float(matched(LTV, lines[3]).group(1)) - 80) <= 7
-    assert lines[4] == "Done."
+    assert matched(SERVING, lines[1]).group(1) == "Churn"
+    assert "on every criterion" in lines[2]  # why it is served, with the figures
+    served_auc, recency_auc, bgnbd_auc = (float(value) for value in matched(CHURN, lines[3]).groups())
+    assert served_auc >= recency_auc
+    assert served_auc >= bgnbd_auc
+    assert ACTIVE.match(lines[4])
+    assert matched(SERVING, lines[5]).group(1) == "Lifetime value"
+    assert "on every criterion" in lines[6]
+    total_ratio, coverage = (float(value) for value in matched(LTV, lines[7]).groups())
+    assert abs(total_ratio - 1) <= 0.10
+    assert abs(coverage - 80) <= 7
+    assert lines[8] == "  " + ModelPerformance.objects.get(model_kind="ltv").metrics["extension"]["note"]
+    assert lines[9] == "Done."
     assert ModelPerformance.objects.count() == 3
 
     # then: every customer with a booking was scored once, with a tier and a segment

@@ -14,13 +14,12 @@ from mlcore.churn import (
     ChurnConfig,
     ChurnModel,
     TrainingReport,
-    add_btyd_features,
     churn_labels,
     churn_train,
     labelled_cutoffs,
     risk_category,
 )
-from mlcore.features import History, TrainingDataError, build_features
+from mlcore.features import History, HistoryTooShort, TrainingDataError, build_features
 from mlcore.metrics import binary_metrics
 from mlcore.tests.conftest import AS_OF, BACKTEST_AS_OF
 from mlcore.tests.factories import booking, dhaka, make_history, regular_history
@@ -71,7 +70,7 @@ def test_churn_labels_window_is_cutoff_inclusive_end_exclusive() -> None:
 )
 def test_labelled_cutoffs(as_of: dt.date, config: ChurnConfig, holdout: dt.date, train: list[str]) -> None:
     # when
-    holdout_day, train_days = labelled_cutoffs(as_of, config)
+    holdout_day, train_days = labelled_cutoffs(dt.date(2023, 11, 1), as_of, config)
 
     # then the holdout's window ends at as_of and every training window ends by the holdout cutoff
     assert holdout_day == holdout
@@ -159,22 +158,42 @@ def test_training_refuses_a_single_class_in_the_holdout() -> None:
         churn_train(history, AS_OF)
 
 
-@pytest.mark.parametrize(
-    ("first_day", "starts"), [(dt.date(2026, 6, 1), "it starts 2026-06-01"), (None, "it starts nowhere: no bookings")]
-)
-def test_training_refuses_a_history_too_short_for_the_window(first_day: dt.date | None, starts: str) -> None:
-    # given a history that begins after the latest training cutoff (2026-05-05), or no bookings at all
-    if first_day is None:
-        history = make_history([])
-    else:
-        history = regular_history(80, first=first_day, last=dt.date(2026, 10, 31))
+def test_training_refuses_a_history_too_short_for_the_window_and_says_what_would_be_enough() -> None:
+    # given five months of bookings: one 90-day window and a holdout window need at least 194 days
+    history = regular_history(80, first=dt.date(2026, 6, 1), last=dt.date(2026, 10, 31))
 
     # when / then
-    with pytest.raises(TrainingDataError) as caught:
+    with pytest.raises(HistoryTooShort) as caught:
         churn_train(history, AS_OF)
     assert str(caught.value) == (
-        f"the history must start before 2026-05-05 to train a 90-day churn model as of 2026-11-01 ({starts})"
+        "the history (2026-06-01 to 2026-11-01, 153 days) is too short to validate a 90-day churn model: it needs "
+        "194 days (14 days of bookings before a training cutoff, that cutoff's 90-day window, then a 90-day holdout "
+        "window), i.e. bookings from 2026-04-21 on"
     )
+
+
+def test_training_refuses_no_bookings() -> None:
+    with pytest.raises(TrainingDataError, match="^there are no bookings to learn from$"):
+        churn_train(make_history([]), AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("first_day", "train"),
+    [
+        (dt.date(2026, 4, 15), ["2026-05-05"]),  # 200 days: room for one training cutoff
+        (dt.date(2026, 2, 1), ["2026-03-06", "2026-04-05", "2026-05-05"]),  # nine months
+    ],
+)
+def test_labelled_cutoffs_take_as_many_training_cutoffs_as_the_history_holds(
+    first_day: dt.date, train: list[str]
+) -> None:
+    # when
+    holdout_day, train_days = labelled_cutoffs(first_day, AS_OF, ChurnConfig())
+
+    # then every training cutoff has two weeks of history before it
+    assert holdout_day == dt.date(2026, 8, 3)
+    assert [day.isoformat() for day in train_days] == train
+    assert min(train_days) >= first_day + dt.timedelta(days=14)
 
 
 def test_training_data_error_is_a_value_error() -> None:
@@ -196,7 +215,7 @@ def test_churn_report_describes_the_holdout(churn_trained: tuple[ChurnModel, Tra
 
     # then
     assert report.holdout_cutoff == dt.date(2026, 8, 3)
-    assert report.train_cutoffs == labelled_cutoffs(AS_OF, ChurnConfig())[1]
+    assert report.train_cutoffs == labelled_cutoffs(dt.date(2023, 11, 1), AS_OF, ChurnConfig())[1]
     assert report.n_final_train == report.n_train + report.n_holdout
     assert report.n_holdout > 2000
     for name in ("model", "recency", "bg_nbd"):
@@ -237,7 +256,7 @@ def backtest(sim_history: History, churn_backtest: tuple[ChurnModel, TrainingRep
     """The shipped model of BACKTEST_AS_OF scoring that day, and what customers did in the 90 days after it."""
     model, _ = churn_backtest
     features = build_features(sim_history, BACKTEST_AS_OF)
-    bg_churn = add_btyd_features(features, model.bgnbd, model.window_days)["bgnbd_p_churn"].to_numpy()
+    bg_churn = model.patterns.columns(features, model.window_days)["bgnbd_p_churn"].to_numpy()
     return {
         "churned": churn_labels(sim_history, BACKTEST_AS_OF, 90, features.index).to_numpy(),
         "model": model.predict_proba(features),
@@ -303,9 +322,11 @@ def test_churn_model_files_round_trip(sim_history: History, churn_trained: tuple
     loaded = ChurnModel.from_files(model.to_files())
 
     # then
-    assert loaded.feature_names == list(MODEL_FEATURES)
+    assert loaded.feature_names == model.feature_names
+    assert set(loaded.feature_names) <= set(MODEL_FEATURES)
     assert loaded.window_days == 90
-    assert loaded.bgnbd == model.bgnbd
+    assert loaded.patterns == model.patterns
+    assert loaded.serving == model.serving
     np.testing.assert_array_equal(loaded.predict_proba(features), model.predict_proba(features))
     matrix = model.matrix(features[:200])
     np.testing.assert_array_equal(loaded.contributions(matrix), model.contributions(matrix))

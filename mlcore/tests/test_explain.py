@@ -92,15 +92,15 @@ def test_top_reasons_of_the_trained_model_match_its_shap_values(
     contributions = model.contributions(matrix)
 
     # when
-    reasons = top_reasons(contributions, matrix, model.feature_names, k=5)
+    reasons = top_reasons(contributions, matrix, model.input_names, k=5)
 
-    # then the contributions add up to the model's margin (bias included)
-    margins = model.booster.inplace_predict(matrix, predict_type="margin")
+    # then the contributions add up to the served score's log-odds (bias included)
+    margins = model.served_margins(matrix)
     np.testing.assert_allclose(contributions.sum(axis=1), margins, rtol=1e-4, atol=1e-4)
     # and each row has the 5 strongest, strongest first, with the matrix's values and the signed contributions
     for row, row_reasons in enumerate(reasons):
         assert len(row_reasons) == 5
-        columns = [model.feature_names.index(reason.feature) for reason in row_reasons]
+        columns = [model.input_names.index(reason.feature) for reason in row_reasons]
         strengths = np.abs(contributions[row, columns])
         assert (np.diff(strengths) <= 1e-7).all()
         assert strengths[-1] >= np.sort(np.abs(contributions[row, :-1]))[-5] - 1e-7
@@ -135,11 +135,13 @@ def test_reasons_on_a_bare_transaction_log_never_cite_what_it_lacks(
     contributions = model.contributions(matrix)
 
     # when
-    reasons = top_reasons(contributions, matrix, model.feature_names)
+    reasons = top_reasons(contributions, matrix, model.input_names)
 
-    # then exactly the features the log lacks are constant, the model gives them no weight, and none is cited
+    # then exactly the features the log lacks are constant, training left them out, they contribute nothing, and
+    # none is cited
     assert list(uninformative_features(features, FEATURES, min_share=0.0)) == CONSTANT_IN_A_BARE_LOG
-    constant = [model.feature_names.index(feature) for feature in CONSTANT_IN_A_BARE_LOG]
+    assert set(model.feature_names).isdisjoint(CONSTANT_IN_A_BARE_LOG)
+    constant = [model.input_names.index(feature) for feature in CONSTANT_IN_A_BARE_LOG]
     assert not contributions[:, constant].any()
     cited = {reason.feature for row in reasons for reason in row}
     assert cited.isdisjoint(CONSTANT_IN_A_BARE_LOG)

@@ -40,7 +40,7 @@ def churn_predict(*, customer: Customer, as_of: dt.date | None = None) -> LivePr
         raise NoHistory(f"customer {customer.external_id} has no bookings yet, so there is nothing to score")
     matrix = model.matrix(pd.DataFrame([values], index=[customer.pk]))
     probability = float(model.probabilities(matrix)[0])
-    reasons = top_reasons(model.contributions(matrix), matrix, model.feature_names, k=REASONS_K)[0]
+    reasons = top_reasons(model.contributions(matrix), matrix, model.input_names, k=REASONS_K)[0]
     thresholds = ScoringSettings.load().risk_thresholds
     return LivePrediction(
         customer=customer,

@@ -55,7 +55,7 @@ def deserialize(kind: str, files: dict[str, bytes]) -> Any:
     return model
 
 
-def expected_features(kind: str) -> list[str] | None:
+def known_features(kind: str) -> list[str] | None:
     from mlcore.churn import MODEL_FEATURES
 
     return list(MODEL_FEATURES) if kind in (ModelKind.CHURN, ModelKind.LTV) else None
@@ -106,7 +106,7 @@ def _load(kind: str, version: str, *, verify: bool = False) -> Any:
     with _cache_lock:
         if verify or version not in _cache:
             artifact = registry.artifact_load(
-                artifacts_root(), kind=kind, version=version, expected_features=expected_features(kind)
+                artifacts_root(), kind=kind, version=version, known_features=known_features(kind)
             )
             _cache[version] = deserialize(kind, artifact.files)
         return _cache[version]

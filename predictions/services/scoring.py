@@ -137,7 +137,7 @@ def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, st
     matrix = churn.matrix(features)
     probability = churn.probabilities(matrix)
     clock.lap("churn")
-    reasons = top_reasons(churn.contributions(matrix), matrix, churn.feature_names, k=REASONS_K)
+    reasons = top_reasons(churn.contributions(matrix), matrix, churn.input_names, k=REASONS_K)
     clock.lap("reasons")
     values = ltv_model.predict(features)
     clock.lap("ltv")

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -61,9 +61,14 @@ def models_train(
 ) -> TrainingResult:
     """Train all three models on the history before `as_of`; any failure leaves the active versions untouched.
 
+    Each of churn and lifetime value is validated out of time on whatever history there is. One the history is too
+    short to validate falls back to a classical model (named in its report), as long as the other validates; bad
+    data (too few customers, one outcome only) or a history that validates neither stops the run.
+
     The churn window and the LTV horizon default to the scoring settings (staff edit them in the admin)."""
-    from mlcore.churn import MODEL_FEATURES, ChurnConfig, churn_train
-    from mlcore.ltv import HorizonError, LtvConfig, ltv_train
+    from mlcore.churn import ChurnConfig, churn_fallback, churn_train
+    from mlcore.features import HistoryTooShort
+    from mlcore.ltv import HorizonError, LtvConfig, ltv_fallback, ltv_train
 
     settings_row = ScoringSettings.load()
     churn_window_days = churn_window_days or settings_row.churn_window_days
@@ -74,69 +79,122 @@ def models_train(
     as_of = as_of or default_as_of()
     history = history_load(before=as_of)
     clock.lap("load")
+    too_short: dict[str, str] = {}
+    churn_trained = ltv_trained = None
     try:
-        churn_model, churn_report = churn_train(history, as_of, ChurnConfig(window_days=churn_window_days))
+        try:
+            churn_trained = churn_train(history, as_of, ChurnConfig(window_days=churn_window_days))
+        except HistoryTooShort as exc:
+            too_short[ModelKind.CHURN] = str(exc)
         clock.lap("churn")
-        ltv_model, ltv_report = ltv_train(history, as_of, LtvConfig(horizon_days=ltv_horizon_days))
+        try:
+            ltv_trained = ltv_train(history, as_of, LtvConfig(horizon_days=ltv_horizon_days))
+        except HistoryTooShort as exc:
+            too_short[ModelKind.LTV] = str(exc)
         clock.lap("ltv")
+        if len(too_short) == 2:
+            raise ModelTrainingError(
+                f"nothing can be validated on this history: churn: {too_short[ModelKind.CHURN]}; lifetime value: "
+                f"{too_short[ModelKind.LTV]}"
+            )
+        churn = (
+            _validated(*churn_trained)
+            if churn_trained
+            else _fallback(*churn_fallback(history, as_of, churn_window_days, too_short[ModelKind.CHURN]))
+        )
+        ltv = (
+            _validated(*ltv_trained)
+            if ltv_trained
+            else _fallback(*ltv_fallback(history, as_of, ltv_horizon_days, too_short[ModelKind.LTV]))
+        )
     except (TrainingDataError, HorizonError) as exc:
         raise ModelTrainingError(str(exc)) from exc
-    segmentation, segment_inputs = _fit_segmentation(history, as_of, churn_model, seed=0)
+    segmentation, segment_inputs = _fit_segmentation(history, as_of, churn.model, seed=0)
     clock.lap("segmentation")
 
     with transaction.atomic():
-        churn_row = model_version_register(
-            kind=ModelKind.CHURN,
-            model=churn_model,
-            as_of=as_of,
-            activate=activate,
-            metadata={"feature_names": list(MODEL_FEATURES), "report": churn_report.to_dict()},
-        )
-        ltv_row = model_version_register(
-            kind=ModelKind.LTV,
-            model=ltv_model,
-            as_of=as_of,
-            activate=activate,
-            metadata={"feature_names": list(MODEL_FEATURES), "report": ltv_report.to_dict()},
-        )
-        segmentation_row = _register_segmentation(segmentation, segment_inputs, as_of, activate=activate)
-        _record_performance(
-            churn_row,
-            churn_report.n_train,
-            churn_report.n_holdout,
-            {
-                "model": churn_report.metrics["model"],
-                "baselines": {"recency": churn_report.metrics["recency"], "bg_nbd": churn_report.metrics["bg_nbd"]},
-                "recently_active": churn_report.metrics_recently_active,
-                "class_balance": churn_report.class_balance,
-                "holdout_cutoff": churn_report.holdout_cutoff.isoformat(),
-                "window_days": churn_report.window_days,
-            },
-        )
-        _record_performance(
-            ltv_row,
-            ltv_report.n_train,
-            ltv_report.n_holdout,
-            {
-                "model": ltv_report.metrics["model"],
-                "baselines": {"bg_nbd_gamma_gamma": ltv_report.metrics["btyd"]},
-                "observed_days": ltv_report.observed_days,
-                "horizon_days": ltv_report.horizon_days,
-                "holdout_cutoff": ltv_report.holdout_cutoff.isoformat(),
-            },
-        )
+        rows = {}
+        for kind, trained in ((ModelKind.CHURN, churn), (ModelKind.LTV, ltv)):
+            rows[kind] = model_version_register(
+                kind=kind, model=trained.model, as_of=as_of, activate=activate, metadata=trained.metadata
+            )
+            _record_performance(rows[kind], trained.n_train, trained.n_holdout, trained.performance)
+        rows[ModelKind.SEGMENTATION] = _register_segmentation(segmentation, segment_inputs, as_of, activate=activate)
     seconds["total"] = time.perf_counter() - started
     logger.info("trained models as of %s in %.1f s: %s", as_of, seconds["total"], seconds)
     return TrainingResult(
         as_of=as_of,
-        versions={row.kind: row.version for row in (churn_row, ltv_row, segmentation_row)},
-        metrics={
-            "churn": churn_report.metrics,
-            "churn_recently_active": churn_report.metrics_recently_active,
-            "ltv": ltv_report.metrics,
-        },
+        versions={str(kind): row.version for kind, row in rows.items()},
+        metrics={"churn": churn.performance, "ltv": ltv.performance},
         seconds=seconds,
         churn_window_days=churn_window_days,
+    )
+
+
+@dataclass
+class _Trained:
+    """A model ready to register: what its version's metadata and its performance row hold."""
+
+    model: Any
+    metadata: dict[str, Any]
+    performance: dict[str, Any]
+    n_train: int
+    n_holdout: int
+
+
+def _validated(model: Any, report: Any) -> _Trained:
+    """A model trained and validated out of time: its report, the figures of everything it was compared with, and
+    what is served. Works for the churn (TrainingReport) and the lifetime-value (LtvReport) report alike."""
+    metrics = report.metrics
+    served = report.served
+    baselines = {
+        name: values
+        for name, values in metrics.items()
+        if name not in ("model", "blend", "served") and not name.startswith("served_")
+    }
+    performance = {
+        "served": served,
+        "fallback": False,
+        "decision": report.decision,
+        "model": metrics["model"],
+        "blend": metrics.get("blend", {}),
+        "served_metrics": metrics["served"],
+        "baselines": baselines,
+        "calibration": report.calibration,
+        "features_left_out": report.features_left_out,
+        "holdout_cutoff": report.holdout_cutoff.isoformat(),
+    }
+    if hasattr(report, "window_days"):
+        performance |= {
+            "recently_active": report.metrics_recently_active,
+            "class_balance": report.class_balance,
+            "window_days": report.window_days,
+            "baselines_missing": report.baselines_missing,
+        }
+    else:
+        performance |= {
+            "observed_days": report.observed_days,
+            "horizon_days": report.horizon_days,
+            "extension": report.extension,
+            "coverage_by_predicted_spend": metrics.get("served_coverage_by_predicted_spend", {}),
+        }
+    return _Trained(
+        model=model,
+        metadata={"feature_names": list(model.feature_names), "served": served, "report": report.to_dict()},
+        performance=performance,
+        n_train=report.n_train,
+        n_holdout=report.n_holdout,
+    )
+
+
+def _fallback(model: Any, description: dict[str, Any]) -> _Trained:
+    """A classical model served because the history is too short to validate ours: nothing was held out."""
+    return _Trained(
+        model=model,
+        metadata={"feature_names": [], "served": description["served"], "fallback": description},
+        performance={"served": description["served"], "fallback": True, "decision": {"reason": description["reason"]}},
+        n_train=0,
+        n_holdout=0,
     )
 
 
@@ -160,9 +218,9 @@ def _register_segmentation(
         model=segmentation,
         as_of=as_of,
         activate=activate,
-        metadata={"feature_names": segmentation.features, "n_customers": len(inputs)},
+        metadata={"feature_names": segmentation.features, "n_customers": len(inputs), **segmentation.summary()},
     )
-    _record_performance(row, len(inputs), 0, {"profiles": _profiles_json(segmentation)})
+    _record_performance(row, len(inputs), 0, {"profiles": _profiles_json(segmentation), **segmentation.summary()})
     return row
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from predictions.models import served_name
 from predictions.services.training import ModelTrainingError, models_train
 
 
@@ -28,37 +29,49 @@ class Command(BaseCommand):
             )
         except ModelTrainingError as exc:
             raise CommandError(f"training stopped, the active models are unchanged: {exc}") from exc
-        churn, ltv = result.metrics["churn"], result.metrics["ltv"]
         self.stdout.write(
             f"Trained as of {result.as_of} in {result.seconds['total']:.1f} s: "
             + ", ".join(f"{kind} {version}" for kind, version in result.versions.items())
         )
-        self.stdout.write(
-            "Churn, out of time: AUC {:.3f} (recency {:.3f}, BG/NBD {:.3f}), Brier {:.3f}".format(
-                churn["model"]["auc_roc"],
-                churn["recency"]["auc_roc"],
-                churn["bg_nbd"]["auc_roc"],
-                churn["model"]["brier"],
-            )
-        )
-        active = result.metrics["churn_recently_active"]
-        if active:
-            self.stdout.write(
-                "  customers active in the last {} days: AUC {:.3f} (recency {:.3f}, BG/NBD {:.3f})".format(
-                    2 * result.churn_window_days,
-                    active["model"]["auc_roc"],
-                    active["recency"]["auc_roc"],
-                    active["bg_nbd"]["auc_roc"],
-                )
-            )
-        self.stdout.write(
-            "LTV, out of time: MAE Tk {:,.0f} (BG/NBD+Gamma-Gamma Tk {:,.0f}), Spearman {:.3f} ({:.3f}), "
-            "80% interval coverage {:.1%}".format(
-                ltv["model"]["mae"],
-                ltv["btyd"]["mae"],
-                ltv["model"]["spearman"],
-                ltv["btyd"]["spearman"],
-                ltv["model"]["coverage"],
-            )
-        )
+        for kind, title in (("churn", "Churn"), ("ltv", "Lifetime value")):
+            performance = result.metrics[kind]
+            self.stdout.write(f"{title}: serving {served_name(performance['served'])}")
+            self.stdout.write(f"  {performance['decision']['reason']}")
+            if performance.get("fallback"):
+                continue
+            if kind == "churn":
+                self._churn_figures(performance, result.churn_window_days)
+            else:
+                self._value_figures(performance)
         self.stdout.write(self.style.SUCCESS("Done." if not no_activate else "Done (not activated)."))
+
+    def _churn_figures(self, performance: dict, window_days: int) -> None:
+        served, baselines = performance["served_metrics"], performance["baselines"]
+        versus = ", ".join(f"{served_name(name)} {values['auc_roc']:.3f}" for name, values in baselines.items())
+        self.stdout.write(
+            f"  out of time: AUC {served['auc_roc']:.3f} ({versus}), Brier {served['brier']:.3f}; "
+            f"our model alone AUC {performance['model']['auc_roc']:.3f}"
+        )
+        active = performance["recently_active"]
+        if active:
+            versus = ", ".join(
+                f"{served_name(name)} {active[name]['auc_roc']:.3f}" for name in baselines if name in active
+            )
+            self.stdout.write(
+                f"  customers active in the last {2 * window_days} days: our model AUC "
+                f"{active['model']['auc_roc']:.3f} ({versus})"
+            )
+
+    def _value_figures(self, performance: dict) -> None:
+        served = performance["served_metrics"]
+        versus = ", ".join(
+            f"{served_name(name)} Tk {values['rmse']:,.0f}"
+            for name, values in performance["baselines"].items()
+            if "rmse" in values
+        )
+        self.stdout.write(
+            f"  out of time over {performance['observed_days']} days: RMSE Tk {served['rmse']:,.0f} ({versus}), "
+            f"MAE Tk {served['mae']:,.0f}, predicted ÷ actual total {served['total_ratio']:.2f}, "
+            f"80% interval covers {served['coverage']:.1%}"
+        )
+        self.stdout.write(f"  {performance['extension']['note']}")

@@ -121,6 +121,11 @@ def test_staff_see_every_training_run_newest_first(staff_client, runs):
         "trained_at": "2026-10-01T09:00:00+06:00",
         "n_train": 8000,
         "n_holdout": 2000,
+        # a run from before the champion (its metrics say nothing of what is served) served its own model
+        "served": "model",
+        "served_name": "our model",
+        "fallback": False,
+        "reason": "",
         "metrics": runs[3].metrics,
     }
 

@@ -125,7 +125,7 @@ def test_rolling_back_to_a_version_tampered_with_since_it_was_loaded_is_refused(
 
 def test_an_artifact_trained_on_other_features_is_refused(private_models):
     # given
-    new = register_copy(activate=False, feature_names=["days_since_last_booking"])
+    new = register_copy(activate=False, feature_names=["days_since_last_booking", "a_feature_this_code_lacks"])
 
     # when / then
     with pytest.raises(ArtifactError, match=r"was trained on different features than this code computes; retrain"):

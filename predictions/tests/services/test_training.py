@@ -63,10 +63,15 @@ def test_ltv_performance_holds_the_interval_coverage_and_the_btyd_baseline(activ
     # then
     assert row.model_version == active_models.versions["ltv"]
     assert row.metrics["horizon_days"] == 1095
-    assert set(row.metrics["model"]) >= {"mae", "spearman", "coverage"}
-    assert abs(row.metrics["model"]["coverage"] - 0.8) <= 0.07
-    assert set(row.metrics["baselines"]) == {"bg_nbd_gamma_gamma"}
+    assert set(row.metrics["served_metrics"]) >= {"mae", "rmse", "total_ratio", "spearman", "coverage"}
+    assert abs(row.metrics["served_metrics"]["coverage"] - 0.8) <= 0.07
+    assert set(row.metrics["baselines"]) == {"bg_nbd_gamma_gamma", "zero"}
     assert row.metrics["baselines"]["bg_nbd_gamma_gamma"]["n"] == row.n_holdout
+    # what is served is never worse than a baseline on the criteria, and the reason says so with the figures
+    served = row.metrics["served_metrics"]
+    assert all(served["rmse"] <= values["rmse"] for values in row.metrics["baselines"].values())
+    assert row.metrics["served"] in ("model", "blend")
+    assert "on every criterion" in row.metrics["decision"]["reason"]
 
 
 def test_segmentation_performance_records_the_profile_of_each_named_segment(active_models):
