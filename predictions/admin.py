@@ -10,7 +10,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mlcore.registry import ArtifactError
-from predictions.models import ModelPerformance, ModelVersion, Prediction, RiskCategory, ScoringSettings, served_name
+from predictions.models import (
+    SERVED_NAMES,
+    ModelPerformance,
+    ModelVersion,
+    Prediction,
+    RiskCategory,
+    ScoringSettings,
+    served_name,
+)
 from predictions.services.registry import model_version_activate
 from sheba_retention.common.admin import FixedRowsAdmin, ReadOnlyAdmin, SingletonAdmin, format_tk
 
@@ -133,7 +141,11 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
         if metrics.get("fallback"):
             return gettext("not validated: the history is too short")
         served = metrics.get("served_metrics") or metrics.get("model", {})
-        baselines = metrics.get("baselines", {})
+        # In a fixed order: PostgreSQL's jsonb does not keep the order the keys were written in.
+        order = list(SERVED_NAMES)
+        baselines = dict(
+            sorted(metrics.get("baselines", {}).items(), key=lambda item: (order + [item[0]]).index(item[0]))
+        )
 
         def versus(key: str, show) -> str:
             figures = [
