@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Self
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -42,7 +43,23 @@ _GRADIENT_TOLERANCE = 1e-5  # accept a line-search stop only if the projected gr
 
 
 @dataclass(frozen=True)
-class BgNbdParams:
+class _Params:
+    """Model parameters: finite positive floats, stored and loaded as a dict keyed by the field names."""
+
+    def __post_init__(self) -> None:
+        _check_positive(type(self).__name__, self.to_dict())
+
+    def to_dict(self) -> dict[str, float]:
+        return {field.name: float(getattr(self, field.name)) for field in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, float]) -> Self:
+        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
+        return cls(**_take_keys(cls.__name__, d, tuple(field.name for field in fields(cls))))
+
+
+@dataclass(frozen=True)
+class BgNbdParams(_Params):
     """BG/NBD parameters: purchase rate lambda ~ Gamma(shape r, rate alpha), dropout p ~ Beta(a, b).
 
     ``alpha`` is in DAYS (the mean purchase rate of a live customer is r / alpha per day); r, a and b have no unit.
@@ -53,21 +70,9 @@ class BgNbdParams:
     a: float
     b: float
 
-    def __post_init__(self) -> None:
-        _check_positive(type(self).__name__, self.to_dict())
-
-    def to_dict(self) -> dict[str, float]:
-        return {"r": float(self.r), "alpha": float(self.alpha), "a": float(self.a), "b": float(self.b)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, float]) -> BgNbdParams:
-        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
-        values = _take_keys(cls.__name__, d, ("r", "alpha", "a", "b"))
-        return cls(r=values["r"], alpha=values["alpha"], a=values["a"], b=values["b"])
-
 
 @dataclass(frozen=True)
-class GammaGammaParams:
+class GammaGammaParams(_Params):
     """Gamma-Gamma parameters: spend per purchase ~ Gamma(shape p, rate nu), nu ~ Gamma(shape q, rate v).
 
     ``v`` is in Taka; p and q have no unit. The population mean spend per purchase is p * v / (q - 1) (needs q > 1).
@@ -76,18 +81,6 @@ class GammaGammaParams:
     p: float
     q: float
     v: float
-
-    def __post_init__(self) -> None:
-        _check_positive(type(self).__name__, self.to_dict())
-
-    def to_dict(self) -> dict[str, float]:
-        return {"p": float(self.p), "q": float(self.q), "v": float(self.v)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, float]) -> GammaGammaParams:
-        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
-        values = _take_keys(cls.__name__, d, ("p", "q", "v"))
-        return cls(p=values["p"], q=values["q"], v=values["v"])
 
     @property
     def population_mean(self) -> float:
@@ -196,6 +189,52 @@ def _monetary(where: str, frequency: FloatArray, monetary_mean: ArrayLike) -> Fl
 # Optimisation
 
 
+@dataclass(frozen=True)
+class _FitRows:
+    """A purchase-count fit's data: the distinct (x, t_x, T) rows, time divided by `scale` (the mean age, in days),
+    and how many customers share each row (they share one likelihood term; t_x is 0 where x == 0)."""
+
+    x: FloatArray
+    t_x: FloatArray
+    t: FloatArray
+    weight: FloatArray
+    scale: float
+    mean_rate: float  # repeat purchases per unit of rescaled time, roughly: for the optimiser's starting point
+
+
+def _fit_rows(where: str, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> _FitRows:
+    x, t_x, t = _rfm(where, frequency, recency, age)
+    if x.size < MIN_CUSTOMERS:
+        raise ValueError(f"{where}: need at least {MIN_CUSTOMERS} customers, got {x.size}")
+    if not np.any(x > 0):
+        raise ValueError(f"{where}: no repeat purchasers (every frequency is 0)")
+    scale = float(t.mean())
+    if scale <= 0:
+        raise ValueError(f"{where}: every age is 0 (no observation time)")
+    rows = np.column_stack([x, np.where(x > 0, t_x, 0.0) / scale, t / scale])
+    unique, counts = np.unique(rows, axis=0, return_counts=True)
+    return _FitRows(
+        x=unique[:, 0],
+        t_x=unique[:, 1],
+        t=unique[:, 2],
+        weight=counts.astype(np.float64),
+        scale=scale,
+        mean_rate=max(float(x.mean()), 0.05),
+    )
+
+
+def _penalised_mean(
+    theta: FloatArray, weight: FloatArray, ll: FloatArray, d_ll: FloatArray
+) -> tuple[float, FloatArray]:
+    """The objective `_minimise` takes: the weighted mean negative log-likelihood plus the L2 penalty, and its gradient
+    in the log-parameters theta, from the rows' log-likelihoods `ll` and their derivatives in the parameters
+    exp(theta), one row of `d_ll` per parameter."""
+    total = float(weight.sum())
+    value = -float(weight @ ll) / total + _L2_PENALTY * float(theta @ theta)
+    grad = -(d_ll @ weight) * np.exp(theta) / total
+    return value, grad + 2.0 * _L2_PENALTY * theta
+
+
 def _minimise(
     where: str, objective: Callable[[FloatArray], tuple[float, FloatArray]], theta0: FloatArray
 ) -> FloatArray:
@@ -258,11 +297,7 @@ def _bgnbd_objective(
     d_a = digamma_ab - digamma_abx + w4 / a
     d_b = digamma_ab + special.digamma(b + x) - special.digamma(b) - digamma_abx - w4 / b_x1
 
-    total = float(weight.sum())
-    value = -float(weight @ ll) / total + _L2_PENALTY * float(theta @ theta)
-    scale = np.array([r, alpha, a, b])
-    grad = -np.array([weight @ d_r, weight @ d_alpha, weight @ d_a, weight @ d_b]) * scale / total
-    return value, grad + 2.0 * _L2_PENALTY * theta
+    return _penalised_mean(theta, weight, ll, np.stack([d_r, d_alpha, d_a, d_b]))
 
 
 def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbdParams:
@@ -272,28 +307,14 @@ def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbd
     (alpha in days). Raises ValueError on invalid data (prefixed "cannot fit BG/NBD: ") and RuntimeError if the
     optimiser fails.
     """
-    where = "cannot fit BG/NBD"
-    x, t_x, t = _rfm(where, frequency, recency, age)
-    if x.size < MIN_CUSTOMERS:
-        raise ValueError(f"{where}: need at least {MIN_CUSTOMERS} customers, got {x.size}")
-    if not np.any(x > 0):
-        raise ValueError(f"{where}: no repeat purchasers (every frequency is 0)")
-    scale = float(t.mean())
-    if scale <= 0:
-        raise ValueError(f"{where}: every age is 0 (no observation time)")
-    # Identical (x, t_x, T) rows share one likelihood term; recency is irrelevant when x == 0.
-    rows = np.column_stack([x, np.where(x > 0, t_x, 0.0) / scale, t / scale])
-    unique, counts = np.unique(rows, axis=0, return_counts=True)
-    ux, utx, ut = unique[:, 0], unique[:, 1], unique[:, 2]
-    weight = counts.astype(np.float64)
-    mean_rate = max(float(x.mean()), 0.05)  # repeat purchases per unit of (rescaled) time, roughly
-    theta0 = np.log(np.array([1.0, 1.0 / mean_rate, 1.0, 3.0]))
+    rows = _fit_rows("cannot fit BG/NBD", frequency, recency, age)
+    theta0 = np.log(np.array([1.0, 1.0 / rows.mean_rate, 1.0, 3.0]))
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        return _bgnbd_objective(theta, ux, utx, ut, weight)
+        return _bgnbd_objective(theta, rows.x, rows.t_x, rows.t, rows.weight)
 
     r, alpha, a, b = np.exp(_minimise("BG/NBD fit", objective, theta0))
-    return BgNbdParams(r=float(r), alpha=float(alpha) * scale, a=float(a), b=float(b))
+    return BgNbdParams(r=float(r), alpha=float(alpha) * rows.scale, a=float(a), b=float(b))
 
 
 def _log_odds_dead(params: BgNbdParams, x: FloatArray, t_x: FloatArray, t: FloatArray) -> FloatArray:
