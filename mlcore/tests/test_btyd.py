@@ -129,12 +129,14 @@ def test_bgnbd_fit_recovers_the_simulated_parameters(fitted: BgNbdParams) -> Non
     assert fitted.b == pytest.approx(TRUE_BG.b, rel=0.25)
 
 
-def assert_expected_purchases_match_the_holdout(simulated: Simulated, model: Model) -> None:
+def assert_expected_purchases_match_the_holdout(
+    simulated: Simulated, model: Model, *, overall: float, by_group: float
+) -> None:
     expected = model.expected_purchases(HOLDOUT_DAYS, simulated.frequency, simulated.recency, simulated.age)
-    assert expected.sum() == pytest.approx(simulated.holdout.sum(), rel=0.05)
+    assert expected.sum() == pytest.approx(simulated.holdout.sum(), rel=overall)
     # ... and by frequency group, where the groups are large enough for the comparison to mean something.
     for group in (simulated.frequency == 0, simulated.frequency == 1, simulated.frequency >= 5):
-        assert expected[group].sum() == pytest.approx(simulated.holdout[group].sum(), rel=0.10)
+        assert expected[group].sum() == pytest.approx(simulated.holdout[group].sum(), rel=by_group)
 
 
 def assert_p_no_purchase_is_calibrated_in_deciles(simulated: Simulated, model: Model, tolerance: float) -> None:
@@ -145,7 +147,7 @@ def assert_p_no_purchase_is_calibrated_in_deciles(simulated: Simulated, model: M
 
 
 def test_bgnbd_expected_purchases_match_the_holdout_in_aggregate(simulated: Simulated, fitted: BgNbdParams) -> None:
-    assert_expected_purchases_match_the_holdout(simulated, btyd_model(fitted))
+    assert_expected_purchases_match_the_holdout(simulated, btyd_model(fitted), overall=0.05, by_group=0.10)
 
 
 def test_bgnbd_p_no_purchase_is_calibrated_in_deciles(simulated: Simulated, fitted: BgNbdParams) -> None:
@@ -333,13 +335,16 @@ def test_pnbd_fit_recovers_the_simulated_parameters(pnbd_population: PnbdPopulat
 
 
 def test_pnbd_expected_purchases_match_the_holdout(pnbd_population: PnbdPopulation) -> None:
-    assert_expected_purchases_match_the_holdout(pnbd_population.simulated, btyd_model(pnbd_population.fitted))
+    # Over 20 other seeds the holdout total was off by 1-1.6% (standard deviation) and the small groups by 4-6%:
+    # customers without a repeat purchase make only ~600 of the ~10,000 holdout purchases here.
+    model = btyd_model(pnbd_population.fitted)
+    assert_expected_purchases_match_the_holdout(pnbd_population.simulated, model, overall=0.07, by_group=0.25)
 
 
 def test_pnbd_p_no_purchase_is_calibrated_in_deciles(pnbd_population: PnbdPopulation) -> None:
-    assert_p_no_purchase_is_calibrated_in_deciles(
-        pnbd_population.simulated, btyd_model(pnbd_population.fitted), tolerance=0.03
-    )
+    # (the worst decile was off by 0.01 on average over 20 other seeds, 0.024 at most)
+    model = btyd_model(pnbd_population.fitted)
+    assert_p_no_purchase_is_calibrated_in_deciles(pnbd_population.simulated, model, tolerance=0.04)
 
 
 def test_bgnbd_ranks_pareto_nbd_customers_alike(pnbd_population: PnbdPopulation) -> None:
