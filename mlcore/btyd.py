@@ -1,13 +1,13 @@
-"""Buy-till-you-die baselines: BG/NBD purchase counts and Gamma-Gamma spend per purchase, in numpy + scipy."""
+"""Buy-till-you-die baselines: BG/NBD and Pareto/NBD purchase counts, Gamma-Gamma spend per purchase (numpy, scipy)."""
 
 # Conventions (Fader, Hardie & Lee 2005), one entry per customer, time in DAYS as floats:
 #   frequency (x)       number of REPEAT purchases, i.e. purchases - 1, a whole number >= 0;
 #   recency (t_x)       days between the first and the last purchase (ignored when frequency is 0);
 #   age (T)             days between the first purchase and the as-of date, 0 <= recency <= age;
 #   monetary_mean       mean value of the repeat purchases, in Taka.
-# Fitted parameters are in the units of the data: BgNbdParams.alpha is in days (r, a, b have no unit) and
-# GammaGammaParams.v is in Taka (p, q have no unit). Fitting rescales time by the mean age and money by the mean
-# spend so the optimiser is well conditioned, and converts back before returning.
+# Fitted parameters are in the units of the data: BgNbdParams.alpha and ParetoNbdParams.alpha, .beta are in days
+# (r, a, b, s have no unit) and GammaGammaParams.v is in Taka (p, q have no unit). Fitting rescales time by the mean
+# age and money by the mean spend so the optimiser is well conditioned, and converts back before returning.
 #
 # References:
 #   Fader, Hardie & Lee (2005) "Counting your customers the easy way: an alternative to the Pareto/NBD model",
@@ -15,17 +15,22 @@
 #   Fader, Hardie & Lee (2005) "RFM and CLV: Using iso-value curves for customer base analysis", Journal of
 #     Marketing Research 42(4): the Gamma-Gamma spend model; also Colombo & Jiang (1999) and Fader & Hardie (2013)
 #     "The Gamma-Gamma model of monetary value".
+#   Schmittlein, Morrison & Colombo (1987) "Counting your customers: who are they and what will they do next?",
+#     Management Science 33(1): the Pareto/NBD; Fader & Hardie (2005) "A note on deriving the Pareto/NBD model and
+#     related expressions": its likelihood, P(alive) and conditional expectation in the form used here.
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Self
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from mlcore.arrays import BoolArray, FloatArray
 
@@ -42,7 +47,23 @@ _GRADIENT_TOLERANCE = 1e-5  # accept a line-search stop only if the projected gr
 
 
 @dataclass(frozen=True)
-class BgNbdParams:
+class _Params:
+    """Model parameters: finite positive floats, stored and loaded as a dict keyed by the field names."""
+
+    def __post_init__(self) -> None:
+        _check_positive(type(self).__name__, self.to_dict())
+
+    def to_dict(self) -> dict[str, float]:
+        return {field.name: float(getattr(self, field.name)) for field in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, float]) -> Self:
+        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
+        return cls(**_take_keys(cls.__name__, d, tuple(field.name for field in fields(cls))))
+
+
+@dataclass(frozen=True)
+class BgNbdParams(_Params):
     """BG/NBD parameters: purchase rate lambda ~ Gamma(shape r, rate alpha), dropout p ~ Beta(a, b).
 
     ``alpha`` is in DAYS (the mean purchase rate of a live customer is r / alpha per day); r, a and b have no unit.
@@ -53,21 +74,24 @@ class BgNbdParams:
     a: float
     b: float
 
-    def __post_init__(self) -> None:
-        _check_positive(type(self).__name__, self.to_dict())
 
-    def to_dict(self) -> dict[str, float]:
-        return {"r": float(self.r), "alpha": float(self.alpha), "a": float(self.a), "b": float(self.b)}
+@dataclass(frozen=True)
+class ParetoNbdParams(_Params):
+    """Pareto/NBD parameters: purchase rate lambda ~ Gamma(shape r, rate alpha), dropout rate mu ~ Gamma(shape s,
+    rate beta).
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, float]) -> BgNbdParams:
-        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
-        values = _take_keys(cls.__name__, d, ("r", "alpha", "a", "b"))
-        return cls(r=values["r"], alpha=values["alpha"], a=values["a"], b=values["b"])
+    ``alpha`` and ``beta`` are in DAYS (a live customer buys r / alpha times a day on average, and the mean dropout
+    rate is s / beta per day); r and s have no unit.
+    """
+
+    r: float
+    alpha: float
+    s: float
+    beta: float
 
 
 @dataclass(frozen=True)
-class GammaGammaParams:
+class GammaGammaParams(_Params):
     """Gamma-Gamma parameters: spend per purchase ~ Gamma(shape p, rate nu), nu ~ Gamma(shape q, rate v).
 
     ``v`` is in Taka; p and q have no unit. The population mean spend per purchase is p * v / (q - 1) (needs q > 1).
@@ -76,18 +100,6 @@ class GammaGammaParams:
     p: float
     q: float
     v: float
-
-    def __post_init__(self) -> None:
-        _check_positive(type(self).__name__, self.to_dict())
-
-    def to_dict(self) -> dict[str, float]:
-        return {"p": float(self.p), "q": float(self.q), "v": float(self.v)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, float]) -> GammaGammaParams:
-        """Inverse of `to_dict`; extra keys are ignored, a missing key raises ValueError."""
-        values = _take_keys(cls.__name__, d, ("p", "q", "v"))
-        return cls(p=values["p"], q=values["q"], v=values["v"])
 
     @property
     def population_mean(self) -> float:
@@ -196,10 +208,66 @@ def _monetary(where: str, frequency: FloatArray, monetary_mean: ArrayLike) -> Fl
 # Optimisation
 
 
+@dataclass(frozen=True)
+class _FitRows:
+    """A purchase-count fit's data: the distinct (x, t_x, T) rows, time divided by `scale` (the mean age, in days),
+    and how many customers share each row (they share one likelihood term; t_x is 0 where x == 0)."""
+
+    x: FloatArray
+    t_x: FloatArray
+    t: FloatArray
+    weight: FloatArray
+    scale: float
+    mean_rate: float  # repeat purchases per unit of rescaled time, roughly: for the optimiser's starting point
+
+
+def _fit_rows(where: str, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> _FitRows:
+    x, t_x, t = _rfm(where, frequency, recency, age)
+    if x.size < MIN_CUSTOMERS:
+        raise ValueError(f"{where}: need at least {MIN_CUSTOMERS} customers, got {x.size}")
+    if not np.any(x > 0):
+        raise ValueError(f"{where}: no repeat purchasers (every frequency is 0)")
+    scale = float(t.mean())
+    if scale <= 0:
+        raise ValueError(f"{where}: every age is 0 (no observation time)")
+    rows = np.column_stack([x, np.where(x > 0, t_x, 0.0) / scale, t / scale])
+    unique, counts = np.unique(rows, axis=0, return_counts=True)
+    return _FitRows(
+        x=unique[:, 0],
+        t_x=unique[:, 1],
+        t=unique[:, 2],
+        weight=counts.astype(np.float64),
+        scale=scale,
+        mean_rate=max(float(x.mean()), 0.05),
+    )
+
+
+def _penalised_mean(
+    theta: FloatArray, weight: FloatArray, ll: FloatArray, d_ll: FloatArray
+) -> tuple[float, FloatArray]:
+    """The objective `_minimise` takes: the weighted mean negative log-likelihood plus the L2 penalty, and its gradient
+    in the log-parameters theta, from the rows' log-likelihoods `ll` and their derivatives in the parameters
+    exp(theta), one row of `d_ll` per parameter."""
+    total = float(weight.sum())
+    value = -float(weight @ ll) / total + _L2_PENALTY * float(theta @ theta)
+    grad = -(d_ll @ weight) * np.exp(theta) / total
+    return value, grad + 2.0 * _L2_PENALTY * theta
+
+
 def _minimise(
     where: str, objective: Callable[[FloatArray], tuple[float, FloatArray]], theta0: FloatArray
 ) -> FloatArray:
-    """L-BFGS-B on log-parameters; RuntimeError when it does not converge (one restart from where it stopped)."""
+    """L-BFGS-B on log-parameters; RuntimeError when it does not converge (one restart from where it stopped).
+
+    BLAS runs single-threaded meanwhile: with 4 parameters nothing gains from threads, and OpenBLAS's spin-waiting
+    threads took the cores from the objective's numpy work (a 100,000-customer Pareto/NBD fit: 2.3 s CPU and up to
+    3.6 s wall on a busy 2-core machine, against 1.3 s for both single-threaded).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _lbfgsb(where, objective, theta0)
+
+
+def _lbfgsb(where: str, objective: Callable[[FloatArray], tuple[float, FloatArray]], theta0: FloatArray) -> FloatArray:
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * theta0.size
     theta = theta0
     message = ""
@@ -258,11 +326,7 @@ def _bgnbd_objective(
     d_a = digamma_ab - digamma_abx + w4 / a
     d_b = digamma_ab + special.digamma(b + x) - special.digamma(b) - digamma_abx - w4 / b_x1
 
-    total = float(weight.sum())
-    value = -float(weight @ ll) / total + _L2_PENALTY * float(theta @ theta)
-    scale = np.array([r, alpha, a, b])
-    grad = -np.array([weight @ d_r, weight @ d_alpha, weight @ d_a, weight @ d_b]) * scale / total
-    return value, grad + 2.0 * _L2_PENALTY * theta
+    return _penalised_mean(theta, weight, ll, np.stack([d_r, d_alpha, d_a, d_b]))
 
 
 def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbdParams:
@@ -272,28 +336,14 @@ def bgnbd_fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> BgNbd
     (alpha in days). Raises ValueError on invalid data (prefixed "cannot fit BG/NBD: ") and RuntimeError if the
     optimiser fails.
     """
-    where = "cannot fit BG/NBD"
-    x, t_x, t = _rfm(where, frequency, recency, age)
-    if x.size < MIN_CUSTOMERS:
-        raise ValueError(f"{where}: need at least {MIN_CUSTOMERS} customers, got {x.size}")
-    if not np.any(x > 0):
-        raise ValueError(f"{where}: no repeat purchasers (every frequency is 0)")
-    scale = float(t.mean())
-    if scale <= 0:
-        raise ValueError(f"{where}: every age is 0 (no observation time)")
-    # Identical (x, t_x, T) rows share one likelihood term; recency is irrelevant when x == 0.
-    rows = np.column_stack([x, np.where(x > 0, t_x, 0.0) / scale, t / scale])
-    unique, counts = np.unique(rows, axis=0, return_counts=True)
-    ux, utx, ut = unique[:, 0], unique[:, 1], unique[:, 2]
-    weight = counts.astype(np.float64)
-    mean_rate = max(float(x.mean()), 0.05)  # repeat purchases per unit of (rescaled) time, roughly
-    theta0 = np.log(np.array([1.0, 1.0 / mean_rate, 1.0, 3.0]))
+    rows = _fit_rows("cannot fit BG/NBD", frequency, recency, age)
+    theta0 = np.log(np.array([1.0, 1.0 / rows.mean_rate, 1.0, 3.0]))
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        return _bgnbd_objective(theta, ux, utx, ut, weight)
+        return _bgnbd_objective(theta, rows.x, rows.t_x, rows.t, rows.weight)
 
     r, alpha, a, b = np.exp(_minimise("BG/NBD fit", objective, theta0))
-    return BgNbdParams(r=float(r), alpha=float(alpha) * scale, a=float(a), b=float(b))
+    return BgNbdParams(r=float(r), alpha=float(alpha) * rows.scale, a=float(a), b=float(b))
 
 
 def _log_odds_dead(params: BgNbdParams, x: FloatArray, t_x: FloatArray, t: FloatArray) -> FloatArray:
@@ -479,6 +529,292 @@ def _h_quadrature(params: BgNbdParams, x: FloatArray, s: FloatArray) -> FloatArr
         total += np.where(hi_clipped[rows], f[:, -1] * q_hi / (1.0 - q_hi), 0.0)
         out[rows] = total * step
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Pareto/NBD
+#
+# A live customer buys as a Poisson process at rate lambda ~ Gamma(r, alpha) and dies after an Exp(mu) lifetime,
+# mu ~ Gamma(s, beta), both measured from the first purchase (Schmittlein, Morrison & Colombo 1987). With
+# x repeat purchases, the last at t_x, observed until T (Fader & Hardie 2005, "A note on deriving the Pareto/NBD
+# model and related expressions"):
+#   L = Gamma(r+x) alpha^r beta^s / Gamma(r) * [ (alpha+T)^-(r+x) (beta+T)^-s + s I ],
+#   I = int_{t_x}^{T} (alpha+tau)^-(r+x) (beta+tau)^-(s+1) dtau,
+# the bracket's first term for "still alive at T", s I for "died at some tau in (t_x, T]". The note goes on to write
+# I with Gauss's 2F1, in two cases (alpha >= beta, alpha < beta), as a difference of two terms like
+# 2F1(...) / (alpha+t_x)^(r+s+x): in floating point those powers underflow once x is in the hundreds, and the
+# difference loses digits as t_x nears T (1e-9 relative at T - t_x = 1e-5 days). So I is computed as an integral
+# instead, in log space (`_pareto_integral`).
+
+# Gauss-Legendre rules by the window's difficulty: (nodes, largest drop of E across the window, widest window)
+_PARETO_RULES = ((8, 3.5, 2.0), (12, 10.0, 3.9), (16, 18.0, 5.5), (32, math.inf, math.inf))
+_PARETO_GAUSS_LEGENDRE = [
+    (1.0 + nodes, weights)  # nodes on [0, 2]
+    for nodes, weights in (np.polynomial.legendre.leggauss(n) for n, _, _ in _PARETO_RULES)
+]
+_PARETO_DROP = 36.0  # the window keeps where the integrand is above e^-36 of its peak: what is cut is < 1e-15 of it
+_PARETO_NEWTON_STEPS = 6
+_PARETO_CHUNK_NODES = 32_768  # quadrature nodes per block of rows, so the temporary arrays stay in the CPU cache
+
+
+def _pareto_log_integrand(
+    y: FloatArray, phi: FloatArray, kappa: FloatArray, c: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """E(y) = (1 - phi) y - kappa ln(1 + c (e^y - 1)) of `_pareto_integral` and its slope E'(y)."""
+    u = c * np.expm1(y)
+    # c e^y / (1 - c + c e^y) = (c + u) / (1 + u) rises from c at y = 0 towards 1
+    return (1.0 - phi) * y - kappa * np.log1p(u), 1.0 - phi - kappa * (c + u) / (1.0 + u)
+
+
+def _pareto_towards_level(
+    y: FloatArray, level: FloatArray, phi: FloatArray, kappa: FloatArray, c: FloatArray
+) -> FloatArray:
+    """Newton steps from y towards where E = level, on the rows where E(y) < level (y outside the window).
+
+    E is concave, so its tangent lies above it and each step lands between the last point and the level's crossing:
+    the window shrinks towards the crossing and never past it.
+    """
+    y = y.copy()
+    rows = np.flatnonzero(_pareto_log_integrand(y, phi, kappa, c)[0] < level)
+    y_rows, phi_rows, kappa_rows, c_rows, level_rows = y[rows], phi[rows], kappa[rows], c[rows], level[rows]
+    for _step in range(_PARETO_NEWTON_STEPS):
+        value, slope = _pareto_log_integrand(y_rows, phi_rows, kappa_rows, c_rows)
+        y_rows = y_rows - (value - level_rows) / slope
+    y[rows] = y_rows
+    return y
+
+
+@dataclass(frozen=True)
+class _ParetoIntegral:
+    """ln I for I = int_0^d (a+z)^-p (b+z)^-q dz, per row, and the integrand-weighted means its gradient needs.
+
+    ``log_value`` is -inf where d == 0. The means are <ln(1 + z/a)>, <ln(1 + z/b)>, <a/(a+z)>, <b/(b+z)> over the
+    integrand (0, 0, 1, 1 where d == 0).
+    """
+
+    log_value: FloatArray
+    mean_log_a: FloatArray
+    mean_log_b: FloatArray
+    mean_inv_a: FloatArray
+    mean_inv_b: FloatArray
+
+
+def _pareto_integral(p: FloatArray, q: FloatArray, a: FloatArray, b: FloatArray, d: FloatArray) -> _ParetoIntegral:
+    """I = int_0^d (a+z)^-p (b+z)^-q dz for a, b > 0, p, q > 0, p + q > 1, d >= 0 (arrays of one shape).
+
+    Substituting y = ln(1 + z/m) with m = min(a, b) and c = m / max(a, b) in (0, 1] gives
+    I = a^-p b^-q m int_0^Y e^E(y) dy,  E(y) = (1 - phi) y - kappa ln(1 + c (e^y - 1)),  Y = ln(1 + d/m),
+    where phi is the exponent of the factor with the smaller scale and kappa the other's. E is concave (its slope
+    falls from 1 - phi - kappa c to 1 - p - q < 0), so the integrand has one peak, found in closed form, and falls at
+    least exponentially on either side of it. The window is cut where E is _PARETO_DROP below the peak (Newton steps
+    on the concave E approach that level from outside the window, so they never cut too much), and the window is
+    integrated by Gauss-Legendre, with 8 to 32 nodes as the window is short and flat or long and steep: E is analytic
+    in a strip of half-width pi around the real axis, so this converges fast. Everything stays in logarithms; a large
+    x only makes the window narrow, and alpha far from beta only makes c small. Relative error: 1e-12 or better
+    typically, below 1e-9 over r, s in [0.01, 50], alpha, beta in [1e-3, 1e6] days, x up to 5000 and T up to 30,000
+    days (mlcore/tests/test_btyd.py checks it against adaptive quadrature).
+    """
+    a_smaller = a <= b
+    m = np.minimum(a, b)
+    c = m / np.maximum(a, b)
+    phi: FloatArray = np.where(a_smaller, p, q)
+    kappa: FloatArray = np.where(a_smaller, q, p)
+    y_end = np.log1p(d / m)
+    with np.errstate(divide="ignore"):
+        log_c_odds: FloatArray = np.log1p(-c) - np.log(c)  # ln((1-c)/c); -inf where c == 1 (a == b)
+
+    def where_weight(k: FloatArray) -> FloatArray:
+        """y where c e^y / (1 - c + c e^y) = k, for c < k < 1."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(k) - np.log1p(-k) + log_c_odds
+
+    # The peak: where the slope is 0 if that happens inside (0, Y), else at 0 (the slope is negative from the start).
+    rises = 1.0 - phi > kappa * c
+    y_peak = np.where(rises, np.minimum(where_weight(np.where(rises, (1.0 - phi) / kappa, 0.5)), y_end), 0.0)
+    peak = _pareto_log_integrand(y_peak, phi, kappa, c)[0]
+    level = peak - _PARETO_DROP
+    # Past y2, where the slope is half its limit 1 - p - q, E falls at least that fast: a first bound on the window.
+    half_slope = 0.5 * (1.0 - phi - kappa)
+    weight_2 = (1.0 - phi + kappa) / (2.0 * kappa)
+    y_2 = np.where(weight_2 > c, where_weight(weight_2), 0.0)
+    hi = y_2 + _PARETO_DROP / -half_slope
+    slope_0 = 1.0 - phi - kappa * c
+    hi = np.minimum(np.where(slope_0 < 0, np.minimum(hi, _PARETO_DROP / -slope_0), hi), y_end)
+    hi, lo = (
+        _pareto_towards_level(hi, level, phi, kappa, c),
+        _pareto_towards_level(np.zeros_like(hi), level, phi, kappa, c),
+    )
+
+    # Fewer nodes where the window is short and E falls little across it (the error bounds of Gauss-Legendre for
+    # e^(-lambda y) and for a singularity pi off the axis put both limits near 1e-13).
+    drop = peak - np.minimum(_pareto_log_integrand(lo, phi, kappa, c)[0], _pareto_log_integrand(hi, phi, kappa, c)[0])
+    width = hi - lo
+    rule = np.full(hi.size, len(_PARETO_RULES) - 1)
+    for k in reversed(range(len(_PARETO_RULES) - 1)):
+        _, max_drop, max_width = _PARETO_RULES[k]
+        rule[(drop <= max_drop) & (width <= max_width)] = k
+    total = np.zeros_like(hi)
+    sums = np.zeros((4, hi.size))  # of e^E times y, ln(1 + c (e^y - 1)), 1 / e^y, 1 / (1 + c (e^y - 1))
+    half = 0.5 * width  # 0 where d == 0
+    for k, (nodes_from_0, weights) in enumerate(_PARETO_GAUSS_LEGENDRE):
+        in_rule = np.flatnonzero(rule == k)
+        chunk = _PARETO_CHUNK_NODES // weights.size
+        for start in range(0, in_rule.size, chunk):
+            rows = in_rule[start : start + chunk]
+            y = lo[rows, None] + half[rows, None] * nodes_from_0
+            expm1_y = np.expm1(y)
+            u = c[rows, None] * expm1_y
+            log_big = np.log1p(u)
+            f = np.exp((1.0 - phi[rows, None]) * y - kappa[rows, None] * log_big - peak[rows, None]) * weights
+            total[rows] = f.sum(axis=1)
+            sums[0, rows] = np.einsum("ij,ij->i", f, y)
+            sums[1, rows] = np.einsum("ij,ij->i", f, log_big)
+            sums[2, rows] = np.einsum("ij,ij->i", f, 1.0 / (1.0 + expm1_y))
+            sums[3, rows] = np.einsum("ij,ij->i", f, 1.0 / (1.0 + u))
+    # The means need no care where d == 0: every node then sits at y = 0, where they are 0, 0, 1 and 1.
+    mean_y, mean_log_big, mean_inv_small, mean_inv_big = sums / total
+    with np.errstate(divide="ignore"):  # ln 0 = -inf where d == 0
+        log_half = np.log(half)
+    log_value = -p * np.log(a) - q * np.log(b) + np.log(m) + peak + np.log(total) + log_half
+    return _ParetoIntegral(
+        log_value=log_value,
+        mean_log_a=np.where(a_smaller, mean_y, mean_log_big),
+        mean_log_b=np.where(a_smaller, mean_log_big, mean_y),
+        mean_inv_a=np.where(a_smaller, mean_inv_small, mean_inv_big),
+        mean_inv_b=np.where(a_smaller, mean_inv_big, mean_inv_small),
+    )
+
+
+def _pnbd_log_bracket(
+    params: ParetoNbdParams, x: FloatArray, t_x: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray, _ParetoIntegral]:
+    """ln of the likelihood's bracket (alive term + s I), ln of its alive term, and I, per customer."""
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    log_alive = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
+    integral = _pareto_integral(r + x, np.full_like(x, s + 1.0), alpha + t_x, beta + t_x, t - t_x)
+    return np.logaddexp(log_alive, math.log(s) + integral.log_value), log_alive, integral
+
+
+def _pnbd_objective(
+    theta: FloatArray, x: FloatArray, t_x: FloatArray, t: FloatArray, weight: FloatArray
+) -> tuple[float, FloatArray]:
+    """Mean negative log-likelihood of the Pareto/NBD and its gradient in log-parameters (plus the L2 penalty)."""
+    r, alpha, s, beta = np.exp(theta)
+    params = ParetoNbdParams(r=float(r), alpha=float(alpha), s=float(s), beta=float(beta))
+    log_bracket, log_alive, integral = _pnbd_log_bracket(params, x, t_x, t)
+    rx = r + x
+    ll = special.gammaln(rx) - special.gammaln(r) + r * math.log(alpha) + s * math.log(beta) + log_bracket
+    # d ln(bracket) = w_alive d ln(alive term) + w_died d ln(s I); d ln I is minus the mean of d ln(integrand).
+    w_alive = np.exp(log_alive - log_bracket)
+    w_died = np.exp(math.log(s) + integral.log_value - log_bracket)
+    a_x, b_x = alpha + t_x, beta + t_x
+    d_r = (
+        special.digamma(rx)
+        - special.digamma(r)
+        + math.log(alpha)
+        - w_alive * np.log(alpha + t)
+        - w_died * (np.log(a_x) + integral.mean_log_a)
+    )
+    d_alpha = r / alpha - rx * (w_alive / (alpha + t) + w_died * integral.mean_inv_a / a_x)
+    d_s = math.log(beta) - w_alive * np.log(beta + t) + w_died * (1.0 / s - np.log(b_x) - integral.mean_log_b)
+    d_beta = s / beta - w_alive * s / (beta + t) - w_died * (s + 1.0) * integral.mean_inv_b / b_x
+
+    return _penalised_mean(theta, weight, ll, np.stack([d_r, d_alpha, d_s, d_beta]))
+
+
+def pnbd_fit(frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> ParetoNbdParams:
+    """Maximum-likelihood Pareto/NBD fit (Schmittlein, Morrison & Colombo 1987; Fader & Hardie 2005 note).
+
+    Inputs are per customer, time in days (conventions at the top of this module). Returns parameters in day units
+    (alpha and beta in days). Raises ValueError on invalid data (prefixed "cannot fit Pareto/NBD: ") and RuntimeError
+    if the optimiser fails.
+
+    The likelihood's integral is computed by quadrature with its analytic gradient (`_pareto_integral`); about 25
+    evaluations reach the optimum. Measured on the 2-core development machine while other jobs ran (time.perf_counter
+    around the call, best of 3): 100,000 simulated customers with continuous ages and recencies, every row distinct,
+    took 1.2-1.35 s (BG/NBD: 0.3-0.4 s); rounded to whole days (40,000-73,000 distinct rows) 0.5-0.85 s.
+    """
+    rows = _fit_rows("cannot fit Pareto/NBD", frequency, recency, age)
+    theta0 = np.log(np.array([1.0, 1.0 / rows.mean_rate, 1.0, 1.0]))
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        return _pnbd_objective(theta, rows.x, rows.t_x, rows.t, rows.weight)
+
+    r, alpha, s, beta = np.exp(_minimise("Pareto/NBD fit", objective, theta0))
+    return ParetoNbdParams(r=float(r), alpha=float(alpha) * rows.scale, s=float(s), beta=float(beta) * rows.scale)
+
+
+def _pnbd_history(
+    where: str, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validated (x, t_x, T); t_x is 0 where x == 0 (the first purchase is then the last one)."""
+    x, t_x, t = _rfm(where, frequency, recency, age)
+    return x, np.where(x > 0, t_x, 0.0), t
+
+
+def _pnbd_log_p_alive(params: ParetoNbdParams, x: FloatArray, t_x: FloatArray, t: FloatArray) -> FloatArray:
+    log_bracket, log_alive, _ = _pnbd_log_bracket(params, x, t_x, t)
+    return np.minimum(log_alive - log_bracket, 0.0)
+
+
+def pnbd_p_alive(params: ParetoNbdParams, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> FloatArray:
+    """P(alive at T | x, t_x, T) = (alpha+T)^-(r+x) (beta+T)^-s / [(alpha+T)^-(r+x) (beta+T)^-s + s I].
+
+    The bracket's first term over the whole bracket (the likelihood's "still alive" share; I as in the section
+    comment above). It is 1 where recency == age (I is then 0) and falls as the customer stays silent.
+    """
+    x, t_x, t = _pnbd_history("pnbd_p_alive", frequency, recency, age)
+    return np.exp(_pnbd_log_p_alive(params, x, t_x, t))
+
+
+def pnbd_p_no_purchase(
+    params: ParetoNbdParams, horizon: float, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> FloatArray:
+    """P(no purchase in (T, T + horizon] | x, t_x, T): the BTYD churn probability over `horizon` days.
+
+    A dead customer never buys again, so P = 1 - P(alive) P(a purchase in (T, T+h] | alive). Given alive at T the
+    rates are independent with posteriors lambda ~ Gamma(r+x, alpha+T) and mu ~ Gamma(s, beta+T) (the alive term
+    of the likelihood is lambda^x e^-(lambda+mu) T times the priors), and by memorylessness the next purchase and the
+    death come after Exp(lambda) and Exp(mu) times. There is no purchase in the next h days when death comes first
+    within h, or neither comes within h:
+        P(none | lambda, mu) = mu/(lambda+mu) (1 - e^-(lambda+mu) h) + e^-(lambda+mu) h
+                             = mu/(lambda+mu) + lambda/(lambda+mu) e^-(lambda+mu) h,
+    and its complement lambda/(lambda+mu) (1 - e^-(lambda+mu) h) = int_0^h lambda e^-(lambda+mu) t dt. Taking the
+    posterior mean inside the integral, with E[lambda e^(-lambda t)] = (r+x)/(alpha+T) ((alpha+T)/(alpha+T+t))^(r+x+1)
+    and E[e^(-mu t)] = ((beta+T)/(beta+T+t))^s:
+        P(a purchase | alive) = (r+x) (alpha+T)^(r+x) (beta+T)^s int_0^h (alpha+T+t)^-(r+x+1) (beta+T+t)^-s dt,
+    an integral of the likelihood's kind, computed the same way. (Equivalently P = L(x, t_x, T+h) / L(x, t_x, T):
+    the likelihood is the probability of the history, and "no purchase until T+h" is the same history observed
+    longer; the tests check both ways agree.)
+    """
+    where = "pnbd_p_no_purchase"
+    x, t_x, t = _pnbd_history(where, frequency, recency, age)
+    h = _horizon(where, horizon)
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    rx = r + x
+    integral = _pareto_integral(rx + 1.0, np.full_like(x, s), alpha + t, beta + t, np.full_like(x, h))
+    log_buy_if_alive = np.log(rx) + rx * np.log(alpha + t) + s * np.log(beta + t) + integral.log_value
+    log_buy = _pnbd_log_p_alive(params, x, t_x, t) + np.minimum(log_buy_if_alive, 0.0)
+    return -np.expm1(log_buy)
+
+
+def pnbd_expected_purchases(
+    params: ParetoNbdParams, horizon: float, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> FloatArray:
+    """E[purchases in (T, T + horizon] | x, t_x, T].
+
+    = P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+h))^(s-1)]: a live customer buys
+    lambda (1 - e^(-mu h)) / mu in expectation, and lambda and mu are independent given alive. The bracket over s-1
+    is u exprel(-(s-1) u) with u = ln(1 + h/(beta+T)), which is accurate for s near 1 and tends to u (the log limit)
+    at s = 1.
+    """
+    where = "pnbd_expected_purchases"
+    x, t_x, t = _pnbd_history(where, frequency, recency, age)
+    h = _horizon(where, horizon)
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    u = np.log1p(h / (beta + t))
+    purchases_if_alive = (r + x) * (beta + t) / (alpha + t) * u * special.exprel(-(s - 1.0) * u)
+    return np.exp(_pnbd_log_p_alive(params, x, t_x, t)) * purchases_if_alive
 
 
 # ---------------------------------------------------------------------------------------------------------------------
