@@ -10,6 +10,7 @@ of such customers leave.
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ RISK_CATEGORIES = ("low", "medium", "high", "critical")
 MIN_FEATURE_DAYS = 14
 # The baselines' scores and the feature each one's part of a blend is attributed to in the explanations.
 BASELINE_FEATURE = {"recency": "days_since_last_booking", "bg_nbd": "bgnbd_p_churn", "pareto_nbd": "pnbd_p_churn"}
+# A buy-till-you-die model's inputs as the reasons name them: repeat bookings, days since the last, since the first.
+PATTERN_INPUTS = ("bookings_total", "days_since_last_booking", "btyd_age_days")
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,11 @@ class Serving:
     logit(score) = intercept + w_model · logit(booster) + w_baseline · logit(baseline).
 
     Our model alone is (0, 1, 0); a baseline alone is (0, 0, 1); a blend has the weights a logistic regression learned
-    on the holdout. `reference` is the baseline's mean logit on the holdout: the explanations attribute the baseline's
-    part, w_baseline · (logit(baseline) − reference), to the baseline's feature (BASELINE_FEATURE).
+    on the holdout. The explanations split the baseline's part, w_baseline · logit(baseline), against a reference:
+    recency's goes to the days since the last booking, measured from `reference` (its mean logit on the holdout); a
+    buy-till-you-die model's is shared exactly (Shapley values) between its three inputs — repeat bookings, days
+    since the last booking, days since the first — measured from `reference_customer`, the holdout's median
+    customer (repeat bookings, days since the last completed booking, days since the first).
     """
 
     served: str = champion.MODEL
@@ -129,6 +135,7 @@ class Serving:
     w_model: float = 1.0
     w_baseline: float = 0.0
     reference: float = 0.0
+    reference_customer: tuple[float, float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,10 +206,42 @@ class ChurnModel:
             out[:, -1] = serving.w_model * shap[:, -1]
         out[:, -1] += serving.intercept
         if serving.baseline is not None and serving.w_baseline:
-            part = serving.w_baseline * (_logit(self._baseline(matrix)) - serving.reference)
-            out[:, MODEL_FEATURES.index(BASELINE_FEATURE[serving.baseline])] += part
-            out[:, -1] += serving.w_baseline * serving.reference
+            parts, base = self._baseline_parts(matrix)
+            for feature, part in parts.items():
+                out[:, MODEL_FEATURES.index(feature)] += serving.w_baseline * part
+            out[:, -1] += serving.w_baseline * base
         return out
+
+    def _baseline_parts(self, matrix: Float32Array) -> tuple[dict[str, FloatArray], float]:
+        """The baseline's logit split by feature, and the reference it is measured from (see Serving)."""
+        serving, logit = self.serving, _logit(self._baseline(matrix))
+        name = serving.baseline
+        if name == "recency" or name is None or serving.reference_customer is None:
+            return {BASELINE_FEATURE.get(name or "recency", "days_since_last_booking"): logit - serving.reference}, (
+                serving.reference
+            )
+
+        def pattern_logit(x: FloatArray, gap: FloatArray, age: FloatArray) -> FloatArray:
+            gap = np.minimum(gap, age)
+            return _logit(self.patterns.p_no_purchase(name, float(self.window_days), x, age - gap, age))
+
+        frequency, recency_days, age, known = _pattern_inputs(matrix)
+        gap = age - recency_days
+        reference = np.array(serving.reference_customer, dtype=float)
+        base = float(pattern_logit(reference[:1], reference[1:2], reference[2:3])[0])
+        own = [frequency[known], gap[known], age[known]]
+        shapley = exact_shapley(
+            lambda chosen: pattern_logit(
+                *(own[i] if chosen[i] else np.full(known.sum(), reference[i]) for i in range(3))
+            ),
+            players=3,
+        )
+        parts = {feature: np.zeros(len(matrix)) for feature in (*PATTERN_INPUTS, BASELINE_FEATURE[name])}
+        for feature, values in zip(PATTERN_INPUTS, shapley, strict=True):
+            parts[feature][known] = values
+        # Customers without a completed booking have no pattern: the baseline counts them as gone, and says so.
+        parts[BASELINE_FEATURE[name]][~known] = logit[~known] - base
+        return parts, base
 
     def _booster_inputs(self, matrix: Float32Array) -> Float32Array:
         if len(self.feature_names) == len(MODEL_FEATURES):
@@ -213,7 +252,7 @@ class ChurnModel:
         name = self.serving.baseline
         if name is None:
             raise ValueError("this model serves no baseline")
-        return baseline_scores(name, matrix, self.recency)
+        return baseline_scores(name, matrix, self.recency, self.patterns, self.window_days)
 
     def to_files(self) -> dict[str, bytes]:
         meta = {
@@ -252,8 +291,13 @@ class ChurnModel:
             window_days=int(meta["window_days"]),
             feature_names=list(meta["feature_names"]),
             recency=None if recency is None else RecencyBaseline(**recency),
-            serving=Serving(**meta.get("serving", {})),
+            serving=_serving_from(meta.get("serving", {})),
         )
+
+
+def _serving_from(data: dict[str, Any]) -> Serving:
+    customer = data.get("reference_customer")
+    return Serving(**{**data, "reference_customer": None if customer is None else tuple(customer)})
 
 
 @dataclass
@@ -301,15 +345,34 @@ def raw_scores(booster: "xgb.Booster", matrix: Float32Array) -> Float32Array:
     return scores
 
 
-def baseline_scores(name: str, matrix: AnyFloatArray, recency: RecencyBaseline | None) -> FloatArray:
-    """A baseline's churn probability from the model matrix; a customer without a completed booking has no
-    purchase pattern, so the buy-till-you-die models count them as gone."""
+def baseline_scores(
+    name: str,
+    matrix: AnyFloatArray,
+    recency: RecencyBaseline | None,
+    patterns: PatternModels,
+    window_days: int,
+) -> FloatArray:
+    """A baseline's churn probability from the model matrix, in float64 (the matrix's own pattern columns are float32,
+    too coarse for the log-odds of a near-certain leaver); a customer without a completed booking has no purchase
+    pattern, so the buy-till-you-die models count them as gone."""
     if name == "recency":
         if recency is None:
             raise ValueError("the recency baseline was not fitted")
         return recency.predict(matrix[:, MODEL_FEATURES.index("days_since_last_booking")])
-    p_churn = np.asarray(matrix[:, MODEL_FEATURES.index(BASELINE_FEATURE[name])], dtype=float)
-    return np.where(p_churn < 0, 1.0, p_churn)
+    frequency, recency_days, age, known = _pattern_inputs(matrix)
+    out = np.ones(len(matrix))
+    if known.any():
+        out[known] = patterns.p_no_purchase(name, float(window_days), frequency[known], recency_days[known], age[known])
+    return out
+
+
+def _pattern_inputs(matrix: AnyFloatArray) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """Buy-till-you-die frequency, recency, age and which rows have them, read from the model matrix."""
+    bookings = np.asarray(matrix[:, MODEL_FEATURES.index("bookings_total")], dtype=float)
+    age = np.asarray(matrix[:, MODEL_FEATURES.index("btyd_age_days")], dtype=float)
+    recency = np.clip(np.asarray(matrix[:, MODEL_FEATURES.index("btyd_recency_days")], dtype=float), 0, None)
+    known = (bookings > 0) & (age >= 0)
+    return np.maximum(bookings - 1, 0), np.minimum(recency, np.clip(age, 0, None)), np.clip(age, 0, None), known
 
 
 def _logit(p: AnyFloatArray) -> FloatArray:
@@ -434,7 +497,9 @@ def churn_train(
     baseline_matrix = model_matrix(holdout_x, final_patterns, config.window_days)
     recency = RecencyBaseline.fit(train_x["days_since_last_booking"].to_numpy(), train_y)
     baselines = ["recency", *final_patterns.fitted]
-    scores = {name: baseline_scores(name, baseline_matrix, recency) for name in baselines}
+    scores = {
+        name: baseline_scores(name, baseline_matrix, recency, final_patterns, config.window_days) for name in baselines
+    }
     candidates = {
         name: _cross_calibrated(values, holdout_y, config.seed)
         for name, values in {champion.MODEL: holdout_raw, **scores}.items()
@@ -455,7 +520,7 @@ def churn_train(
     # Final model: every labelled cutoff, the holdout included; calibrated by the holdout's isotonic map.
     final_x = pd.concat([train_x, holdout_x])
     final_y = np.concatenate([train_y, holdout_y])
-    serving, served_holdout = _serving(decision.served, partner, holdout_raw, scores[partner], holdout_y)
+    serving, served_holdout = _serving(decision.served, partner, holdout_raw, scores[partner], holdout_y, holdout_x)
     model = ChurnModel(
         booster=_fit_booster(model_matrix(final_x, final_patterns, config.window_days), final_y, config, used),
         calibrator=Calibrator.fit(served_holdout, holdout_y),
@@ -507,7 +572,7 @@ def churn_fallback(history: History, as_of: dt.date, window_days: int, why: str)
         patterns=patterns,
         window_days=window_days,
         feature_names=[],
-        serving=Serving(served, served, 0.0, 0.0, 1.0, 0.0),
+        serving=Serving(served, served, 0.0, 0.0, 1.0, 0.0, median_customer(features)),
     )
     return model, {
         "served": served,
@@ -558,17 +623,51 @@ def _blended(weights: tuple[float, float, float], raw: FloatArray, baseline: Flo
 
 
 def _serving(
-    served: str, partner: str, raw: FloatArray, baseline: FloatArray, labels: IntArray
+    served: str, partner: str, raw: FloatArray, baseline: FloatArray, labels: IntArray, holdout: pd.DataFrame
 ) -> tuple[Serving, FloatArray]:
     """The final model's Serving and the holdout scores its calibrator is fitted on."""
     if served == champion.MODEL:
         return Serving(), raw
-    reference = float(_logit(baseline).mean())
+    reference, customer = float(_logit(baseline).mean()), median_customer(holdout)
     if served == champion.BLEND:
         weights = _blend_weights(raw, baseline, labels)
         intercept, w_model, w_baseline = weights
-        return Serving(served, partner, intercept, w_model, w_baseline, reference), _blended(weights, raw, baseline)
-    return Serving(served, partner, 0.0, 0.0, 1.0, reference), baseline
+        serving = Serving(served, partner, intercept, w_model, w_baseline, reference, customer)
+        return serving, _blended(weights, raw, baseline)
+    return Serving(served, partner, 0.0, 0.0, 1.0, reference, customer), baseline
+
+
+def median_customer(features: pd.DataFrame) -> tuple[float, float, float] | None:
+    """The median repeat bookings, days since the last completed booking and days since the first, among customers
+    with a completed booking: the reference the explanations of a buy-till-you-die model are measured from."""
+    frequency, recency, age, known = rfm(features)
+    if not known.any():
+        return None
+    return (
+        float(np.median(frequency[known])),
+        float(np.median(age[known] - recency[known])),
+        float(np.median(age[known])),
+    )
+
+
+def exact_shapley(value: Callable[[tuple[bool, ...]], FloatArray], players: int) -> list[FloatArray]:
+    """Exact Shapley values of each player, per row: `value(chosen)` is the function with the chosen players' own
+    inputs and the others' reference inputs. Sums to value(all) − value(none). 2^players evaluations."""
+    from itertools import product
+    from math import factorial
+
+    values = {chosen: value(chosen) for chosen in product((False, True), repeat=players)}
+    out = []
+    for player in range(players):
+        total: FloatArray = np.zeros_like(values[(False,) * players])
+        for chosen, result in values.items():
+            if chosen[player]:
+                without = chosen[:player] + (False,) + chosen[player + 1 :]
+                size = sum(without)
+                weight = factorial(size) * factorial(players - size - 1) / factorial(players)
+                total = total + weight * (result - values[without])
+        out.append(total)
+    return out
 
 
 def risk_category(probabilities: ArrayLike, thresholds: tuple[float, float, float] = (0.3, 0.6, 0.8)) -> ObjectArray:

@@ -176,6 +176,23 @@ SENTENCES: dict[str, Sentence] = {
             f"বুকিংয়ের ধরন অনুযায়ী সামনের কয়েক মাসে বুকিং না করার সম্ভাবনা {_pct(v)}%",
         )
     ),
+    # Pareto/NBD reads the same pattern with dropout possible at any time, not only right after a booking.
+    "pnbd_p_alive": lambda v: (
+        ("No completed booking yet", "এখনো কোনো সম্পন্ন বুকিং নেই")
+        if v < 0
+        else (
+            f"Booking pattern over time: {_pct(v)}% likely still active",
+            f"সময়ের সাথে বুকিংয়ের ধরন অনুযায়ী {_pct(v)}% সম্ভাবনা এখনো সক্রিয়",
+        )
+    ),
+    "pnbd_p_churn": lambda v: (
+        ("No completed booking yet", "এখনো কোনো সম্পন্ন বুকিং নেই")
+        if v < 0
+        else (
+            f"Booking pattern over time: {_pct(v)}% likely to book nothing in the coming months",
+            f"সময়ের সাথে বুকিংয়ের ধরন অনুযায়ী সামনের কয়েক মাসে বুকিং না করার সম্ভাবনা {_pct(v)}%",
+        )
+    ),
 }
 
 

@@ -61,7 +61,9 @@ _SHARE_FEATURES: frozenset[str] = frozenset({"discount_share", "premium_share", 
 MIN_ROWS = 50
 # K-Means on more rows than this buys no accuracy, only time; the rest are assigned with predict().
 MAX_FIT_SAMPLE = 50_000
-_N_INIT = 4
+# k-means++ restarts. With 4, one seed in three on the simulated marketplace stopped in a local optimum 10% worse
+# than the others and renamed 40% of customers; with 10 every seed of six found the same clusters (< 1% moved).
+_N_INIT = 10
 _MAX_ITER = 100
 # A k-means++ run must beat the archetype-seeded run by this relative inertia to replace it. On customer data the
 # landscape has many near-equal optima; preferring the anchored one in near-ties is what keeps re-fits stable.

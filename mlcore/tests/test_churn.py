@@ -11,14 +11,19 @@ from sklearn.metrics import roc_auc_score
 
 from mlcore.churn import (
     MODEL_FEATURES,
+    PATTERN_INPUTS,
     ChurnConfig,
     ChurnModel,
+    Serving,
     TrainingReport,
     churn_labels,
     churn_train,
+    exact_shapley,
     labelled_cutoffs,
+    median_customer,
     risk_category,
 )
+from mlcore.explain import top_reasons
 from mlcore.features import History, HistoryTooShort, TrainingDataError, build_features
 from mlcore.metrics import binary_metrics
 from mlcore.tests.conftest import AS_OF, BACKTEST_AS_OF
@@ -367,3 +372,54 @@ def test_churn_predictions_are_probabilities_one_per_customer(
 
 def test_churn_config_is_reported_unchanged(churn_trained: tuple[ChurnModel, TrainingReport]) -> None:
     assert churn_trained[1].config == dataclasses.asdict(ChurnConfig())
+
+
+# --- what is served, and how it is explained -------------------------------------------------------------------
+
+
+def test_exact_shapley_values_of_a_function_with_an_interaction() -> None:
+    # given f = 3a + b + 2ab on rows where each player's own input is 1 and the reference 0
+    def value(chosen: tuple[bool, ...]) -> np.ndarray:
+        a, b = (np.ones(2) if own else np.zeros(2) for own in chosen)
+        return 3 * a + b + 2 * a * b
+
+    # when
+    shares = exact_shapley(value, players=2)
+
+    # then each player gets its own effect and half the interaction, and they add up to f(own) − f(reference)
+    np.testing.assert_allclose(shares[0], [4.0, 4.0])
+    np.testing.assert_allclose(shares[1], [2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "serving",
+    [
+        Serving("pareto_nbd", "pareto_nbd", 0.0, 0.0, 1.0, 0.0),
+        Serving("blend", "bg_nbd", -0.2, 0.7, 0.4, 0.0),
+        Serving("recency", "recency", 0.0, 0.0, 1.0, 0.5),
+    ],
+    ids=["classical alone", "blend", "recency alone"],
+)
+def test_served_baselines_and_blends_are_explained_by_what_they_read_and_add_up_to_their_score(
+    sim_history: History, churn_trained: tuple[ChurnModel, TrainingReport], serving: Serving
+) -> None:
+    # given the trained model serving a classical model or a blend, measured from the median customer
+    model = churn_trained[0]
+    features = build_features(sim_history, AS_OF).iloc[:400]
+    served = dataclasses.replace(
+        model, serving=dataclasses.replace(serving, reference_customer=median_customer(features))
+    )
+    matrix = served.matrix(features)
+
+    # when
+    contributions = served.contributions(matrix)
+    reasons = top_reasons(contributions, matrix, served.input_names)
+
+    # then the contributions add up to the served score's log-odds
+    np.testing.assert_allclose(contributions.sum(axis=1), served.served_margins(matrix), rtol=1e-6, atol=1e-6)
+    cited = {reason.feature for row in reasons for reason in row}
+    if serving.w_model == 0:
+        # and a classical model alone is explained only by what it reads
+        allowed = {"days_since_last_booking"} if serving.baseline == "recency" else {*PATTERN_INPUTS, "pnbd_p_churn"}
+        assert cited <= allowed
+        assert cited & {"bookings_total", "days_since_last_booking"}

@@ -23,6 +23,8 @@ SENTINEL_FEATURES = (
     "days_to_usual_season",
     "bgnbd_p_alive",
     "bgnbd_p_churn",
+    "pnbd_p_alive",
+    "pnbd_p_churn",
 )
 TYPICAL_VALUES = (0.0, 0.04, 0.25, 0.5, 0.999, 1.0, 2.0, 3.44, 12.6, 143.4, 365.25, 2500.0, 1_234_567.8)
 
@@ -145,8 +147,10 @@ def test_reasons_on_a_bare_transaction_log_never_cite_what_it_lacks(
     assert not contributions[:, constant].any()
     cited = {reason.feature for row in reasons for reason in row}
     assert cited.isdisjoint(CONSTANT_IN_A_BARE_LOG)
-    # and every customer still gets five reasons from what the log does show
-    assert {len(row) for row in reasons} == {5}
+    # and every customer still gets reasons from what the log does show (fewer than five when a classical model, which
+    # reads three inputs, is what the holdout says to serve)
+    assert min(len(row) for row in reasons) >= 1
+    assert max(len(row) for row in reasons) <= 5
 
 
 def test_every_model_feature_has_a_sentence_and_no_sentence_is_stale() -> None:

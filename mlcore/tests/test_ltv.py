@@ -199,7 +199,7 @@ def test_the_served_value_forecast_is_no_worse_than_any_classical_one(ltv_traine
     # given the holdout figures of what is served and of every classical forecast
     report = ltv_trained[1]
     served = report.metrics["served"]
-    baselines = {name: report.metrics[name] for name in ("bg_nbd_gamma_gamma", "zero")}
+    baselines = {name: report.metrics[name] for name in ("bg_nbd_gamma_gamma", "pareto_nbd_gamma_gamma", "zero")}
     print(f"\nLTV served ({report.served}) {served}\nbaselines {baselines}")
 
     # then its mean forecast has the smallest squared error, it is right in total, and it ranks customers well

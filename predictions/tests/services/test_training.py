@@ -65,7 +65,7 @@ def test_ltv_performance_holds_the_interval_coverage_and_the_btyd_baseline(activ
     assert row.metrics["horizon_days"] == 1095
     assert set(row.metrics["served_metrics"]) >= {"mae", "rmse", "total_ratio", "spearman", "coverage"}
     assert abs(row.metrics["served_metrics"]["coverage"] - 0.8) <= 0.07
-    assert set(row.metrics["baselines"]) == {"bg_nbd_gamma_gamma", "zero"}
+    assert set(row.metrics["baselines"]) == {"bg_nbd_gamma_gamma", "pareto_nbd_gamma_gamma", "zero"}
     assert row.metrics["baselines"]["bg_nbd_gamma_gamma"]["n"] == row.n_holdout
     # what is served is never worse than a baseline on the criteria, and the reason says so with the figures
     served = row.metrics["served_metrics"]

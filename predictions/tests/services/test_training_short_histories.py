@@ -59,7 +59,7 @@ def test_a_transaction_log_of_nine_or_twelve_months_trains_and_serves_nothing_wo
     served, best = churn["served_metrics"], churn["baselines"][churn["decision"]["best_baseline"]]
     assert served["auc_roc"] >= best["auc_roc"]
     assert served["brier"] <= best["brier"]
-    assert {"recency", "bg_nbd"} <= set(churn["baselines"])
+    assert set(churn["baselines"]) == {"recency", "bg_nbd", "pareto_nbd"}
     value = ltv["served_metrics"]
     assert all(value["rmse"] <= baseline["rmse"] for baseline in ltv["baselines"].values() if "rmse" in baseline)
     assert abs(value["total_ratio"] - 1) <= 0.10
@@ -94,19 +94,19 @@ def test_a_churn_window_the_history_cannot_validate_falls_back_to_a_classical_mo
     # then churn serves a classical model, named as such, while lifetime value trains as usual
     churn = performance(ModelKind.CHURN)
     assert churn["fallback"] is True
-    assert churn["served"] == "bg_nbd"
+    assert churn["served"] == "pareto_nbd"
     assert "is too short to validate a 180-day churn model" in churn["decision"]["reason"]
-    assert "bg_nbd is served instead" in churn["decision"]["reason"]
+    assert "pareto_nbd is served instead" in churn["decision"]["reason"]
     version = ModelVersion.objects.get(kind=ModelKind.CHURN, is_active=True)
-    assert version.metadata["served"] == "bg_nbd"
+    assert version.metadata["served"] == "pareto_nbd"
     assert not performance(ModelKind.LTV)["fallback"]
-    # and scoring works with it: every customer gets a probability and the one reason the classical model has
+    # and scoring works with it: every customer gets a probability and reasons from the three inputs it reads
     customers_score(as_of=AS_OF)
     predictions = Prediction.objects.filter(as_of=AS_OF)
     assert predictions.exists()
-    assert {reason["feature"] for row in predictions.values_list("reasons", flat=True) for reason in row} == {
-        "bgnbd_p_churn"
-    }
+    cited = {reason["feature"] for row in predictions.values_list("reasons", flat=True) for reason in row}
+    assert cited <= {"bookings_total", "days_since_last_booking", "btyd_age_days", "pnbd_p_churn"}
+    assert "days_since_last_booking" in cited
 
 
 def test_a_history_that_validates_nothing_stops_training_and_says_what_each_model_needs(artifacts) -> None:
