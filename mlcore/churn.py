@@ -91,8 +91,19 @@ class Calibrator:
         return cls(x=centres, y=levels)
 
     def apply(self, scores: AnyFloatArray) -> FloatArray:
+        """Interpolated between the centres and extended past the first and last ones along the end segments' slopes.
+
+        Without the extension every score beyond the last centre (half of the top step and everything higher) shared
+        one probability: when customers at scoring are older than any on the holdout, that was 74% of a one-cohort
+        log, and their ranking was lost (AUC 0.853 → 0.833 for recency alone)."""
+        scores = np.asarray(scores, dtype=float)
+        probabilities = np.interp(scores, self.x, self.y)
+        if len(self.x) >= 2:
+            for beyond, (inner, outer) in ((scores > self.x[-1], (-2, -1)), (scores < self.x[0], (1, 0))):
+                slope = (self.y[inner] - self.y[outer]) / (self.x[inner] - self.x[outer])
+                probabilities[beyond] = self.y[outer] + slope * (scores[beyond] - self.x[outer])
         # Keep probabilities strictly inside (0, 1): log-loss stays finite and no customer is "certain".
-        return np.clip(np.interp(scores, self.x, self.y), 0.001, 0.999)
+        return np.clip(probabilities, 0.001, 0.999)
 
 
 PROBABILITY_DECIMALS = 4

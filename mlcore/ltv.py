@@ -504,12 +504,27 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         {name: _point_metrics(holdout_spend, values) for name, values in forecasts.items()},
         [name for name in baselines if name != ZERO] or baselines,
     )
-    candidates = {
-        champion.MODEL: _cross_calibrated(holdout_raw, holdout_spend, config.seed),
-        **forecasts,
-    }
-    if partner != ZERO:
-        candidates[champion.BLEND] = _cross_blended(holdout_raw, forecasts[partner], holdout_spend, config.seed)
+    earlier = _earlier_origin(history, holdout_day, observed, earliest, partner, config)
+    if earlier is not None:
+        # Our model and the blend are measured as they are served: their level (and the blend's weight) learned one
+        # horizon earlier and applied on the holdout, as the holdout's are applied on the scoring day. A level that
+        # drifts between the two (season, age) counts against them here, as it would out of time.
+        calibration = f"learned on {earlier.day}, one horizon before the holdout, and applied on it"
+        model_holdout = earlier.calibrator.apply(holdout_raw)
+        blend_holdout = (
+            earlier.blend_calibrator.apply(earlier.weight * holdout_raw + (1 - earlier.weight) * forecasts[partner])
+            if partner != ZERO and earlier.blend_calibrator is not None
+            else None
+        )
+    else:
+        calibration = "cross-fitted on the holdout (the history is too short to learn it one horizon earlier)"
+        model_holdout = _cross_calibrated(holdout_raw, holdout_spend, config.seed)
+        blend_holdout = (
+            _cross_blended(holdout_raw, forecasts[partner], holdout_spend, config.seed) if partner != ZERO else None
+        )
+    candidates = {champion.MODEL: model_holdout, **forecasts}
+    if blend_holdout is not None:
+        candidates[champion.BLEND] = blend_holdout
     points = {name: _point_metrics(holdout_spend, values) for name, values in candidates.items()}
     decision = champion.value_decide(points, baselines)
     served_holdout = candidates[decision.served]
@@ -565,7 +580,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         n_holdout=len(holdout_spend),
         metrics=metrics,
         config=asdict(config),
-        decision=decision.to_dict(),
+        decision={**decision.to_dict(), "level": calibration},
         calibration=calibration_by_decile(holdout_spend, served_holdout),
         extension={
             "observed_days": observed,
@@ -628,6 +643,66 @@ def ltv_fallback(history: History, as_of: dt.date, horizon_days: int, why: str) 
         "patterns": patterns.to_dict(),
         "gamma_gamma": gg.to_dict(),
     }
+
+
+@dataclass(frozen=True)
+class _EarlierOrigin:
+    """What was learned one horizon before the holdout, to measure our model on the holdout as it is served."""
+
+    day: dt.date
+    calibrator: ValueCalibrator
+    weight: float
+    blend_calibrator: ValueCalibrator | None
+
+
+def _earlier_origin(
+    history: History, holdout_day: dt.date, observed: int, earliest: dt.date, partner: str, config: LtvConfig
+) -> _EarlierOrigin | None:
+    """Validate a booster one horizon before the holdout (trained on cutoffs whose windows end by then) and learn
+    the level and the blend weight there; None when the history has no training cutoff for it."""
+    day = holdout_day - dt.timedelta(days=observed)
+    train_days = sorted(
+        cutoff
+        for k in range(config.n_train_cutoffs)
+        if (cutoff := day - dt.timedelta(days=observed + k * config.cutoff_step_days)) >= earliest
+    )
+    if not train_days:
+        return None
+    snapshots = [_snapshot(history, cutoff, observed) for cutoff in train_days]
+    features, spend = _snapshot(history, day, observed)
+    if len(features) < config.min_customers or spend.sum() <= 0:
+        return None
+    window = 90
+    patterns = patterns_fit(snapshots[-1][0])
+    train_matrix = model_matrix(pd.concat([frame for frame, _ in snapshots]), patterns, window)
+    used = informative_columns(train_matrix, list(MODEL_FEATURES))
+    booster = _fit(
+        _columns(train_matrix, used),
+        np.concatenate([target for _, target in snapshots]),
+        config,
+        {"objective": "count:poisson"},
+        used,
+    )
+    raw = np.clip(
+        np.asarray(booster.inplace_predict(_columns(model_matrix(features, patterns, window), used)), dtype=float),
+        0,
+        None,
+    )
+    weight, blend_calibrator = 1.0, None
+    curve = VALUE_BASELINES.get(partner)
+    if curve is not None:
+        then = patterns_fit(features)
+        try:
+            gg = _gamma_gamma_on(history, day)
+        except (ValueError, RuntimeError):
+            gg = None
+        if gg is not None and curve in then.fitted:
+            classical = classical_spend(features, then, curve, gg, observed)
+            weight = _blend_weight(raw, classical, spend)
+            blend_calibrator = ValueCalibrator.fit(weight * raw + (1 - weight) * classical, spend)
+    return _EarlierOrigin(
+        day=day, calibrator=ValueCalibrator.fit(raw, spend), weight=weight, blend_calibrator=blend_calibrator
+    )
 
 
 def _point_metrics(actual: FloatArray, predicted: FloatArray) -> dict[str, float]:
