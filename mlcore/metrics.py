@@ -21,6 +21,8 @@ def binary_metrics(labels: IntArray, probabilities: AnyFloatArray, threshold: fl
         "f1": float(metrics.f1_score(labels, predicted, zero_division=0)),
         "brier": float(metrics.brier_score_loss(labels, probabilities)),
         "log_loss": float(metrics.log_loss(labels, probabilities, labels=[0, 1])),
+        # the largest gap between mean predicted and actual churn over tenths of the rows ranked by prediction
+        "calibration_max_gap": _largest_decile_gap(labels.astype(float), probabilities),
         "positive_rate": float(labels.mean()),
         "n": float(len(labels)),
     }
@@ -58,3 +60,8 @@ def calibration_by_decile(actual: AnyFloatArray, predicted: AnyFloatArray) -> di
         "actual": [float(actual[rows].mean()) for rows in groups],
         "n": [float(len(rows)) for rows in groups],
     }
+
+
+def _largest_decile_gap(actual: AnyFloatArray, predicted: AnyFloatArray) -> float:
+    deciles = calibration_by_decile(actual, predicted)
+    return float(max(abs(p - a) for p, a in zip(deciles["predicted"], deciles["actual"], strict=True)))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from customers import catalog, geo
 from customers.synthetic import calendar
+from mlcore.features import History
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reference data as arrays
@@ -883,3 +884,50 @@ def simulate(
     customers = _make_customers(n_customers, period, rng)
     state, log = _run(customers, providers, period, rng, progress)
     return _frames(customers, providers, state, log, period, rng)
+
+
+CATEGORY_OF_SERVICE = {service.slug: service.category for service in catalog.SERVICES}
+
+
+def simulation_history(data: SyntheticData) -> History:
+    """The simulator's frames in the shape mlcore reads: integer customer ids (1..n in sign-up order), the
+    service's category slug, provider flags from the providers frame (False when a booking has no provider)."""
+    customer_id = pd.Series(np.arange(1, len(data.customers) + 1, dtype="int64"), index=data.customers["external_id"])
+    providers = data.providers.set_index("external_id")
+
+    def ids(external: pd.Series) -> np.ndarray:
+        mapped = external.map(customer_id)
+        if mapped.isna().any():
+            raise ValueError("an event refers to an unknown customer")
+        return mapped.to_numpy(dtype="int64")
+
+    raw = data.bookings
+    provider = raw["provider_external_id"]
+    bookings = pd.DataFrame(
+        {
+            "customer_id": ids(raw["customer_external_id"]),
+            "booked_at": raw["booked_at"],
+            "amount": raw["amount"].astype(float),
+            "discount": raw["discount"].astype(float),
+            "status": raw["status"].astype(object),
+            "rating": pd.to_numeric(raw["rating"], errors="coerce").astype(float),
+            "category": raw["service_slug"].map(CATEGORY_OF_SERVICE),
+            "provider_premium": provider.map(providers["is_premium"]).fillna(False).astype(bool),
+            "provider_verified": provider.map(providers["is_verified"]).fillna(False).astype(bool),
+        }
+    )
+    if bookings["category"].isna().any():
+        raise ValueError("a booking's service is not in the catalogue")
+    return History(
+        customers=pd.DataFrame({"customer_id": customer_id.to_numpy(), "joined_at": data.customers["joined_at"]}),
+        bookings=bookings,
+        complaints=pd.DataFrame(
+            {"customer_id": ids(data.complaints["customer_external_id"]), "created_at": data.complaints["created_at"]}
+        ),
+        searches=pd.DataFrame(
+            {
+                "customer_id": ids(data.competitor_searches["customer_external_id"]),
+                "searched_at": data.competitor_searches["searched_at"],
+            }
+        ),
+    )

@@ -5,12 +5,9 @@ The simulator (customers.synthetic.simulate) is plain numpy/pandas, so none of t
 
 import datetime as dt
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from customers import catalog
-from customers.synthetic.simulate import SyntheticData, simulate
+from customers.synthetic.simulate import simulate, simulation_history
 from mlcore.churn import ChurnModel, TrainingReport, churn_train
 from mlcore.features import History
 from mlcore.ltv import LtvModel, LtvReport, ltv_train
@@ -25,56 +22,10 @@ AS_OF = END_DATE + dt.timedelta(days=1)  # scoring day: the day after the last b
 # customers really did next.
 BACKTEST_AS_OF = AS_OF - dt.timedelta(days=90)
 
-CATEGORY_OF_SERVICE = {service.slug: service.category for service in catalog.SERVICES}
-
-
-def history_from_simulation(data: SyntheticData) -> History:
-    """The simulator's frames in the shape mlcore reads: integer customer ids (1..n in sign-up order), the
-    service's category slug, provider flags from the providers frame (False when a booking has no provider)."""
-    customer_id = pd.Series(np.arange(1, len(data.customers) + 1, dtype="int64"), index=data.customers["external_id"])
-    providers = data.providers.set_index("external_id")
-
-    def ids(external: pd.Series) -> np.ndarray:
-        mapped = external.map(customer_id)
-        assert mapped.notna().all(), "an event refers to an unknown customer"
-        return mapped.to_numpy(dtype="int64")
-
-    raw = data.bookings
-    provider = raw["provider_external_id"]
-    bookings = pd.DataFrame(
-        {
-            "customer_id": ids(raw["customer_external_id"]),
-            "booked_at": raw["booked_at"],
-            "amount": raw["amount"].astype(float),
-            "discount": raw["discount"].astype(float),
-            "status": raw["status"].astype(object),
-            "rating": pd.to_numeric(raw["rating"], errors="coerce").astype(float),
-            "category": raw["service_slug"].map(CATEGORY_OF_SERVICE),
-            "provider_premium": provider.map(providers["is_premium"]).fillna(False).astype(bool),
-            "provider_verified": provider.map(providers["is_verified"]).fillna(False).astype(bool),
-        }
-    )
-    assert bookings["category"].notna().all(), "a booking's service is not in the catalogue"
-    return History(
-        customers=pd.DataFrame({"customer_id": customer_id.to_numpy(), "joined_at": data.customers["joined_at"]}),
-        bookings=bookings,
-        complaints=pd.DataFrame(
-            {"customer_id": ids(data.complaints["customer_external_id"]), "created_at": data.complaints["created_at"]}
-        ),
-        searches=pd.DataFrame(
-            {
-                "customer_id": ids(data.competitor_searches["customer_external_id"]),
-                "searched_at": data.competitor_searches["searched_at"],
-            }
-        ),
-    )
-
 
 @pytest.fixture(scope="session")
 def sim_history() -> History:
-    return history_from_simulation(
-        simulate(n_customers=SIM_CUSTOMERS, years=SIM_YEARS, seed=SIM_SEED, end_date=END_DATE)
-    )
+    return simulation_history(simulate(n_customers=SIM_CUSTOMERS, years=SIM_YEARS, seed=SIM_SEED, end_date=END_DATE))
 
 
 @pytest.fixture(scope="session")
