@@ -538,7 +538,8 @@ def churn_train(
         patterns=final_patterns,
         window_days=config.window_days,
         feature_names=used,
-        recency=RecencyBaseline.fit(final_x["days_since_last_booking"].to_numpy(), final_y),
+        # The recency baseline as it was validated: the calibrator and a blend's weights were learned on its scores.
+        recency=recency,
         serving=serving,
     )
     report = TrainingReport(
