@@ -21,6 +21,21 @@ from mlcore.arrays import BoolArray, FloatArray, IntArray
 
 MODEL = "model"
 BLEND = "blend"
+# The classical models as the reasons name them.
+NAMES = {
+    "recency": "recency alone",
+    "bg_nbd": "BG/NBD",
+    "pareto_nbd": "Pareto/NBD",
+    "bg_nbd_gamma_gamma": "BG/NBD × Gamma-Gamma",
+    "pareto_nbd_gamma_gamma": "Pareto/NBD × Gamma-Gamma",
+    "zero": "predict zero",
+}
+
+
+def name_of(model: str) -> str:
+    return NAMES.get(model, model)
+
+
 # Within this share of the actual total, a value forecast counts as right in total.
 TOTAL_TOLERANCE = 0.10
 
@@ -78,13 +93,13 @@ def _decide(
     describe: Callable[[dict[str, float]], str],
     good_enough: dict[str, float] | None = None,
 ) -> Decision:
-    best = figures[best_baseline]
+    best, baseline = figures[best_baseline], name_of(best_baseline)
     criteria = {name: {key: figures[name][key] for key in keys} for name in figures}
     for candidate in (MODEL, BLEND):
         if candidate in figures and _not_worse(figures[candidate], best, keys, good_enough or {}):
-            why = "our model" if candidate == MODEL else f"the blend of our model and {best_baseline}"
+            why = "our model" if candidate == MODEL else f"the blend of our model and {baseline}"
             reason = (
-                f"{why} is at least as good as the best classical model ({best_baseline}) on every criterion: "
+                f"{why} is at least as good as the best classical model ({baseline}) on every criterion: "
                 f"{describe(figures[candidate])} against {describe(best)}"
             )
             if candidate == BLEND:
@@ -93,7 +108,7 @@ def _decide(
     reason = (
         f"neither our model ({describe(figures[MODEL])}) nor a blend "
         f"({describe(figures[BLEND]) if BLEND in figures else 'not possible'}) is at least as good as "
-        f"{best_baseline} ({describe(best)}) on every criterion, so {best_baseline} is served"
+        f"{baseline} ({describe(best)}) on every criterion, so {baseline} is served"
     )
     return Decision(served=best_baseline, best_baseline=best_baseline, reason=reason, criteria=criteria)
 

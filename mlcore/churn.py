@@ -589,8 +589,8 @@ def churn_fallback(history: History, as_of: dt.date, window_days: int, why: str)
     return model, {
         "served": served,
         "fallback": True,
-        "reason": f"{why}; {served} is served instead, fitted on the {len(features):,} customers as of {as_of}, "
-        "without validation",
+        "reason": f"{why}; {champion.name_of(served)} is served instead, fitted on the {len(features):,} customers "
+        f"as of {as_of}, without validation",
         "patterns": patterns.to_dict(),
     }
 

@@ -638,8 +638,8 @@ def ltv_fallback(history: History, as_of: dt.date, horizon_days: int, why: str) 
     return model, {
         "served": served,
         "fallback": True,
-        "reason": f"{why}; {served} is served instead, fitted on the history before {as_of}, without validation; "
-        "its lower bound if retained is Tk 0, so no discount is offered on it",
+        "reason": f"{why}; {champion.name_of(served)} is served instead, fitted on the history before {as_of}, "
+        "without validation; its lower bound if retained is Tk 0, so no discount is offered on it",
         "patterns": patterns.to_dict(),
         "gamma_gamma": gg.to_dict(),
     }

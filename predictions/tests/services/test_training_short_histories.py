@@ -96,7 +96,7 @@ def test_a_churn_window_the_history_cannot_validate_falls_back_to_a_classical_mo
     assert churn["fallback"] is True
     assert churn["served"] == "pareto_nbd"
     assert "is too short to validate a 180-day churn model" in churn["decision"]["reason"]
-    assert "pareto_nbd is served instead" in churn["decision"]["reason"]
+    assert "Pareto/NBD is served instead" in churn["decision"]["reason"]
     version = ModelVersion.objects.get(kind=ModelKind.CHURN, is_active=True)
     assert version.metadata["served"] == "pareto_nbd"
     assert not performance(ModelKind.LTV)["fallback"]
