@@ -283,6 +283,7 @@ class LtvReport:
     extension: dict[str, Any] = field(default_factory=dict)  # how the observed horizon is extended to the horizon
     features_used: list[str] = field(default_factory=list)
     features_left_out: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the holdout could not check, in words
 
     @property
     def served(self) -> str:
@@ -598,8 +599,24 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         },
         features_used=used,
         features_left_out=[name for name in MODEL_FEATURES if name not in used],
+        warnings=_season_warning(start, as_of, holdout_day, observed),
     )
     return model, report
+
+
+SEASONS_SEEN_DAYS = 2 * 365  # with less history, a window's season has not been seen twice before it
+
+
+def _season_warning(start: dt.date, as_of: dt.date, holdout_day: dt.date, observed: int) -> list[str]:
+    """Warn when the history is too short for the holdout to say anything about the season scoring falls in."""
+    if (as_of - start).days >= SEASONS_SEEN_DAYS:
+        return []
+    return [
+        f"the history covers {(as_of - start).days} days, under two years: the level of the forecast was checked on "
+        f"one season only (the holdout, {holdout_day} to {holdout_day + dt.timedelta(days=observed)}), and the days "
+        "after scoring fall in another, so on data with strong seasons its total can be off by the seasons' swing "
+        "(docs/MODELS.md, Limits)"
+    ]
 
 
 def ltv_fallback(history: History, as_of: dt.date, horizon_days: int, why: str) -> tuple[LtvModel, dict[str, Any]]:

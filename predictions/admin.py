@@ -172,7 +172,8 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("why this is served"))
     def decision_reason(self, obj: ModelPerformance) -> str:
-        return (obj.metrics or {}).get("decision", {}).get("reason", "—")
+        metrics = obj.metrics or {}
+        return " ".join([metrics.get("decision", {}).get("reason", "—"), *metrics.get("warnings", [])])
 
     @admin.display(description=_("metrics"))
     def metrics_pretty(self, obj: ModelPerformance) -> str:

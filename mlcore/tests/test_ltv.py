@@ -125,6 +125,7 @@ def test_ltv_report_describes_the_holdout(ltv_trained: tuple[LtvModel, LtvReport
     assert report.holdout_cutoff == AS_OF - dt.timedelta(days=360)
     assert report.train_cutoffs == [dt.date(2024, 9, 12), dt.date(2024, 10, 12), dt.date(2024, 11, 11)]
     assert report.metrics["model"]["n"] == report.n_holdout > 1500
+    assert report.warnings == []  # three years: every season seen more than once
     json.dumps(report.to_dict())
 
 

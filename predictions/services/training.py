@@ -177,6 +177,7 @@ def _validated(model: Any, report: Any) -> _Trained:
             "horizon_days": report.horizon_days,
             "extension": report.extension,
             "coverage_by_predicted_spend": metrics.get("served_coverage_by_predicted_spend", {}),
+            "warnings": report.warnings,
         }
     return _Trained(
         model=model,

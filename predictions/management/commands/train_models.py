@@ -75,3 +75,5 @@ class Command(BaseCommand):
             f"80% interval covers {served['coverage']:.1%}"
         )
         self.stdout.write(f"  {performance['extension']['note']}")
+        for warning in performance.get("warnings", []):
+            self.stdout.write(self.style.WARNING(f"  Note: {warning}"))

@@ -55,6 +55,9 @@ def test_a_transaction_log_of_nine_or_twelve_months_trains_and_serves_nothing_wo
     assert not ltv["fallback"]
     assert ltv["observed_days"] == observed_days
     assert ltv["extension"]["extended"] is True
+    # and it says what the holdout cannot check on less than two years: the season that scoring falls in
+    assert len(ltv["warnings"]) == 1
+    assert "under two years: the level of the forecast was checked on one season only" in ltv["warnings"][0]
     # and what is served is never worse than the best classical model on the holdout, saying why
     served, best = churn["served_metrics"], churn["baselines"][churn["decision"]["best_baseline"]]
     assert served["auc_roc"] >= best["auc_roc"]
