@@ -12,7 +12,7 @@ from customers.models import Customer, Segment
 from mlcore.explain import REASONS_K
 from mlcore.features import History, cutoff_of
 from mlcore.single import CustomerEvents
-from predictions.models import Prediction, RiskCategory, ScoringSettings
+from predictions.models import ModelKind, ModelVersion, Prediction, RiskCategory, ScoringSettings
 from sheba_retention.common.bulk import read_frame
 
 # A booking as the features read it (mlcore.features.BOOKING_COLUMNS less customer_id), for the batch and live paths.
@@ -139,10 +139,19 @@ def dashboard_summary(*, as_of: dt.date | None = None) -> dict:
         "ltv_total": totals["ltv_total"] or 0,
         "ltv_at_risk": totals["ltv_at_risk"] or 0,
         "by_risk": {risk: by_risk.get(risk, 0) for risk in RiskCategory.values},
-        "by_segment": {segment: by_segment.get(segment, 0) for segment in Segment.Key.values},
+        "by_segment": {segment: by_segment.get(segment, 0) for segment in offered_segments(by_segment)},
         "by_tier": by_tier,
         "model_version": predictions.values_list("model_version", flat=True).first() or "",
     }
+
+
+def offered_segments(counted: dict[str, int] | None = None) -> list[str]:
+    """The segments the active segmentation offers (a log without discounts has no Price-Sensitive), in the usual
+    order, plus any a day's predictions still hold from an earlier model; every segment for a model from before."""
+    row = ModelVersion.objects.filter(kind=ModelKind.SEGMENTATION, is_active=True).only("metadata").first()
+    offered = set((row.metadata or {}).get("segments") or Segment.Key.values) if row else set(Segment.Key.values)
+    offered |= {segment for segment, n in (counted or {}).items() if segment and n}
+    return [segment for segment in Segment.Key.values if segment in offered]
 
 
 EXPORT_REASONS = REASONS_K

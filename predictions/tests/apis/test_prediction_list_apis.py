@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.models import City, Segment
 from customers.tests.factories import CustomerFactory
-from predictions.models import RiskCategory, ScoringSettings
+from predictions.models import ModelKind, ModelVersion, RiskCategory, ScoringSettings
 from predictions.tests.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +231,21 @@ def test_the_dashboard_before_any_scoring_is_all_zeros(staff_client):
         "by_tier": {},
         "model_version": "",
     }
+
+
+def test_the_dashboard_lists_only_the_segments_the_active_segmentation_offers(staff_client, predictions):
+    # given a segmentation fitted on a log without discounts or providers (no Price-Sensitive, no Quality-Focused);
+    # one of the day's predictions still holds Price-Sensitive from the model before it
+    ModelVersion.objects.create(
+        kind=ModelKind.SEGMENTATION,
+        version="segmentation-20261101-000000",
+        as_of=dt.date(2026, 11, 1),
+        is_active=True,
+        metadata={"segments": ["high_value_loyal", "occasional", "at_risk"]},
+    )
+
+    # when
+    body = staff_client.get(DASHBOARD).json()
+
+    # then the segments it offers, with zeros where nobody is, and the one still held; never one nobody can be in
+    assert body["by_segment"] == {"high_value_loyal": 1, "price_sensitive": 1, "occasional": 1, "at_risk": 2}
