@@ -30,7 +30,7 @@ from customers.synthetic.transactions import transaction_history, transactions_s
 from mlcore.churn import baseline_scores, churn_labels, churn_train  # noqa: E402
 from mlcore.features import History, HistoryTooShort, build_features  # noqa: E402
 from mlcore.ltv import LtvConfig, classical_spend, ltv_train, spend_between  # noqa: E402
-from mlcore.metrics import binary_metrics, interval_metrics  # noqa: E402
+from mlcore.metrics import binary_metrics, interval_metrics, point_metrics  # noqa: E402
 
 END = dt.date(2026, 10, 31)
 AS_OF = END + dt.timedelta(days=1)
@@ -107,12 +107,8 @@ def out_of_time(history: History) -> None:
     if ltv_model.gamma_gamma is not None:
         for curve in ltv_model.patterns.fitted:
             forecast = classical_spend(features, ltv_model.patterns, curve, ltv_model.gamma_gamma, 90)
-            values = interval_metrics(spent, forecast, forecast, forecast)
-            values.pop("coverage")
-            print(value_line(f"{curve}_gamma_gamma", values))
-    zero = interval_metrics(spent, np.zeros(len(spent)), np.zeros(len(spent)), np.zeros(len(spent)))
-    zero.pop("coverage")
-    print(value_line("zero", zero))
+            print(value_line(f"{curve}_gamma_gamma", point_metrics(spent, forecast)))
+    print(value_line("zero", point_metrics(spent, np.zeros(len(spent)))))
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from mlcore import champion
 from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array, FloatArray, IntArray, ObjectArray
 from mlcore.boosting import THREADS, booster_bytes, booster_load, booster_train
-from mlcore.classical import PATTERN_FEATURES, PatternModels, patterns_fit, rfm
+from mlcore.classical import PATTERN_FEATURES, PatternModels, patterns_fit, rfm, rfm_of
 from mlcore.features import (
     FEATURES,
     History,
@@ -255,9 +255,7 @@ class ChurnModel:
         return parts, base
 
     def _booster_inputs(self, matrix: Float32Array) -> Float32Array:
-        if len(self.feature_names) == len(MODEL_FEATURES):
-            return matrix
-        return np.ascontiguousarray(matrix[:, [MODEL_FEATURES.index(name) for name in self.feature_names]])
+        return columns_of(matrix, self.feature_names)
 
     def _baseline(self, matrix: Float32Array) -> FloatArray:
         name = self.serving.baseline
@@ -350,6 +348,13 @@ def model_matrix(features: pd.DataFrame, patterns: PatternModels, window_days: i
     return patterns.columns(features, window_days)[list(MODEL_FEATURES)].to_numpy(dtype=np.float32)
 
 
+def columns_of(matrix: Float32Array, names: list[str]) -> Float32Array:
+    """The columns of a model matrix (MODEL_FEATURES) that a booster trained on `names` reads, in that order."""
+    if names == list(MODEL_FEATURES):
+        return matrix
+    return np.ascontiguousarray(matrix[:, [MODEL_FEATURES.index(name) for name in names]])
+
+
 def raw_scores(booster: "xgb.Booster", matrix: Float32Array) -> Float32Array:
     """The booster's uncalibrated churn probabilities."""
     scores: Float32Array = booster.inplace_predict(matrix)
@@ -379,11 +384,9 @@ def baseline_scores(
 
 def _pattern_inputs(matrix: AnyFloatArray) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """Buy-till-you-die frequency, recency, age and which rows have them, read from the model matrix."""
-    bookings = np.asarray(matrix[:, MODEL_FEATURES.index("bookings_total")], dtype=float)
-    age = np.asarray(matrix[:, MODEL_FEATURES.index("btyd_age_days")], dtype=float)
-    recency = np.clip(np.asarray(matrix[:, MODEL_FEATURES.index("btyd_recency_days")], dtype=float), 0, None)
-    known = (bookings > 0) & (age >= 0)
-    return np.maximum(bookings - 1, 0), np.minimum(recency, np.clip(age, 0, None)), np.clip(age, 0, None), known
+    return rfm_of(
+        *(matrix[:, MODEL_FEATURES.index(name)] for name in ("bookings_total", "btyd_recency_days", "btyd_age_days"))
+    )
 
 
 def _logit(p: AnyFloatArray) -> FloatArray:
@@ -458,9 +461,8 @@ def _fit_booster(
         "colsample_bytree": config.colsample_bytree,
         "seed": config.seed,
     }
-    columns = [MODEL_FEATURES.index(name) for name in feature_names]
     return booster_train(
-        np.ascontiguousarray(matrix[:, columns]),
+        columns_of(matrix, feature_names),
         labels,
         feature_names=feature_names,
         params=params,
@@ -499,8 +501,7 @@ def churn_train(
     holdout_matrix = model_matrix(holdout_x, patterns, config.window_days)
     used = informative_columns(train_matrix, list(MODEL_FEATURES))
     validation_booster = _fit_booster(train_matrix, train_y, config, used)
-    columns = [MODEL_FEATURES.index(name) for name in used]
-    holdout_raw = np.asarray(raw_scores(validation_booster, np.ascontiguousarray(holdout_matrix[:, columns])), float)
+    holdout_raw = np.asarray(raw_scores(validation_booster, columns_of(holdout_matrix, used)), float)
 
     # The classical baselines predict from the holdout cutoff as they would on the day: the buy-till-you-die models
     # fitted on that day's snapshot (no labels), recency on the training rows.

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from mlcore import btyd
 from mlcore.arrays import BoolArray, FloatArray
@@ -34,11 +35,20 @@ PATTERN_FEATURES: tuple[str, ...] = tuple(column for pair in PATTERN_COLUMNS.val
 def rfm(features: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """Buy-till-you-die frequency (repeat bookings), recency and age in days, and which customers have them (a
     completed booking), from the point-in-time features."""
-    frequency = np.maximum(features["bookings_total"].to_numpy(dtype=float) - 1, 0)
-    recency = features["btyd_recency_days"].to_numpy(dtype=float)
-    age = features["btyd_age_days"].to_numpy(dtype=float)
-    known = (features["bookings_total"].to_numpy() > 0) & (age >= 0)
-    return frequency, np.clip(recency, 0, None), np.clip(age, 0, None), known
+    return rfm_of(features["bookings_total"], features["btyd_recency_days"], features["btyd_age_days"])
+
+
+def rfm_of(
+    bookings_total: ArrayLike, recency_days: ArrayLike, age_days: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """The same from the three feature columns themselves (a frame's or a model matrix's): frequency, recency
+    (never past the age), age, and which rows have a completed booking."""
+    bookings = np.asarray(bookings_total, dtype=float)
+    age = np.asarray(age_days, dtype=float)
+    known = (bookings > 0) & (age >= 0)
+    age_or_zero = np.clip(age, 0, None)
+    recency = np.minimum(np.clip(np.asarray(recency_days, dtype=float), 0, None), age_or_zero)
+    return np.maximum(bookings - 1, 0), recency, age_or_zero, known
 
 
 @dataclass(frozen=True)

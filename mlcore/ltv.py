@@ -34,10 +34,10 @@ import pandas as pd
 from mlcore import btyd, champion
 from mlcore.arrays import AnyFloatArray, BoolArray, Float32Array, FloatArray
 from mlcore.boosting import booster_bytes, booster_load, booster_train
-from mlcore.churn import MODEL_FEATURES, history_start, model_matrix
+from mlcore.churn import MODEL_FEATURES, columns_of, history_start, model_matrix
 from mlcore.classical import PATTERN_COLUMNS, PATTERN_MODELS, PatternModels, patterns_fit, rfm
 from mlcore.features import History, HistoryTooShort, TrainingDataError, build_features, cutoff_of, informative_columns
-from mlcore.metrics import calibration_by_decile, interval_metrics
+from mlcore.metrics import calibration_by_decile, interval_metrics, point_metrics
 
 if TYPE_CHECKING:
     import xgboost as xgb
@@ -137,7 +137,7 @@ class LtvModel:
         """ltv, ltv_low, ltv_high and ltv_low_if_retained in Tk over `horizon_days`, indexed like `features`;
         low ≤ ltv ≤ high."""
         matrix = model_matrix(features, self.patterns, self.window_days)
-        inputs = _columns(matrix, self.feature_names)
+        inputs = columns_of(matrix, self.feature_names)
         mean = self.observed_mean(features, inputs)
         low: AnyFloatArray
         high: AnyFloatArray
@@ -355,12 +355,6 @@ def _snapshot(history: History, day: dt.date, days: int) -> tuple[pd.DataFrame, 
     return features, spend_between(history, day, days, features.index).to_numpy()
 
 
-def _columns(matrix: Float32Array, names: list[str]) -> Float32Array:
-    if len(names) == len(MODEL_FEATURES):
-        return matrix
-    return np.ascontiguousarray(matrix[:, [MODEL_FEATURES.index(name) for name in names]])
-
-
 def _fit(
     matrix: Float32Array, target: FloatArray, config: LtvConfig, objective: dict[str, Any], names: list[str]
 ) -> "xgb.Booster":
@@ -380,7 +374,7 @@ def _fit_pair(
     matrix: Float32Array, spend: FloatArray, config: LtvConfig, names: list[str]
 ) -> tuple["xgb.Booster", "xgb.Booster"]:
     alpha = (1 - config.interval) / 2
-    inputs = _columns(matrix, names)
+    inputs = columns_of(matrix, names)
     mean = _fit(inputs, spend, config, {"objective": "count:poisson"}, names)
     quantiles = _fit(
         inputs,
@@ -460,11 +454,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         )
     holdout_day = as_of - dt.timedelta(days=observed)
     earliest = start + dt.timedelta(days=config.min_history_days)
-    train_days = sorted(
-        day
-        for k in range(config.n_train_cutoffs)
-        if (day := holdout_day - dt.timedelta(days=observed + k * config.cutoff_step_days)) >= earliest
-    )
+    train_days = _train_cutoffs(holdout_day, observed, earliest, config)
     snapshots = [_snapshot(history, day, observed) for day in train_days]
     train_x = pd.concat([features for features, _ in snapshots])
     train_spend = np.concatenate([spend for _, spend in snapshots])
@@ -480,7 +470,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     train_matrix = model_matrix(train_x, patterns, window)
     used = informative_columns(train_matrix, list(MODEL_FEATURES))
     mean_booster, quantile_booster = _fit_pair(train_matrix, train_spend, config, used)
-    holdout_inputs = _columns(model_matrix(holdout_x, patterns, window), used)
+    holdout_inputs = columns_of(model_matrix(holdout_x, patterns, window), used)
     holdout_raw = np.clip(np.asarray(mean_booster.inplace_predict(holdout_inputs), dtype=float), 0, None)
     holdout_q = quantile_booster.inplace_predict(holdout_inputs)
 
@@ -502,7 +492,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     forecasts[ZERO] = np.zeros(len(holdout_spend))
     baselines = list(forecasts)
     partner = champion.best_value_baseline(
-        {name: _point_metrics(holdout_spend, values) for name, values in forecasts.items()},
+        {name: point_metrics(holdout_spend, values) for name, values in forecasts.items()},
         [name for name in baselines if name != ZERO] or baselines,
     )
     earlier = _earlier_origin(history, holdout_day, observed, earliest, partner, config)
@@ -526,7 +516,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     candidates = {champion.MODEL: model_holdout, **forecasts}
     if blend_holdout is not None:
         candidates[champion.BLEND] = blend_holdout
-    points = {name: _point_metrics(holdout_spend, values) for name, values in candidates.items()}
+    points = {name: point_metrics(holdout_spend, values) for name, values in candidates.items()}
     decision = champion.value_decide(points, baselines)
     served_holdout = candidates[decision.served]
     low, high = _cross_conformal_interval(holdout_q, served_holdout, holdout_spend, config)
@@ -678,11 +668,7 @@ def _earlier_origin(
     """Validate a booster one horizon before the holdout (trained on cutoffs whose windows end by then) and learn
     the level and the blend weight there; None when the history has no training cutoff for it."""
     day = holdout_day - dt.timedelta(days=observed)
-    train_days = sorted(
-        cutoff
-        for k in range(config.n_train_cutoffs)
-        if (cutoff := day - dt.timedelta(days=observed + k * config.cutoff_step_days)) >= earliest
-    )
+    train_days = _train_cutoffs(day, observed, earliest, config)
     if not train_days:
         return None
     snapshots = [_snapshot(history, cutoff, observed) for cutoff in train_days]
@@ -694,14 +680,14 @@ def _earlier_origin(
     train_matrix = model_matrix(pd.concat([frame for frame, _ in snapshots]), patterns, window)
     used = informative_columns(train_matrix, list(MODEL_FEATURES))
     booster = _fit(
-        _columns(train_matrix, used),
+        columns_of(train_matrix, used),
         np.concatenate([target for _, target in snapshots]),
         config,
         {"objective": "count:poisson"},
         used,
     )
     raw = np.clip(
-        np.asarray(booster.inplace_predict(_columns(model_matrix(features, patterns, window), used)), dtype=float),
+        np.asarray(booster.inplace_predict(columns_of(model_matrix(features, patterns, window), used)), dtype=float),
         0,
         None,
     )
@@ -722,12 +708,14 @@ def _earlier_origin(
     )
 
 
-def _point_metrics(actual: FloatArray, predicted: FloatArray) -> dict[str, float]:
-    """The point-forecast figures of interval_metrics (a point forecast has no interval)."""
-    values = interval_metrics(actual, predicted, predicted, predicted)
-    values.pop("coverage")
-    values.pop("mean_interval_width")
-    return values
+def _train_cutoffs(origin: dt.date, observed: int, earliest: dt.date, config: LtvConfig) -> list[dt.date]:
+    """The training cutoffs of a validation at `origin`: their `observed`-day windows end by it, each has
+    `min_history_days` of bookings before it (from `earliest`), up to `n_train_cutoffs` a step apart."""
+    return sorted(
+        day
+        for k in range(config.n_train_cutoffs)
+        if (day := origin - dt.timedelta(days=observed + k * config.cutoff_step_days)) >= earliest
+    )
 
 
 def _cross_calibrated(predicted: FloatArray, actual: FloatArray, seed: int) -> FloatArray:

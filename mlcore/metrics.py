@@ -49,6 +49,13 @@ def interval_metrics(
     }
 
 
+def point_metrics(actual: AnyFloatArray, predicted: AnyFloatArray) -> dict[str, float]:
+    """The figures of interval_metrics that a point forecast has (no interval, so no coverage or width)."""
+    values = interval_metrics(actual, predicted, predicted, predicted)
+    del values["coverage"], values["mean_interval_width"]
+    return values
+
+
 def calibration_by_decile(actual: AnyFloatArray, predicted: AnyFloatArray) -> dict[str, list[float]]:
     """Mean predicted and mean actual per tenth of the rows ranked by prediction (lowest first), with their sizes:
     what a calibration chart draws."""

@@ -128,17 +128,16 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("served"))
     def served(self, obj: ModelPerformance) -> str:
-        metrics = obj.metrics or {}
-        if "served" not in metrics:
-            return "—" if obj.model_kind == "segmentation" else served_name("model")
-        label = served_name(metrics["served"])
-        return gettext("%(model)s (fallback, not validated)") % {"model": label} if metrics.get("fallback") else label
+        if not obj.served:
+            return "—"
+        label = served_name(obj.served)
+        return gettext("%(model)s (fallback, not validated)") % {"model": label} if obj.is_fallback else label
 
     @admin.display(description=_("out of time"))
     def headline(self, obj: ModelPerformance) -> str:
         """The numbers to compare at a glance: what is served beside every baseline on the same holdout."""
         metrics = obj.metrics or {}
-        if metrics.get("fallback"):
+        if obj.is_fallback:
             return gettext("not validated: the history is too short")
         served = metrics.get("served_metrics") or metrics.get("model", {})
         # In a fixed order: PostgreSQL's jsonb does not keep the order the keys were written in.
@@ -172,8 +171,7 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("why this is served"))
     def decision_reason(self, obj: ModelPerformance) -> str:
-        metrics = obj.metrics or {}
-        return " ".join([metrics.get("decision", {}).get("reason", "—"), *metrics.get("warnings", [])])
+        return " ".join([obj.decision_reason or "—", *(obj.metrics or {}).get("warnings", [])])
 
     @admin.display(description=_("metrics"))
     def metrics_pretty(self, obj: ModelPerformance) -> str:

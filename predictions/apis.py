@@ -189,17 +189,16 @@ class ModelPerformanceListApi(APIView):
             ]
 
         def get_served(self, obj: ModelPerformance) -> str:
-            return _served(obj)
+            return obj.served
 
         def get_served_name(self, obj: ModelPerformance) -> str:
-            served = _served(obj)
-            return served_name(served) if served else ""
+            return served_name(obj.served) if obj.served else ""
 
         def get_fallback(self, obj: ModelPerformance) -> bool:
-            return bool((obj.metrics or {}).get("fallback", False))
+            return obj.is_fallback
 
         def get_reason(self, obj: ModelPerformance) -> str:
-            return str((obj.metrics or {}).get("decision", {}).get("reason", ""))
+            return obj.decision_reason
 
     @extend_schema(responses=OutputSerializer(many=True), operation_id="admin_model_performance")
     def get(self, request: Request) -> Response:
@@ -216,13 +215,6 @@ class ModelPerformanceListApi(APIView):
             request=request,
             view=self,
         )
-
-
-def _served(row: ModelPerformance) -> str:
-    """What a training run serves; runs from before the champion always served their own model."""
-    if row.model_kind == ModelKind.SEGMENTATION:
-        return ""
-    return str((row.metrics or {}).get("served", "model"))
 
 
 class CustomerDetailApi(APIView):

@@ -105,6 +105,23 @@ class ModelPerformance(models.Model):
     def __str__(self) -> str:
         return f"{self.get_model_kind_display()} {self.model_version}"
 
+    @property
+    def served(self) -> str:
+        """What the run serves (see SERVED_NAMES); runs from before the champion served their own model, and a
+        segmentation serves nothing to choose between."""
+        if self.model_kind == ModelKind.SEGMENTATION:
+            return ""
+        return str((self.metrics or {}).get("served", "model"))
+
+    @property
+    def is_fallback(self) -> bool:
+        """A classical model served because the history was too short to validate ours."""
+        return bool((self.metrics or {}).get("fallback", False))
+
+    @property
+    def decision_reason(self) -> str:
+        return str((self.metrics or {}).get("decision", {}).get("reason", ""))
+
 
 class ModelVersion(models.Model):
     """A trained model artifact in the registry (MODEL_ARTIFACTS_DIR/<kind>/<version>/); one active per kind."""

@@ -25,6 +25,8 @@ from predictions.services.registry import model_version_register
 from sheba_retention.common.timing import LapClock
 
 if TYPE_CHECKING:
+    from mlcore.churn import TrainingReport
+    from mlcore.ltv import LtvReport
     from mlcore.segmentation import SegmentationModel
 
 logger = logging.getLogger(__name__)
@@ -98,12 +100,12 @@ def models_train(
                 f"{too_short[ModelKind.LTV]}"
             )
         churn = (
-            _validated(*churn_trained)
+            _validated(*churn_trained, _churn_details(churn_trained[1]))
             if churn_trained
             else _fallback(*churn_fallback(history, as_of, churn_window_days, too_short[ModelKind.CHURN]))
         )
         ltv = (
-            _validated(*ltv_trained)
+            _validated(*ltv_trained, _ltv_details(ltv_trained[1]))
             if ltv_trained
             else _fallback(*ltv_fallback(history, as_of, ltv_horizon_days, too_short[ModelKind.LTV]))
         )
@@ -142,9 +144,9 @@ class _Trained:
     n_holdout: int
 
 
-def _validated(model: Any, report: Any) -> _Trained:
-    """A model trained and validated out of time: its report, the figures of everything it was compared with, and
-    what is served. Works for the churn (TrainingReport) and the lifetime-value (LtvReport) report alike."""
+def _validated(model: Any, report: Any, details: dict[str, Any]) -> _Trained:
+    """A model trained and validated out of time: its report, the figures of everything it was compared with, what
+    is served, and the `details` of its kind (_churn_details, _ltv_details)."""
     metrics = report.metrics
     served = report.served
     baselines = {
@@ -164,21 +166,7 @@ def _validated(model: Any, report: Any) -> _Trained:
         "features_left_out": report.features_left_out,
         "holdout_cutoff": report.holdout_cutoff.isoformat(),
     }
-    if hasattr(report, "window_days"):
-        performance |= {
-            "recently_active": report.metrics_recently_active,
-            "class_balance": report.class_balance,
-            "window_days": report.window_days,
-            "baselines_missing": report.baselines_missing,
-        }
-    else:
-        performance |= {
-            "observed_days": report.observed_days,
-            "horizon_days": report.horizon_days,
-            "extension": report.extension,
-            "coverage_by_predicted_spend": metrics.get("served_coverage_by_predicted_spend", {}),
-            "warnings": report.warnings,
-        }
+    performance |= details
     return _Trained(
         model=model,
         metadata={"feature_names": list(model.feature_names), "served": served, "report": report.to_dict()},
@@ -186,6 +174,25 @@ def _validated(model: Any, report: Any) -> _Trained:
         n_train=report.n_train,
         n_holdout=report.n_holdout,
     )
+
+
+def _churn_details(report: TrainingReport) -> dict[str, Any]:
+    return {
+        "recently_active": report.metrics_recently_active,
+        "class_balance": report.class_balance,
+        "window_days": report.window_days,
+        "baselines_missing": report.baselines_missing,
+    }
+
+
+def _ltv_details(report: LtvReport) -> dict[str, Any]:
+    return {
+        "observed_days": report.observed_days,
+        "horizon_days": report.horizon_days,
+        "extension": report.extension,
+        "coverage_by_predicted_spend": report.metrics.get("served_coverage_by_predicted_spend", {}),
+        "warnings": report.warnings,
+    }
 
 
 def _fallback(model: Any, description: dict[str, Any]) -> _Trained:
