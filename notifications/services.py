@@ -15,6 +15,7 @@ from customers.models import Channel, Customer, Language
 from notifications.backends import PermanentFailure, TemporaryFailure, backend_for, mock_device_token
 from notifications.models import AttemptOutcome, Notification, NotificationAttempt, NotificationStatus
 from sheba_retention.common.models import CustomerRecord
+from sheba_retention.common.tasks import BrokerUnavailable, task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +240,29 @@ def notification_enqueue(*, notification: Notification) -> None:
     from notifications.tasks import send_notification_task
 
     notification_id = notification.pk
-    transaction.on_commit(lambda: send_notification_task.delay(notification_id), robust=True)
+
+    def enqueue() -> None:
+        try:
+            task_enqueue(send_notification_task, notification_id)
+        except BrokerUnavailable:
+            logger.warning("notification %s stays queued until the task queue is back", notification_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+STALE_QUEUED = dt.timedelta(minutes=15)
+
+
+def notifications_requeue_stale(*, now: dt.datetime | None = None) -> int:
+    """Queue again the notifications still queued and never tried after STALE_QUEUED (their task was lost: a broker
+    outage when they were queued). Sending is idempotent, so one queued twice still goes out once."""
+    cutoff = (now or timezone.now()) - STALE_QUEUED
+    stale = Notification.objects.filter(status=NotificationStatus.QUEUED, attempts=0, created_at__lt=cutoff)
+    count = 0
+    for notification in stale.only("pk"):
+        notification_enqueue(notification=notification)
+        count += 1
+    return count
 
 
 @transaction.atomic

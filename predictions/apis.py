@@ -2,9 +2,8 @@
 the endpoints over one customer that compose customers, loyalty and predictions (their profile, their loyalty).
 """
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
@@ -21,8 +20,10 @@ from predictions.read_models import customer_loyalty, customer_profile
 from predictions.selectors import at_risk_list, dashboard_summary
 from predictions.services.realtime import NoHistory, churn_predict
 from predictions.services.registry import NoActiveModel
+from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import filtered, paginated_response
 from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.tasks import task_enqueue
 
 
 class ModelUnavailable(APIException):
@@ -150,12 +151,15 @@ class RetrainApi(APIView):
     @extend_schema(
         request=None,
         operation_id="admin_retrain",
-        responses={202: inline_serializer("RetrainQueued", {"status": serializers.CharField()})},
+        responses={
+            202: inline_serializer("RetrainQueued", {"status": serializers.CharField()}),
+            503: OpenApiResponse(ErrorSerializer, description="The task queue is unreachable: nothing was queued."),
+        },
     )
     def post(self, request: Request) -> Response:
         from predictions.tasks import train_models_task
 
-        transaction.on_commit(lambda: train_models_task.delay())
+        task_enqueue(train_models_task)  # BrokerUnavailable answers 503 (sheba_retention.common.api.errors)
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -29,6 +29,7 @@ from mlcore.offers import discount_cap as offer_discount_cap
 from notifications.services import notification_create, notification_enqueue
 from payments.models import Redemption
 from payments.services.codes import discount_code_deactivate, discount_code_issue
+from sheba_retention.common.tasks import BrokerUnavailable, task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,11 @@ def intervention_update(
 def _enqueue_send(intervention_id: int) -> None:
     from interventions.tasks import send_intervention_task
 
-    send_intervention_task.delay(intervention_id)
+    try:
+        task_enqueue(send_intervention_task, intervention_id)
+    except BrokerUnavailable:
+        # The approval stands; the nightly run sends what is approved but unsent (interventions_send_approved).
+        logger.warning("intervention %s is approved; it is sent once the task queue is back", intervention_id)
 
 
 @dataclass

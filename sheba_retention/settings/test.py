@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, env, redis_cache
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -24,9 +24,4 @@ if REDIS_URL:  # noqa: F405
 
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     _database = int(_worker[2:]) + 1 if _worker[2:].isdigit() else 9
-    CACHES = {  # noqa: F405
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{_database}")),  # noqa: F405
-        }
-    }
+    CACHES = {"default": redis_cache(urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{_database}")))}  # noqa: F405

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from sheba_retention.common.tasks import BrokerUnavailable
+
 # The body's schema, for the OpenAPI `responses` of every endpoint.
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -25,6 +27,14 @@ ErrorSerializer = inline_serializer(
         )
     },
 )
+
+
+class BrokerUnavailableError(exceptions.APIException):
+    """What needs the task queue answers this while the broker is unreachable."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "broker_unavailable"
+    default_detail = "the task queue is unreachable; try again in a few minutes"
 
 
 def error_body(*, code: str, message: str, details: dict | list | None = None) -> dict:
@@ -53,6 +63,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, BrokerUnavailable):
+        exc = BrokerUnavailableError(str(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
