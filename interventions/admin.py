@@ -19,6 +19,7 @@ from interventions.models import (
     InterventionEvent,
     InterventionSettings,
     InterventionStatus,
+    NightlyRunRecord,
     SupportCall,
 )
 from interventions.services.calls import MAX_ATTEMPTS, support_call_claim, support_call_log
@@ -369,3 +370,12 @@ class SupportCallAdmin(FixedRowsAdmin):
                 '<strong style="color:#c62828">{}</strong>', gettext("%(when)s (overdue)") % {"when": when}
             )
         return when
+
+
+@admin.register(NightlyRunRecord)
+class NightlyRunRecordAdmin(ReadOnlyAdmin):
+    """Each night's run: a night the watchdog had to resume, or that failed, shows here with why."""
+
+    list_display = ("as_of", "state", "started_at", "finished_at", "resumed", "error")
+    list_filter = ("state",)
+    date_hierarchy = "as_of"

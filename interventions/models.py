@@ -1,6 +1,7 @@
 """The approval queue: one row per proposal, and an audit row for every change of state."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -206,3 +207,30 @@ class SupportCall(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Call {self.customer.external_id} ({self.get_status_display()})"
+
+
+class NightlyState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    COMPLETE = "complete", _("Complete")
+    FAILED = "failed", _("Failed")
+
+
+class NightlyRunRecord(models.Model):
+    """One night of the nightly chain (beat's or `run_nightly`), so that a night that did not finish is seen: by staff
+    in the admin, by `/healthz`, and by the watchdog that resumes it (interventions.services.nightly)."""
+
+    as_of = models.DateField(unique=True, help_text=_("The day the night scored as of."))
+    state = models.CharField(max_length=10, choices=NightlyState.choices, default=NightlyState.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    chunks = models.JSONField(default=list, help_text=_("The scoring chunks (first and last customer key)."))
+    versions = models.JSONField(default=dict, help_text=_("The model versions every chunk scores with."))
+    resumed = models.PositiveSmallIntegerField(default=0, help_text=_("How often the watchdog had to resume it."))
+    error = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-as_of"]
+
+    def __str__(self) -> str:
+        return f"Nightly run {self.as_of} ({self.get_state_display()})"

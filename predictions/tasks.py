@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import group, shared_task
 
-from predictions.services.scoring import chunk_score, scoring_plan
+from predictions.services.scoring import ScoringPlan, chunk_score, scoring_plan
 from predictions.services.training import models_train, segmentation_refit
 
 logger = logging.getLogger(__name__)
@@ -29,19 +29,18 @@ def score_chunk_task(as_of: str, first: int, last: int, versions: dict[str, str]
     return chunk_score(as_of=dt.date.fromisoformat(as_of), first=first, last=last, versions=versions).scored
 
 
-def score_chunk_signatures(as_of: str | None = None) -> tuple[str, list]:
-    """The day of a scoring run and one score_chunk task per chunk, all with the same pinned model versions."""
-    plan = scoring_plan(as_of=_date(as_of))
+def score_chunk_signatures(plan: ScoringPlan) -> list:
+    """One score_chunk task per chunk of a scoring run, all with the run's pinned model versions."""
     day = plan.as_of.isoformat()
-    return day, [score_chunk_task.s(day, first, last, plan.versions) for first, last in plan.chunks]
+    return [score_chunk_task.s(day, first, last, plan.versions) for first, last in plan.chunks]
 
 
 @shared_task(name="predictions.score_customers", soft_time_limit=5 * 60, time_limit=6 * 60)
 def score_customers_task(as_of: str | None = None) -> dict:
     """Fan the customers out in chunks over the workers (one after another when Celery runs eagerly)."""
-    day, chunks = score_chunk_signatures(as_of)
-    group(chunks).apply_async()
-    return {"as_of": day, "chunks": len(chunks)}
+    plan = scoring_plan(as_of=_date(as_of))
+    group(score_chunk_signatures(plan)).apply_async()
+    return {"as_of": plan.as_of.isoformat(), "chunks": len(plan.chunks)}
 
 
 @shared_task(name="predictions.resegment", soft_time_limit=15 * 60, time_limit=20 * 60, **RETRY)

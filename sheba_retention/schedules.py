@@ -14,6 +14,8 @@ class Schedule:
 SCHEDULES = [
     # Score → propose → send approved → expire → outcomes (interventions.services.nightly.nightly_run).
     Schedule("Nightly retention run", "interventions.nightly", {"minute": "0", "hour": "2"}, 6 * 3600),
+    # The watchdog: a night not complete by now is logged as an error, recorded and resumed (nightly_watch).
+    Schedule("Nightly run watchdog", "interventions.nightly_watchdog", {"minute": "0", "hour": "6"}, 6 * 3600),
     Schedule(
         "Weekly model retraining",
         "predictions.train_models",

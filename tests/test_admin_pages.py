@@ -42,6 +42,7 @@ from interventions.models import (
     InterventionEvent,
     InterventionSettings,
     InterventionStatus,
+    NightlyRunRecord,
     SupportCall,
 )
 from interventions.tests.factories import InterventionEventFactory, InterventionFactory, SupportCallFactory
@@ -118,6 +119,9 @@ ROW_MAKERS: dict[type[Model], Callable[[], Model]] = {
     Redemption: RedemptionFactory.create,
     PaymentTransaction: PaymentTransactionFactory.create,
     ModelVersion: make_model_version,
+    NightlyRunRecord: lambda: NightlyRunRecord.objects.create(
+        as_of=dt.date(2026, 11, 1) + dt.timedelta(days=next(_serial)), started_at=timezone.now()
+    ),
 }
 
 

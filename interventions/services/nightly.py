@@ -1,15 +1,24 @@
-"""The nightly chain as beat runs it (and `manage.py run_nightly`)."""
+"""The nightly chain as beat runs it (and `manage.py run_nightly`), its record, and the watchdog that finishes a night.
+
+Every night has a NightlyRunRecord: running when it starts, complete when the last step is done, failed when a step
+gave up. The watchdog (beat, at NIGHTLY_DEADLINE) finds a night that is not complete, logs it as an error, records
+it, and resumes it where it stopped: the chunks with no predictions yet are scored, then every step after scoring
+runs again. Each step is idempotent under its natural key, so resuming never duplicates a prediction, a proposal,
+a message or an outcome.
+"""
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.utils import timezone
 
+from interventions.models import NightlyRunRecord, NightlyState
 from interventions.services.outcomes import interventions_track_outcomes
 from interventions.services.proposals import ProposalRun, interventions_propose
 from interventions.services.queue import interventions_expire, interventions_send_approved
 from mlcore.features import cutoff_of
+from notifications.services import notifications_requeue_stale
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +38,104 @@ def nightly_run(*, as_of: dt.date | None = None) -> NightlyRun:
 
     Beat runs the same services, with the scoring chunks fanned out over the workers (interventions.tasks.nightly_task).
     """
-    from predictions.services.scoring import customers_score
+    from predictions.services.scoring import customers_score, scoring_plan
 
-    scored = customers_score(as_of=as_of)
-    return nightly_after_scoring(as_of=scored.as_of, scored=scored.scored)
+    plan = scoring_plan(as_of=as_of)
+    nightly_started(as_of=plan.as_of, chunks=plan.chunks, versions=plan.versions)
+    try:
+        scored = customers_score(as_of=plan.as_of)
+        return nightly_after_scoring(as_of=scored.as_of, scored=scored.scored)
+    except Exception as exc:
+        nightly_failed(as_of=plan.as_of, error=f"{type(exc).__name__}: {exc}")
+        raise
 
 
 def nightly_after_scoring(*, as_of: dt.date, scored: int) -> NightlyRun:
-    """Everything the nightly chain does once every customer has been scored as of `as_of`."""
+    """Everything the nightly chain does once every customer has been scored as of `as_of`; completes the record."""
     proposals = interventions_propose(as_of=as_of)
     sent = interventions_send_approved()
+    notifications_requeue_stale()
     expired = interventions_expire()
     # Judged as of the scoring day at the latest: bookings after it may not be imported yet, and an outcome is final.
     outcomes = interventions_track_outcomes(now=min(timezone.now(), cutoff_of(as_of).to_pydatetime()))
     logger.info("nightly run as of %s: %s scored, %s", as_of, scored, proposals)
-    return NightlyRun(as_of, scored, proposals, sent, expired, outcomes)
+    run = NightlyRun(as_of, scored, proposals, sent, expired, outcomes)
+    NightlyRunRecord.objects.filter(as_of=as_of).update(
+        state=NightlyState.COMPLETE,
+        finished_at=timezone.now(),
+        summary={"scored": scored, "proposals": asdict(proposals), "sent": sent, "expired": expired, **outcomes},
+    )
+    return run
+
+
+def nightly_started(*, as_of: dt.date, chunks: list[tuple[int, int]], versions: dict[str, str]) -> NightlyRunRecord:
+    """Record that the night of `as_of` starts (again, if it ran before: a rerun starts its record afresh)."""
+    record, _ = NightlyRunRecord.objects.update_or_create(
+        as_of=as_of,
+        defaults={
+            "state": NightlyState.RUNNING,
+            "started_at": timezone.now(),
+            "finished_at": None,
+            "chunks": [list(chunk) for chunk in chunks],
+            "versions": versions,
+            "error": "",
+        },
+    )
+    return record
+
+
+def nightly_failed(*, as_of: dt.date, error: str) -> None:
+    NightlyRunRecord.objects.filter(as_of=as_of).update(state=NightlyState.FAILED, error=error[:2000])
+
+
+def nightly_resume(*, as_of: dt.date) -> NightlyRun:
+    """Finish the night of `as_of` where it stopped: score the chunks that have no predictions yet (with the
+    night's pinned model versions), then run every step after scoring again."""
+    from predictions.models import Prediction
+    from predictions.services.scoring import chunk_score
+
+    record = NightlyRunRecord.objects.get(as_of=as_of)
+    for first, last in record.chunks:
+        chunk = Prediction.objects.filter(as_of=as_of, customer_id__gte=first, customer_id__lte=last)
+        if not chunk.exists():
+            chunk_score(as_of=as_of, first=first, last=last, versions=record.versions or None)
+    scored = Prediction.objects.filter(as_of=as_of).count()
+    return nightly_after_scoring(as_of=as_of, scored=scored)
+
+
+def nightly_watch(*, started_by: dt.datetime | None = None) -> NightlyRunRecord | None:
+    """The watchdog: if the latest night is not complete (or tonight's never started), log an error, record it, and
+    resume it in this process. Returns the record it resumed, None when the night is complete.
+
+    `started_by`: a night whose record started before this is not tonight's (default: 24 hours ago)."""
+    from predictions.services.scoring import scoring_plan
+    from predictions.services.training import default_as_of
+
+    since = started_by or timezone.now() - dt.timedelta(hours=24)
+    record = NightlyRunRecord.objects.filter(started_at__gte=since).order_by("-started_at").first()
+    if record is not None and record.state == NightlyState.COMPLETE:
+        return None
+    if record is None:
+        as_of = default_as_of()
+        logger.error("the nightly run did not start by the deadline; running it now as of %s", as_of)
+        plan = scoring_plan(as_of=as_of)
+        record = nightly_started(as_of=as_of, chunks=plan.chunks, versions=plan.versions)
+        note = "did not start by the deadline"
+    else:
+        logger.error(
+            "the nightly run as of %s is %s at the deadline (started %s); resuming it where it stopped",
+            record.as_of,
+            record.get_state_display().lower(),
+            record.started_at.isoformat(timespec="minutes"),
+        )
+        note = f"{record.get_state_display().lower()} at the deadline"
+    NightlyRunRecord.objects.filter(pk=record.pk).update(
+        state=NightlyState.RUNNING, resumed=record.resumed + 1, error=f"{note}; resumed by the watchdog"
+    )
+    try:
+        nightly_resume(as_of=record.as_of)
+    except Exception as exc:
+        nightly_failed(as_of=record.as_of, error=f"resumed by the watchdog and failed: {type(exc).__name__}: {exc}")
+        raise
+    record.refresh_from_db()
+    return record

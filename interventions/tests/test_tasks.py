@@ -1,27 +1,42 @@
 """The nightly chord's failure path: its body carries an error callback that says no proposals were made."""
 
+import datetime as dt
 import logging
 from types import SimpleNamespace
 
+import pytest
+
 from interventions import tasks
+from interventions.models import NightlyRunRecord, NightlyState
+from interventions.services.nightly import nightly_started
 
 
 def test_the_nightly_body_carries_an_error_callback():
     body = tasks.nightly_callback("2026-11-01")
 
     assert (body.task, tuple(body.args)) == ("interventions.nightly_after_scoring", ("2026-11-01",))
-    assert [errback.task for errback in body.options["link_error"]] == ["interventions.nightly_failed"]
+    (errback,) = body.options["link_error"]
+    assert (errback.task, errback.kwargs) == ("interventions.nightly_failed", {"as_of": "2026-11-01"})
 
 
-def test_the_error_callback_logs_that_nothing_was_proposed(caplog):
+@pytest.mark.django_db
+def test_the_error_callback_logs_and_records_the_failed_night(caplog):
+    nightly_started(as_of=dt.date(2026, 11, 1), chunks=[(1, 400)], versions={})
+
     with caplog.at_level(logging.ERROR, logger="interventions.tasks"):
-        tasks.nightly_failed_task(SimpleNamespace(id="chord-1"), RuntimeError("chunk 3 failed"), None)
+        tasks.nightly_failed_task(
+            SimpleNamespace(id="chord-1"), RuntimeError("chunk 3 failed"), None, as_of="2026-11-01"
+        )
 
     (record,) = caplog.records
-    assert "nightly retention run chord-1 failed: RuntimeError('chunk 3 failed')" in record.getMessage()
-    assert "may be missing" in record.getMessage()
+    assert "nightly retention run chord-1 as of 2026-11-01 failed: RuntimeError('chunk 3 failed')" in (
+        record.getMessage()
+    )
+    night = NightlyRunRecord.objects.get()
+    assert (night.state, night.error) == (NightlyState.FAILED, "RuntimeError: chunk 3 failed")
 
 
+@pytest.mark.django_db
 def test_the_nightly_task_builds_a_chord_of_the_chunks_with_pinned_models_then_the_proposals():
     from unittest import mock
 
@@ -44,3 +59,15 @@ def test_the_nightly_task_builds_a_chord_of_the_chunks_with_pinned_models_then_t
     (body,), _ = chord.return_value.call_args
     assert body == tasks.nightly_callback("2026-11-01")
     assert result == {"as_of": "2026-11-01", "chunks": 2}
+
+
+def test_every_task_finishes_within_the_visibility_timeout(settings):
+    """A task still running when its message becomes visible again would be delivered to a second worker."""
+    from sheba_retention.celery import app
+
+    app.loader.import_default_modules()
+    limits = {name: task.time_limit or settings.CELERY_TASK_TIME_LIMIT for name, task in app.tasks.items()}
+
+    assert max(limits.values()) < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.CELERY_TASK_ACKS_LATE
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST

@@ -25,7 +25,7 @@ def schedule_rows() -> list[tuple]:
     )
 
 
-def test_setup_creates_the_three_periodic_tasks_in_dhaka_time():
+def test_setup_creates_the_four_periodic_tasks_in_dhaka_time():
     # when
     call_command("setup_periodic_tasks", stdout=io.StringIO())
 
@@ -33,6 +33,7 @@ def test_setup_creates_the_three_periodic_tasks_in_dhaka_time():
     assert schedule_rows() == [
         ("Monthly re-segmentation", "predictions.resegment", True, 43200, "0", "4", "*", "1", "*"),
         ("Nightly retention run", "interventions.nightly", True, 21600, "0", "2", "*", "*", "*"),
+        ("Nightly run watchdog", "interventions.nightly_watchdog", True, 21600, "0", "6", "*", "*", "*"),
         ("Weekly model retraining", "predictions.train_models", True, 43200, "0", "3", "5", "*", "*"),
     ]
     assert {str(crontab.timezone) for crontab in CrontabSchedule.objects.all()} == {"Asia/Dhaka"}
@@ -48,8 +49,8 @@ def test_running_setup_twice_changes_nothing():
 
     # then
     assert schedule_rows() == first
-    assert PeriodicTask.objects.count() == 3
-    assert CrontabSchedule.objects.count() == 3
+    assert PeriodicTask.objects.count() == 4
+    assert CrontabSchedule.objects.count() == 4
 
 
 def test_setup_disables_a_task_no_longer_defined_in_code():
@@ -63,7 +64,7 @@ def test_setup_disables_a_task_no_longer_defined_in_code():
 
     # then
     assert PeriodicTask.objects.get(name="Old hourly export").enabled is False
-    assert PeriodicTask.objects.filter(enabled=True).count() == 3
+    assert PeriodicTask.objects.filter(enabled=True).count() == 4
     assert "Disabling 1 periodic task(s) no longer defined in code." in out.getvalue()
 
 
