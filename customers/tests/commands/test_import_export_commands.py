@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from customers.models import Booking, Customer
 from customers.tests.factories import BookingFactory, ComplaintFactory
+from customers.tests.snapshot import marketplace_rows
 
 
 @pytest.mark.django_db
@@ -76,3 +77,30 @@ def test_exported_files_import_back_into_an_empty_database_unchanged(tmp_path):
     )
     assert after == before
     assert Booking.objects.get(external_id=booking.external_id).complaints.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("importer", "content"),
+    [
+        ("import_customers", b"customer_id,name\n1,Ra\x00hima\n"),
+        ("import_bookings", b"customer_id,booked_at,amount,service\n1,2024-01-01,500,clean\x00ing\n"),
+    ],
+)
+@pytest.mark.django_db
+def test_import_commands_refuse_a_nul_byte_with_a_message_not_a_traceback(tmp_path, importer, content):
+    # given
+    BookingFactory(customer__external_id="1")
+    source = tmp_path / "data.csv"
+    source.write_bytes(content)
+    before = marketplace_rows()
+
+    # when
+    with pytest.raises(CommandError) as failed:
+        call_command(importer, str(source))
+
+    # then
+    assert str(failed.value) == (
+        "1 problem(s), nothing was imported:\n"
+        "line 2: contains a NUL byte (U+0000), which is not text; save the file as CSV UTF-8"
+    )
+    assert marketplace_rows() == before
