@@ -24,6 +24,7 @@ from customers.services.csv_reading import (
     TRUE_WORDS,
     RowChecker,
     column_or_blank,
+    flag_implausible_times,
     is_integer_like,
     model_max_length,
     normalise_choice,
@@ -167,10 +168,7 @@ def _clean(frame: pd.DataFrame, check: RowChecker) -> pd.DataFrame:
         booked_at.isna(),
         lambda row: f"booked_at '{row['booked_at']}' is not an ISO date or datetime (YYYY-MM-DD[THH:MM[:SS]])",
     )
-    check.flag(
-        booked_at > pd.Timestamp(timezone.now()) + pd.Timedelta(days=366),
-        lambda row: f"booked_at '{row['booked_at']}' is more than a year in the future",
-    )
+    flag_implausible_times(check, booked_at, "booked_at")
 
     amount = parse_money(frame["amount"])
     check.flag(amount.isna(), lambda row: f"amount '{row['amount']}' is not a number (Taka, e.g. 1200 or 1200.50)")

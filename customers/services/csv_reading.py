@@ -13,7 +13,9 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from customers.models import City, Gender, Language
 
@@ -254,6 +256,32 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
         localized = parsed.dt.tz_localize(LOCAL_TZ, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
         result[naive] = localized
     return result
+
+
+def flag_implausible_times(check: RowChecker, times: pd.Series, column: str) -> None:
+    """Flag times before IMPORT_EARLIEST_DATE or after now plus IMPORT_FUTURE_TOLERANCE_MINUTES (see the settings).
+
+    Every time an import reads is of something that has happened (a customer joining; a booking made, whether it was
+    then completed, cancelled or a no-show), so one in the future is a mistake; left in, it would move the default
+    as_of of training and scoring past today. A date like 1900-01-01 is a placeholder or a typo, and would pull a
+    customer's joined_at back by a century."""
+    earliest_day = settings.IMPORT_EARLIEST_DATE
+    earliest = pd.Timestamp(earliest_day).tz_localize(LOCAL_TZ)
+    tolerance = settings.IMPORT_FUTURE_TOLERANCE_MINUTES
+    latest = pd.Timestamp(timezone.now()) + pd.Timedelta(minutes=tolerance)
+    check.flag(
+        times < earliest,
+        lambda row: (
+            f"{column} '{row[column]}' is before {earliest_day}, the earliest date an import accepts "
+            "(setting IMPORT_EARLIEST_DATE)"
+        ),
+    )
+    check.flag(
+        times > latest,
+        lambda row: (
+            f"{column} '{row[column]}' is in the future: an import accepts times up to {tolerance} minutes after now"
+        ),
+    )
 
 
 def parse_money(values: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ from customers.services.csv_reading import (
     PARSED_VALUE_MAX,
     RowChecker,
     column_or_blank,
+    flag_implausible_times,
     model_max_length,
     normalise_choice,
     parse_datetimes,
@@ -102,7 +103,7 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
         (joined_raw != "") & joined.isna(),
         lambda row: f"joined_at '{row['joined_at']}' is not an ISO date or datetime (YYYY-MM-DD[THH:MM[:SS]])",
     )
-    check.flag(joined > pd.Timestamp(timezone.now()), lambda row: f"joined_at '{row['joined_at']}' is in the future")
+    flag_implausible_times(check, joined, "joined_at")
     names = column_or_blank(frame, "name")
     areas = column_or_blank(frame, "area")
     check.raise_if_any()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from customers.models import Customer, Service
 from customers.services.booking_import import bookings_import
@@ -10,6 +11,7 @@ from customers.services.csv_reading import ImportRejected
 from customers.services.customer_import import customers_import
 from customers.tests.factories import BookingFactory, CustomerFactory
 from customers.tests.snapshot import marketplace_rows
+from predictions.services.training import default_as_of
 
 
 @pytest.fixture
@@ -30,6 +32,10 @@ def refusal(importer, source: bytes) -> list[str]:
 
 def one_row(values: dict[str, str]) -> bytes:
     return (",".join(values) + "\n" + ",".join(values.values()) + "\n").encode()
+
+
+def future(**delta: float) -> str:
+    return timezone.localtime(timezone.now() + dt.timedelta(**delta)).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -138,6 +144,81 @@ def test_tabs_and_line_breaks_inside_quoted_values_are_text_and_kept():
     customers_import(source=b'customer_id,name,area\n0042,Rahima\tAkter,"House 4\r\nRoad 2"\n')
 
     assert Customer.objects.values_list("name", "area").get() == ("Rahima\tAkter", "House 4\r\nRoad 2")
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled", "no_show"])
+@pytest.mark.django_db
+def test_a_booking_before_the_earliest_plausible_date_is_refused_and_moves_no_joined_at(rahima, status):
+    messages = refusal(
+        bookings_import, f"customer_id,booked_at,amount,status\n00123,1900-01-01,500,{status}\n".encode()
+    )
+
+    assert messages == [
+        "line 2: booked_at '1900-01-01' is before 2000-01-01, the earliest date an import accepts "
+        "(setting IMPORT_EARLIEST_DATE)"
+    ]
+    rahima.refresh_from_db()
+    assert rahima.joined_at == dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled", "no_show"])
+@pytest.mark.django_db
+def test_a_booking_in_the_future_is_refused_whatever_its_status(rahima, status):
+    when = future(days=30)
+
+    messages = refusal(bookings_import, f"customer_id,booked_at,amount,status\n00123,{when},500,{status}\n".encode())
+
+    assert messages == [
+        f"line 2: booked_at '{when}' is in the future: an import accepts times up to 60 minutes after now"
+    ]
+    assert default_as_of() == dt.date(2024, 6, 3)  # the day after the last booking, B0, as before
+
+
+@pytest.mark.django_db
+def test_a_booking_a_little_ahead_of_our_clock_is_within_the_tolerance(rahima):
+    result = bookings_import(source=f"customer_id,booked_at,amount\n00123,{future(minutes=50)},500\n".encode())
+
+    assert result.created == 1
+
+
+@pytest.mark.django_db
+def test_the_plausible_range_follows_the_settings(rahima, settings):
+    # given
+    settings.IMPORT_EARLIEST_DATE = dt.date(2024, 1, 1)
+    settings.IMPORT_FUTURE_TOLERANCE_MINUTES = 0
+    source = f"customer_id,booked_at,amount\n00123,2023-12-31T23:59:59,500\n00123,{future(minutes=5)},500\n"
+
+    # when
+    messages = refusal(bookings_import, source.encode())
+
+    # then
+    assert [message.split(" is ")[1] for message in messages] == [
+        "before 2024-01-01, the earliest date an import accepts (setting IMPORT_EARLIEST_DATE)",
+        "in the future: an import accepts times up to 0 minutes after now",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("joined_at", "expected"),
+    [
+        ("1899-12-31", "is before 2000-01-01, the earliest date an import accepts (setting IMPORT_EARLIEST_DATE)"),
+        ("1999-12-31T23:59:59+06:00", "is before 2000-01-01, the earliest date an import accepts"),
+        ("2999-01-01", "is in the future: an import accepts times up to 60 minutes after now"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_customer_joined_at_outside_the_plausible_range_is_refused(rahima, joined_at, expected):
+    messages = refusal(customers_import, f"customer_id,joined_at\n00123,{joined_at}\n".encode())
+
+    assert len(messages) == 1
+    assert messages[0].startswith(f"line 2: joined_at '{joined_at}' {expected}")
+
+
+@pytest.mark.django_db
+def test_the_earliest_plausible_date_itself_is_accepted():
+    customers_import(source=b"customer_id,joined_at\n0042,2000-01-01\n")
+
+    assert Customer.objects.get().joined_at == dt.datetime(1999, 12, 31, 18, 0, tzinfo=dt.UTC)  # midnight in Dhaka
 
 
 @pytest.mark.django_db
