@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from customers.models import City, Gender, Language
+from sheba_retention.common.csvfiles import ESCAPE, csv_unescape
 
 LOCAL_TZ = "Asia/Dhaka"
 MAX_REPORTED_ERRORS = 1000
@@ -76,7 +77,7 @@ def read_csv(
     do not close, a record with more values than the header (a comma outside quotes would shift every value after
     it), one with fewer unless all it lacks are optional columns (spreadsheet programs drop trailing empty cells;
     those read as blank), and a value longer than its column's `max_lengths` (every column must have one). Values
-    are stripped."""
+    are stripped and unescaped (`csv_unescape`) as the exports escaped them."""
     unlimited = (required | optional) - set(max_lengths)
     if unlimited:
         raise ValueError(f"no max length for column(s) {', '.join(sorted(unlimited))}")
@@ -95,7 +96,7 @@ def read_csv(
         raise ImportRejected([RowError(header_line, "the file has a header but no rows")])
     lines, rows = _rows_as_wide_as(records[1:], columns, required=required)
     frame = pd.DataFrame(rows, columns=columns, index=pd.Index(lines, name="line"), dtype=object)
-    frame = frame.apply(lambda column: column.str.strip())
+    frame = frame.apply(lambda column: _unescape(column.str.strip()))
     _check_lengths(frame, max_lengths)
     return frame
 
@@ -211,6 +212,15 @@ def _rows_as_wide_as(
     if errors:
         raise ImportRejected(errors)
     return [line for line, _ in records], [values for _, values in records]
+
+
+def _unescape(values: pd.Series) -> pd.Series:
+    quoted = values.str.startswith(ESCAPE)
+    if not quoted.any():
+        return values
+    values = values.copy()
+    values[quoted] = values[quoted].map(csv_unescape)
+    return values
 
 
 def _check_lengths(frame: pd.DataFrame, max_lengths: Mapping[str, int]) -> None:

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from customers.models import Booking, Customer
 from customers.services.booking_import import bookings_import
+from customers.services.customer_import import customers_import
 from customers.tests.factories import BookingFactory, ComplaintFactory, CustomerFactory, StaffUserFactory
 from customers.tests.snapshot import marketplace_rows
 
@@ -140,3 +141,34 @@ def test_a_nul_byte_is_a_form_error_not_a_server_error(admin_client, url):
         response.content.decode()
     )
     assert marketplace_rows() == before
+
+
+@pytest.mark.django_db
+def test_admin_export_writes_formulas_as_text_and_they_import_back_unchanged(admin_client):
+    # given
+    CustomerFactory(external_id="=1+1", name='=HYPERLINK("http://evil.example","Click")', area="-2+3", phone="")
+    CustomerFactory(external_id="0042", name="@SUM(A1)", area="'=x", phone="")
+    before = list(Customer.objects.order_by("external_id").values_list("external_id", "name", "area"))
+
+    # when
+    response = admin_client.post(
+        "/admin/customers/customer/export/",
+        {"format": "0", **{f"customerresource_{name}": "on" for name in ["customer_id", "name", "area"]}},
+    )
+    Customer.objects.all().delete()
+    customers_import(source=response.content)
+
+    # then
+    assert response.content.decode().splitlines() == [
+        "customer_id,name,area",
+        "0042,'@SUM(A1),''=x",
+        '\'=1+1,"\'=HYPERLINK(""http://evil.example"",""Click"")",\'-2+3',
+    ]
+    assert list(Customer.objects.order_by("external_id").values_list("external_id", "name", "area")) == before
+
+
+@pytest.mark.django_db
+def test_admin_export_offers_csv_only(admin_client):
+    page = admin_client.get("/admin/customers/customer/export/").content.decode()
+
+    assert '<input type="hidden" name="format" value="0" id="id_format">' in page  # one format: nothing to choose
