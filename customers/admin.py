@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
 
 from customers.admin_import import BookingCsvImportForm, CsvImportAdminMixin
 from customers.models import (
@@ -26,6 +25,7 @@ from customers.resources import BookingResource, CustomerResource
 from customers.services.booking_import import bookings_import
 from customers.services.customer_import import customers_import
 from sheba_retention.common.admin import (
+    CsvExportMixin,
     CurrentRowFilter,
     FixedRowsAdmin,
     ReadOnlyAdmin,
@@ -149,7 +149,7 @@ class RecentComplaintInline(ReadOnlyInline):
 
 # The ignores: types-django-import-export declares ExportMixin.model as a model instance, django-stubs as its class.
 @admin.register(Customer)
-class CustomerAdmin(CsvImportAdminMixin, ExportMixin, ServiceSaveAdmin):  # type: ignore[misc]
+class CustomerAdmin(CsvImportAdminMixin, CsvExportMixin, ServiceSaveAdmin):  # type: ignore[misc]
     resource_classes = [CustomerResource]
     import_csv_service = staticmethod(customers_import)
     import_csv_help = _(
@@ -193,7 +193,7 @@ class CustomerAdmin(CsvImportAdminMixin, ExportMixin, ServiceSaveAdmin):  # type
 
 
 @admin.register(Booking)
-class BookingAdmin(CsvImportAdminMixin, ExportMixin, ServiceSaveAdmin):  # type: ignore[misc]
+class BookingAdmin(CsvImportAdminMixin, CsvExportMixin, ServiceSaveAdmin):  # type: ignore[misc]
     resource_classes = [BookingResource]
     import_csv_form = BookingCsvImportForm
     import_csv_service = staticmethod(bookings_import)

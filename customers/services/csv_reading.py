@@ -3,6 +3,7 @@
 Shared by the customer and booking imports. Nothing here writes to the database.
 """
 
+import csv
 import io
 import re
 from collections.abc import Mapping
@@ -12,12 +13,18 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
 
 from customers.models import City, Gender, Language
+from sheba_retention.common.csvfiles import ESCAPE, csv_unescape
 
 LOCAL_TZ = "Asia/Dhaka"
 MAX_REPORTED_ERRORS = 1000
-FIRST_DATA_LINE = 2  # line 1 is the header
+# The longest a value that is parsed into something else may be (a date, an amount, a choice, a yes/no, a phone
+# number in any usual spelling): enough for every spelling the parsers accept, short enough to quote in a message.
+PARSED_VALUE_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -61,26 +68,37 @@ class RowChecker:
             raise ImportRejected(self.errors)
 
 
-def read_csv(source: str | Path | BinaryIO | bytes, *, required: set[str], optional: set[str]) -> pd.DataFrame:
-    """Read a whole CSV as text columns, indexed by line number, or raise ImportRejected on a structural problem."""
+def read_csv(
+    source: str | Path | BinaryIO | bytes, *, required: set[str], optional: set[str], max_lengths: Mapping[str, int]
+) -> pd.DataFrame:
+    """Read a whole CSV as text columns, indexed by the line each record starts on, or raise ImportRejected.
+
+    Refused as a whole, every problem with its line: bytes that are not UTF-8 text, control characters, quotes that
+    do not close, a record with more values than the header (a comma outside quotes would shift every value after
+    it), one with fewer unless all it lacks are optional columns (spreadsheet programs drop trailing empty cells;
+    those read as blank), and a value longer than its column's `max_lengths` (every column must have one). Values
+    are stripped and unescaped (`csv_unescape`) as the exports escaped them."""
+    unlimited = (required | optional) - set(max_lengths)
+    if unlimited:
+        raise ValueError(f"no max length for column(s) {', '.join(sorted(unlimited))}")
     raw = _read_bytes(source)
     text = _decode(raw)
     if not text.strip():
         raise ImportRejected([RowError(1, "the file is empty: expected a header line and at least one row")])
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=True
-        )
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 1
-        raise ImportRejected([RowError(line, f"not a well-formed CSV row ({exc})")]) from exc
-    frame.columns = [str(column).strip().lower() for column in frame.columns]
-    _check_header(frame, required=required, optional=optional)
-    if frame.empty:
-        raise ImportRejected([RowError(1, "the file has a header but no rows")])
-    frame.index = _line_numbers(text, len(frame))
-    return frame.apply(lambda column: column.str.strip())
+    _refuse_control_characters(text)
+    records = _records(text, longest=max(max_lengths.values()))
+    if not records:
+        raise ImportRejected([RowError(1, "the file is empty: expected a header line and at least one row")])
+    header_line, header = records[0]
+    columns = [column.strip().lower() for column in header]
+    _check_header(columns, header_line, required=required, optional=optional)
+    if len(records) == 1:
+        raise ImportRejected([RowError(header_line, "the file has a header but no rows")])
+    lines, rows = _rows_as_wide_as(records[1:], columns, required=required)
+    frame = pd.DataFrame(rows, columns=columns, index=pd.Index(lines, name="line"), dtype=object)
+    frame = frame.apply(lambda column: _unescape(column.str.strip()))
+    _check_lengths(frame, max_lengths)
+    return frame
 
 
 def _read_bytes(source: str | Path | BinaryIO | bytes) -> bytes:
@@ -101,30 +119,129 @@ def _decode(raw: bytes) -> str:
         ) from exc
 
 
-def _check_header(frame: pd.DataFrame, *, required: set[str], optional: set[str]) -> None:
-    columns = list(frame.columns)
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls. Text never holds them: they come from binary
+# files, broken encodings or terminal escapes, and PostgreSQL refuses NUL in a text column outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _refuse_control_characters(text: str) -> None:
+    if not _CONTROL.search(text):
+        return
     errors = []
-    unknown = [column for column in columns if column not in required | optional]
+    # Lines as the csv module counts them (\n, \r\n or \r), so the numbers match the other errors'.
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        found = _CONTROL.search(line)
+        if found:
+            code = f"U+{ord(found.group()):04X}"
+            what = f"a NUL byte ({code})" if found.group() == "\x00" else f"the control character {code}"
+            errors.append(RowError(number, f"contains {what}, which is not text; save the file as CSV UTF-8"))
+    raise ImportRejected(errors)
+
+
+def _records(text: str, *, longest: int) -> list[tuple[int, list[str]]]:
+    """Every non-blank record with the line it starts on (a quoted value may hold line breaks)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, skipinitialspace=True)
+    records = []
+    end_of_previous = 0
+    try:
+        for values in reader:
+            start = end_of_previous + 1
+            end_of_previous = reader.line_num
+            if len(values) > 1 or (values and values[0].strip()):
+                records.append((start, values))
+    except csv.Error as exc:
+        raise ImportRejected([RowError(end_of_previous + 1, _csv_problem(exc, longest=longest))]) from exc
+    return records
+
+
+def _csv_problem(exc: csv.Error, *, longest: int) -> str:
+    reason = str(exc)
+    if reason.startswith("field larger than field limit"):
+        return f"a value is longer than {csv.field_size_limit():,} characters (no column holds more than {longest:,})"
+    if reason == "unexpected end of data":
+        return 'a quoted value that starts in this row never ends: a closing " is missing'
+    if "expected after" in reason:
+        return 'text after a closing quote: a " inside a quoted value must be written twice ("")'
+    return f"not a well-formed CSV row ({reason})"
+
+
+def _check_header(columns: list[str], line: int, *, required: set[str], optional: set[str]) -> None:
+    errors = []
+    allowed_columns = required | optional
+    unknown = [
+        column or f"(no name, column {position})"
+        for position, column in enumerate(columns, start=1)
+        if column not in allowed_columns
+    ]
     if unknown:
         allowed = ", ".join(sorted(required)) + " (required); " + ", ".join(sorted(optional)) + " (optional)"
-        errors.append(RowError(1, f"unknown column(s) {', '.join(unknown)}; allowed: {allowed}"))
+        errors.append(RowError(line, f"unknown column(s) {', '.join(unknown)}; allowed: {allowed}"))
     missing = sorted(required - set(columns))
     if missing:
-        errors.append(RowError(1, f"missing required column(s): {', '.join(missing)}"))
+        errors.append(RowError(line, f"missing required column(s): {', '.join(missing)}"))
     duplicated = sorted({column for column in columns if columns.count(column) > 1})
     if duplicated:
-        errors.append(RowError(1, f"column(s) given twice: {', '.join(duplicated)}"))
+        errors.append(RowError(line, f"column(s) given twice: {', '.join(duplicated)}"))
     if errors:
         raise ImportRejected(errors)
 
 
-def _line_numbers(text: str, n_rows: int) -> pd.Index:
-    """Line of each data row, skipping blank lines as the parser does (quoted multi-line fields are not expected)."""
-    lines = [number for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    numbers = lines[1 : n_rows + 1]
-    if len(numbers) != n_rows:  # quoted newlines: fall back to row order
-        numbers = list(range(FIRST_DATA_LINE, FIRST_DATA_LINE + n_rows))
-    return pd.Index(numbers, name="line")
+def _rows_as_wide_as(
+    records: list[tuple[int, list[str]]], columns: list[str], *, required: set[str]
+) -> tuple[list[int], list[list[str]]]:
+    """The records as rows of the header's width; a record that cannot be lined up with the header is an error."""
+    width = len(columns)
+    errors = []
+    for line, values in records:
+        if len(values) > width:
+            errors.append(
+                RowError(
+                    line,
+                    f"{len(values)} values where the header has {width} ({', '.join(columns)}): "
+                    "a value that holds a comma must be in double quotes",
+                )
+            )
+        elif len(values) < width:
+            absent = [column for column in columns[len(values) :] if column in required]
+            if absent:
+                errors.append(
+                    RowError(line, f"{len(values)} values where the header has {width}: no {', '.join(absent)}")
+                )
+            else:
+                values.extend([""] * (width - len(values)))
+    if errors:
+        raise ImportRejected(errors)
+    return [line for line, _ in records], [values for _, values in records]
+
+
+def _unescape(values: pd.Series) -> pd.Series:
+    quoted = values.str.startswith(ESCAPE)
+    if not quoted.any():
+        return values
+    values = values.copy()
+    values[quoted] = values[quoted].map(csv_unescape)
+    return values
+
+
+def _check_lengths(frame: pd.DataFrame, max_lengths: Mapping[str, int]) -> None:
+    check = RowChecker(frame)
+    for column in frame.columns:
+        limit = max_lengths[column]
+        check.flag(
+            frame[column].str.len() > limit,
+            lambda row, column=column, limit=limit: (
+                f"{column} is {len(row[column]):,} characters long; at most {limit:,} are allowed"
+            ),
+        )
+    check.raise_if_any()
+
+
+def model_max_length(model: type[models.Model], name: str) -> int:
+    """The max_length of a model's text field: the import refuses longer values instead of letting them be cut."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text field with a max_length")
+    return field.max_length
 
 
 def column_or_blank(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -149,6 +266,32 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
         localized = parsed.dt.tz_localize(LOCAL_TZ, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
         result[naive] = localized
     return result
+
+
+def flag_implausible_times(check: RowChecker, times: pd.Series, column: str) -> None:
+    """Flag times before IMPORT_EARLIEST_DATE or after now plus IMPORT_FUTURE_TOLERANCE_MINUTES (see the settings).
+
+    Every time an import reads is of something that has happened (a customer joining; a booking made, whether it was
+    then completed, cancelled or a no-show), so one in the future is a mistake; left in, it would move the default
+    as_of of training and scoring past today. A date like 1900-01-01 is a placeholder or a typo, and would pull a
+    customer's joined_at back by a century."""
+    earliest_day = settings.IMPORT_EARLIEST_DATE
+    earliest = pd.Timestamp(earliest_day).tz_localize(LOCAL_TZ)
+    tolerance = settings.IMPORT_FUTURE_TOLERANCE_MINUTES
+    latest = pd.Timestamp(timezone.now()) + pd.Timedelta(minutes=tolerance)
+    check.flag(
+        times < earliest,
+        lambda row: (
+            f"{column} '{row[column]}' is before {earliest_day}, the earliest date an import accepts "
+            "(setting IMPORT_EARLIEST_DATE)"
+        ),
+    )
+    check.flag(
+        times > latest,
+        lambda row: (
+            f"{column} '{row[column]}' is in the future: an import accepts times up to {tolerance} minutes after now"
+        ),
+    )
 
 
 def parse_money(values: pd.Series) -> pd.Series:

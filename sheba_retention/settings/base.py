@@ -1,5 +1,6 @@
 """Settings shared by every environment. Every value comes through `env`; defaults run without any server."""
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,11 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# CSV imports (import_customers, import_bookings, the admin's Import CSV): the dates a file may hold. A booking and a
+# customer's joining are things that have happened, so none is later than the time of the import plus a tolerance for
+# a source system's clock running ahead; none is earlier than IMPORT_EARLIEST_DATE (midnight in Dhaka).
+IMPORT_EARLIEST_DATE = dt.date.fromisoformat(env("IMPORT_EARLIEST_DATE", default="2000-01-01"))
+IMPORT_FUTURE_TOLERANCE_MINUTES = env.int("IMPORT_FUTURE_TOLERANCE_MINUTES", default=60)
 
 LOGGING = {
     "version": 1,

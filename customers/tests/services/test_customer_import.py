@@ -118,3 +118,14 @@ def test_every_bad_row_is_reported_not_just_the_first():
 
     assert [error.line for error in rejected.value.errors] == [2, 3, 4, 5, 6]
     assert Customer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_takes_off_the_quote_an_export_puts_before_a_formula_and_nothing_else():
+    customers_import(source=b"customer_id,name,area\n'=1,'=HYPERLINK(1),'tis\n2,''=x,'-\n3,-2+3,''\n")
+
+    assert list(Customer.objects.order_by("external_id").values_list("external_id", "name", "area")) == [
+        ("2", "'=x", "-"),
+        ("3", "-2+3", "'"),
+        ("=1", "=HYPERLINK(1)", "'tis"),
+    ]
