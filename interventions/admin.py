@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from interventions.messages import fill_placeholders
+from interventions.messages import offer_body
 from interventions.models import (
     CallStatus,
     Intervention,
@@ -170,8 +170,8 @@ class InterventionAdmin(FixedRowsAdmin):
             return "—"
         until = timezone.localdate() + dt.timedelta(days=InterventionSettings.load().offer_valid_days)
         filled = [
-            fill_placeholders(text, code="SHEBA-XXXX-XXXX", until=until, amount=obj.discount_amount, bengali=bengali)
-            for text, bengali in ((obj.message_en, False), (obj.message_bn, True))
+            offer_body(intervention=obj, language=language, code="SHEBA-XXXX-XXXX", until=until)
+            for language in ("en", "bn")
         ]
         return format_html("<p>{}</p><p>{}</p>", *filled)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.functional import Promise
 from django.utils.translation import override, pgettext_lazy
 
+from interventions.models import Intervention
 from loyalty.models import LoyaltyTier
 from mlcore.explain import bengali_digits
 
@@ -181,6 +182,20 @@ def render_offer(
         tier=tier,
         amount_placeholder=amount_placeholder,
     )
+
+
+def offer_body(*, intervention: Intervention, language: str, code: str, until: dt.date) -> str:
+    """An intervention's message as the customer reads it in `language`: their code, the offer's last day and the
+    approved discount filled in ("" when the message has no text in that language).
+
+    The one rendering of a customer's message: sending puts it in the notification, the offers endpoint shows it,
+    and the admin previews it with a sample code.
+    """
+    bengali = language == "bn"
+    text = intervention.message_bn if bengali else intervention.message_en
+    if not text.strip():
+        return ""
+    return fill_placeholders(text, code=code, until=until, amount=intervention.discount_amount, bengali=bengali)
 
 
 def fill_placeholders(text: str, *, code: str, until: dt.date, amount: float | Decimal, bengali: bool) -> str:

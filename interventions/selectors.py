@@ -2,9 +2,11 @@
 
 from django.contrib.auth.models import User
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.access import Viewer, customer_of, sees_staff_data
 from customers.models import Customer
+from interventions.messages import offer_body
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
 from payments.models import DiscountCode
 from payments.selectors import redeemable_codes
@@ -63,10 +65,13 @@ def offer_list(*, customer: Customer) -> QuerySet[DiscountCode]:
 
 
 def offer_message(*, code: DiscountCode, language: str) -> str:
-    """The linked intervention's message in the customer's language, falling back to the other one."""
+    """The linked intervention's message as it reached the customer: filled in with this code, its last day and the
+    discount, in the customer's language, falling back to the other one."""
     intervention = code.intervention
     if intervention is None:
         return ""
-    if language == "bn":
-        return intervention.message_bn or intervention.message_en
-    return intervention.message_en or intervention.message_bn
+    until = timezone.localtime(code.expires_at).date()
+    other = "en" if language == "bn" else "bn"
+    return offer_body(intervention=intervention, language=language, code=code.code, until=until) or offer_body(
+        intervention=intervention, language=other, code=code.code, until=until
+    )

@@ -17,7 +17,6 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import access
@@ -32,6 +31,7 @@ from payments.services import (
     payment_callback,
 )
 from sheba_retention.common.api.errors import ErrorSerializer, error_response
+from sheba_retention.common.api.throttling import ScopedRateThrottle
 
 # Another customer's code answers exactly like a code that does not exist.
 REJECTION_STATUS = {
@@ -164,6 +164,8 @@ class PaymentCallbackApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "payment_callback"
 
     @extend_schema_serializer(component_name="PaymentCallbackResult")
     class OutputSerializer(serializers.ModelSerializer):

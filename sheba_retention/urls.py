@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+
+from sheba_retention.common.api.auth import TokenObtainApi
 
 from interventions.health import healthz
 
@@ -13,7 +14,7 @@ admin.site.site_title = "Sheba Retention AI"
 admin.site.index_title = "Retention operations"
 
 api_patterns: list[URLPattern | URLResolver] = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("", include("customers.urls")),
     path("", include("predictions.urls")),
     path("", include("payments.urls")),

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from interventions.messages import fill_placeholders, render_offer
+from interventions.messages import offer_body, render_offer
 from interventions.models import (
     Intervention,
     InterventionAction,
@@ -248,13 +248,14 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     expires = now + dt.timedelta(days=settings_row.offer_valid_days)
     code = ""
     if intervention.discount_amount > 0:
-        code = discount_code_issue(
+        issued = discount_code_issue(
             customer=intervention.customer,
             intervention=intervention,
             kind="amount",
             value=intervention.discount_amount,
             valid_days=settings_row.offer_valid_days,
-        ).code
+        )
+        code, expires = issued.code, issued.expires_at  # the offers endpoint renders from the code: the same day
     until = timezone.localtime(expires).date()
     subject = _subjects(intervention)
     notification = notification_create(
@@ -262,12 +263,8 @@ def intervention_send(*, intervention_id: int) -> Intervention:
         intervention=intervention,
         subject_en=subject.subject_en,
         subject_bn=subject.subject_bn,
-        body_en=fill_placeholders(
-            intervention.message_en, code=code, until=until, amount=intervention.discount_amount, bengali=False
-        ),
-        body_bn=fill_placeholders(
-            intervention.message_bn, code=code, until=until, amount=intervention.discount_amount, bengali=True
-        ),
+        body_en=offer_body(intervention=intervention, language="en", code=code, until=until),
+        body_bn=offer_body(intervention=intervention, language="bn", code=code, until=until),
     )
     notification_enqueue(notification=notification)
     if intervention.action == InterventionAction.PERSONAL_CALL:

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "django_celery_beat",
+    "axes",
     # ours: one app per domain
     "customers",
     "predictions",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sheba_retention.urls"
@@ -155,6 +158,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes checks every login first: after AXES_FAILURE_LIMIT failures for one username from one address, that
+# pair is locked out for AXES_COOLOFF_MINUTES (the admin's form and POST /api/auth/token/ alike; 429, Retry-After).
+# A username alone is not locked, or anyone could lock anyone out; the API's per-username throttle brakes guessing
+# one account's password from many addresses.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # keep failed attempts only, not a trail of every login's address and browser
+AXES_CLIENT_IP_CALLABLE = "sheba_retention.common.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "sheba_retention.common.lockout.lockout_response"
 
 # Language and time: English and Bengali; stored in UTC, shown in Dhaka time.
 LANGUAGE_CODE = "en"
@@ -188,7 +203,21 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "sheba_retention.common.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "sheba_retention.common.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    # Every endpoint: per user when signed in, per client IP when not. Views with their own brakes (login,
+    # redeeming a code, gateway callbacks) name their own classes and scopes. Rates are requests/(s|min|hour|day).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "sheba_retention.common.api.throttling.AnonRateThrottle",
+        "sheba_retention.common.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON_RATE", default="60/min"),
+        "user": env("API_THROTTLE_USER_RATE", default="1200/min"),
+        "login_ip": env("LOGIN_THROTTLE_IP_RATE", default="30/min"),
+        "login_username": env("LOGIN_THROTTLE_USERNAME_RATE", default="10/hour"),
+    },
+    # How many proxies of ours add to X-Forwarded-For: the client's address is the entry the nearest one added.
+    # None (unset): REMOTE_ADDR, the right choice when nothing sits in front of the app.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=None),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -246,6 +275,8 @@ PAYMENTS_MOCK_SEED = env.int("PAYMENTS_MOCK_SEED", default=0)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
     "code_redeem": env("PAYMENTS_REDEEM_RATE", default="30/min"),
+    # Gateways post from a few addresses: more than the anonymous rate, still a brake on a flood of forged callbacks.
+    "payment_callback": env("PAYMENTS_CALLBACK_RATE", default="600/min"),
 }
 # End of Payments
 

@@ -14,7 +14,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MODEL_ARTIFACTS_DIR = Path(env("MODEL_ARTIFACTS_DIR", default=str(BASE_DIR / "var" / "test-models"))).resolve()
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+# Throttles and lockouts off: no default throttle classes, no rate for the views that name their own (login,
+# callbacks), no django-axes. Tests of them turn them on (tests/test_throttling.py).
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_RATES": {
+        **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],  # noqa: F405
+        "login_ip": None,
+        "login_username": None,
+        "payment_callback": None,
+    },
+}
+AXES_ENABLED = False
 
 # With Redis, each pytest-xdist worker gets its own Redis database: tests clear the cache (FLUSHDB), and one
 # worker's flush must not wipe another's throttle counters mid-test.

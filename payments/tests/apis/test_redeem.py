@@ -2,7 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
@@ -207,18 +206,16 @@ def test_anonymous_requests_get_401(api_client):
     assert response.status_code == 401
 
 
-def test_guessing_codes_is_throttled(customer_client, customer_user):
-    from rest_framework.throttling import ScopedRateThrottle
-
+def test_guessing_codes_is_throttled(customer_client, customer_user, settings):
+    # given a rate of 3 a minute (the throttles read their rates live)
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "code_redeem": "3/min"}}
     me = customer_user.customer
-    with override_settings():
-        original = ScopedRateThrottle.THROTTLE_RATES
-        ScopedRateThrottle.THROTTLE_RATES = {**original, "code_redeem": "3/min"}
-        try:
-            statuses = [
-                customer_client.post(url(me), body(f"SHEBA-ZZZZ-ZZZ{c}", idempotency_key=c)).status_code for c in "ABCD"
-            ]
-        finally:
-            ScopedRateThrottle.THROTTLE_RATES = original
 
-    assert statuses == [404, 404, 404, 429]
+    # when
+    responses = [customer_client.post(url(me), body(f"SHEBA-ZZZZ-ZZZ{c}", idempotency_key=c)) for c in "ABCD"]
+
+    # then
+    assert [response.status_code for response in responses] == [404, 404, 404, 429]
+    assert responses[-1].json()["error"]["code"] == "throttled"
+    assert 0 < int(responses[-1]["Retry-After"]) <= 60
