@@ -5,9 +5,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from sheba_retention.common.api.auth import TokenObtainApi
-
 from interventions.health import healthz
+from sheba_retention.common.api.auth import TokenObtainApi
 
 admin.site.site_header = "Sheba Retention AI"
 admin.site.site_title = "Sheba Retention AI"
