@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.roles import ANALYSTS, MODEL_ADMINISTRATORS, RETENTION_STAFF
@@ -27,6 +28,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         for module, function in REFERENCE_DATA_MIGRATIONS:
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Bengali leaves Bengali active in its thread (LocaleMiddleware activates, nothing deactivates):
+    every test starts in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
