@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from customers.models import Booking, Customer
 from payments.models import DiscountCode, DiscountKind, Redemption
@@ -92,6 +93,17 @@ def normalise_code(raw: str) -> str | None:
     return "-".join([CODE_PREFIX, *groups])
 
 
+def code_ref(raw: str) -> str:
+    """How logs name a code: a keyed hash, never the code (a bearer secret worth money to whoever reads it).
+
+    The same code typed any way gets the same reference, so its issue, rejections and redemptions can be followed
+    in the logs; `code_ref(code)` in a shell finds a known code's lines. Keyed with SECRET_KEY, so the 2**40 codes
+    cannot be hashed one by one to find the one behind a reference.
+    """
+    normalised = normalise_code(raw) or (raw or "").strip()[:64]
+    return "code#" + salted_hmac("payments.code_ref", normalised, algorithm="sha256").hexdigest()[:12]
+
+
 def _new_code() -> str:
     body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(_BODY_LENGTH))
     return normalise_code(body)  # type: ignore[return-value]
@@ -141,7 +153,7 @@ def discount_code_issue(
             code.code = _new_code()  # a collision: 1 in 2**40 per code already issued
             code.pk = None
             continue
-        logger.info("discount code %s issued to customer %s", code.code, code.customer_id)
+        logger.info("discount code %s issued to customer %s", code_ref(code.code), code.customer_id)
         return code
     raise RuntimeError(f"Could not find a free discount code in {_ISSUE_ATTEMPTS} attempts.")
 
@@ -153,7 +165,7 @@ def discount_code_deactivate(*, code: DiscountCode) -> DiscountCode:
         if locked.is_active:
             locked.is_active = False
             locked.save(update_fields=["is_active", "updated_at"])
-            logger.info("discount code %s deactivated", locked.code)
+            logger.info("discount code %s deactivated", code_ref(locked.code))
     return locked
 
 
@@ -205,9 +217,10 @@ def discount_amount_for(*, code: DiscountCode, order_amount: Decimal) -> Decimal
 
 def _reject(reason_code: str, message: str, *, raw: str, customer: Customer, **details) -> CodeRejected:
     logger.warning(
-        "discount code rejected: reason=%s code=%r customer=%s details=%s",
+        "discount code rejected: reason=%s code=%s (%s characters typed) customer=%s details=%s",
         reason_code,
-        (raw or "")[:40],  # what was typed, cut short: the log is no place for a pasted essay
+        code_ref(raw),  # what was typed may be a real code, another customer's: never in clear
+        len(raw or ""),
         getattr(customer, "pk", None),
         details,
     )
@@ -354,7 +367,7 @@ def discount_code_redeem(
             listener(redemption)
     logger.info(
         "discount code %s redeemed by customer %s: Tk %s off Tk %s (use %s of %s)",
-        locked.code,
+        code_ref(locked.code),
         customer.pk,
         discount,
         amount,

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id is on every line logged while the request runs, its time covers the whole request.
+    "sheba_retention.common.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -249,13 +251,28 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EARLIEST_DATE = dt.date.fromisoformat(env("IMPORT_EARLIEST_DATE", default="2000-01-01"))
 IMPORT_FUTURE_TOLERANCE_MINUTES = env.int("IMPORT_FUTURE_TOLERANCE_MINUTES", default=60)
 
+# Logs: one structured line per record on stderr, readable text here and JSON in production (LOG_FORMAT), each with
+# its request id; phones, e-mail addresses and long numbers masked and long messages cut short on every handler
+# (sheba_retention/common/logs.py). Runserver's access lines go the same way; the request log is
+# sheba_retention.requests.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"personal_data": {"()": "sheba_retention.common.logs.PersonalDataFilter"}},
+    "formatters": {
+        "structured": {
+            "()": "sheba_retention.common.logs.StructuredFormatter",
+            "json_lines": env("LOG_FORMAT", default="plain") == "json",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Payments

@@ -24,6 +24,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # client's address from the X-Forwarded-For entry it added. Set 0 when clients reach gunicorn directly.
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("DJANGO_NUM_PROXIES", default=1) or None  # noqa: F405
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# JSON lines for the log collector.
+LOGGING["formatters"]["structured"]["json_lines"] = env("LOG_FORMAT", default="json") == "json"  # type: ignore[index]  # noqa: F405
 
 # Payment gateway callbacks are verified with these secrets: the insecure local defaults must never reach production.
 for _gateway, _secret in PAYMENTS_GATEWAY_SECRETS.items():  # noqa: F405
