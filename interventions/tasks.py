@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from interventions.services.proposals import interventions_propose
 from interventions.services.queue import intervention_send, interventions_expire
@@ -41,7 +42,7 @@ def nightly_task(as_of: str | None = None) -> dict:
     from predictions.services.scoring import scoring_plan
     from predictions.tasks import score_chunk_signatures
 
-    plan = scoring_plan(as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    plan = scoring_plan(as_of=dt.date.fromisoformat(as_of) if as_of else None, chunk_size=settings.SCORING_CHUNK_SIZE)
     nightly_started(as_of=plan.as_of, chunks=plan.chunks, versions=plan.versions)
     day = plan.as_of.isoformat()
     chord(score_chunk_signatures(plan))(nightly_callback(day))
