@@ -325,7 +325,7 @@ def _resolve_services(rows: pd.DataFrame) -> list[str]:
     other_category_id = Service.objects.get(slug=DEFAULT_SERVICE_SLUG).category_id
     for text in sorted(set(texts) - set(by_key)):
         original = rows.loc[texts == text, "service_text"].iloc[0]
-        slug = slugify(original)[:50] or DEFAULT_SERVICE_SLUG
+        slug = _new_service_slug(original)
         service, made = Service.objects.get_or_create(
             slug=slug,
             defaults={
@@ -341,6 +341,18 @@ def _resolve_services(rows: pd.DataFrame) -> list[str]:
             created.append(original)
     rows["service_id"] = texts.map(by_key).astype("int64")
     return created
+
+
+def _new_service_slug(name: str) -> str:
+    """The slug of a service the catalogue does not know yet: its name's, unless that is empty (a name in Bengali) or
+    longer than a slug may be; then a hash of the name tells it apart, so it is neither filed under 'Other' nor merged
+    with another long name that starts the same way."""
+    slug = slugify(name)
+    limit = model_max_length(Service, "slug")
+    if slug and len(slug) <= limit:
+        return slug
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{slug[: limit - len(digest) - 1].rstrip('-') or 'service'}-{digest}"
 
 
 def _resolve_providers(rows: pd.DataFrame) -> int:

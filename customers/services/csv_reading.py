@@ -8,8 +8,9 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import methodcaller
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from django.utils import timezone
 
 from customers.models import City, Gender, Language
 from sheba_retention.common.csvfiles import ESCAPE, csv_unescape
+
+if TYPE_CHECKING:
+    import _csv
 
 LOCAL_TZ = "Asia/Dhaka"
 MAX_REPORTED_ERRORS = 1000
@@ -86,18 +90,21 @@ def read_csv(
     if not text.strip():
         raise ImportRejected([RowError(1, "the file is empty: expected a header line and at least one row")])
     _refuse_control_characters(text)
-    records = _records(text, longest=max(max_lengths.values()))
-    if not records:
+    lines, rows = _records(text, longest=max(max_lengths.values()))
+    if not rows:
         raise ImportRejected([RowError(1, "the file is empty: expected a header line and at least one row")])
-    header_line, header = records[0]
+    header_line, lines, header, rows = lines[0], lines[1:], rows[0], rows[1:]
     columns = [column.strip().lower() for column in header]
     _check_header(columns, header_line, required=required, optional=optional)
-    if len(records) == 1:
+    if not rows:
         raise ImportRejected([RowError(header_line, "the file has a header but no rows")])
-    lines, rows = _rows_as_wide_as(records[1:], columns, required=required)
-    frame = pd.DataFrame(rows, columns=columns, index=pd.Index(lines, name="line"), dtype=object)
-    frame = frame.apply(lambda column: _unescape(column.str.strip()))
-    _check_lengths(frame, max_lengths)
+    _line_up(lines, rows, columns, required=required)
+    # Column by column as lists: Python's own string methods, mapped, are several times faster than pandas' .str.
+    cells = np.array(rows, dtype=object)  # rows of one width: a 2-D array, whose columns are cheap to take
+    escaped = ESCAPE in text
+    values = {column: _clean(cells[:, position], escaped=escaped) for position, column in enumerate(columns)}
+    frame = pd.DataFrame(values, index=pd.Index(lines, name="line"), dtype=str)
+    _check_lengths(frame, values, max_lengths)
     return frame
 
 
@@ -138,20 +145,46 @@ def _refuse_control_characters(text: str) -> None:
     raise ImportRejected(errors)
 
 
-def _records(text: str, *, longest: int) -> list[tuple[int, list[str]]]:
-    """Every non-blank record with the line it starts on (a quoted value may hold line breaks)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, skipinitialspace=True)
-    records = []
+def _records(text: str, *, longest: int) -> tuple[list[int], list[list[str]]]:
+    """Every non-blank record and the line it starts on (a quoted value may hold line breaks)."""
+    try:
+        parsed = list(_reader(text))
+    except csv.Error:
+        parsed = None  # read again below, record by record, to say where
+    if parsed is not None and len(parsed) == _line_count(text):  # one record a line: its line is its position
+        if not parsed.count([]) and not parsed.count([""]):
+            return list(range(1, len(parsed) + 1)), parsed
+        kept = [number for number, values in enumerate(parsed, start=1) if not _blank(values)]
+        return kept, [parsed[number - 1] for number in kept]
+    reader = _reader(text)
+    lines, rows = [], []
     end_of_previous = 0
     try:
         for values in reader:
             start = end_of_previous + 1
             end_of_previous = reader.line_num
-            if len(values) > 1 or (values and values[0].strip()):
-                records.append((start, values))
+            if not _blank(values):
+                lines.append(start)
+                rows.append(values)
     except csv.Error as exc:
         raise ImportRejected([RowError(end_of_previous + 1, _csv_problem(exc, longest=longest))]) from exc
-    return records
+    return lines, rows
+
+
+def _reader(text: str) -> "_csv._reader":
+    # newline="": lines end at \n, \r\n or \r, and a line break inside quotes stays in the value
+    return csv.reader(io.StringIO(text, newline=""), strict=True, skipinitialspace=True)
+
+
+def _line_count(text: str) -> int:
+    """Lines as the reader counts them (a blank one is an empty record)."""
+    crlf = text.count("\r\n")
+    breaks = text.count("\n") + text.count("\r") - crlf
+    return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _blank(values: list[str]) -> bool:
+    return values == [] or values == [""]  # an empty line, or one of spaces
 
 
 def _csv_problem(exc: csv.Error, *, longest: int) -> str:
@@ -186,13 +219,13 @@ def _check_header(columns: list[str], line: int, *, required: set[str], optional
         raise ImportRejected(errors)
 
 
-def _rows_as_wide_as(
-    records: list[tuple[int, list[str]]], columns: list[str], *, required: set[str]
-) -> tuple[list[int], list[list[str]]]:
-    """The records as rows of the header's width; a record that cannot be lined up with the header is an error."""
+def _line_up(lines: list[int], rows: list[list[str]], columns: list[str], *, required: set[str]) -> None:
+    """Make every row as wide as the header, or refuse the rows that cannot be lined up with it."""
     width = len(columns)
+    if set(map(len, rows)) == {width}:
+        return
     errors = []
-    for line, values in records:
+    for line, values in zip(lines, rows, strict=True):
         if len(values) > width:
             errors.append(
                 RowError(
@@ -211,22 +244,22 @@ def _rows_as_wide_as(
                 values.extend([""] * (width - len(values)))
     if errors:
         raise ImportRejected(errors)
-    return [line for line, _ in records], [values for _, values in records]
 
 
-def _unescape(values: pd.Series) -> pd.Series:
-    quoted = values.str.startswith(ESCAPE)
-    if not quoted.any():
-        return values
-    values = values.copy()
-    values[quoted] = values[quoted].map(csv_unescape)
-    return values
+def _clean(cells: np.ndarray, *, escaped: bool) -> list[str]:
+    """A column's values stripped, and unescaped where an export put a quote before them (`csv_escape`)."""
+    stripped = list(map(str.strip, cells))
+    if escaped and any(map(methodcaller("startswith", ESCAPE), stripped)):
+        return list(map(csv_unescape, stripped))
+    return stripped
 
 
-def _check_lengths(frame: pd.DataFrame, max_lengths: Mapping[str, int]) -> None:
+def _check_lengths(frame: pd.DataFrame, values: Mapping[str, list[str]], max_lengths: Mapping[str, int]) -> None:
     check = RowChecker(frame)
-    for column in frame.columns:
+    for column, cells in values.items():
         limit = max_lengths[column]
+        if max(map(len, cells)) <= limit:
+            continue  # the usual case, found without pandas
         check.flag(
             frame[column].str.len() > limit,
             lambda row, column=column, limit=limit: (

@@ -327,3 +327,13 @@ def test_a_row_with_too_many_values_after_a_quoted_line_break_names_its_own_line
 @pytest.mark.django_db
 def test_broken_quoting_is_refused_with_the_line_the_record_starts_on(rahima, source, expected):
     assert refusal(customers_import, source) == [expected]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.django_db
+def test_blank_lines_count_as_lines_whatever_ends_them(rahima, newline):
+    source = newline.join(["customer_id,phone", "", "0042,01712345678", "   ", "", "0043,12345", ""]).encode()
+
+    messages = refusal(customers_import, source)
+
+    assert messages == ["line 6: phone '12345' is not a Bangladeshi mobile number (+8801XXXXXXXXX)"]

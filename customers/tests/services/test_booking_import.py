@@ -211,3 +211,23 @@ def test_nothing_is_written_when_a_late_step_fails(rahima, monkeypatch):
 
     assert Booking.objects.count() == 0
     assert Provider.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_new_services_named_in_bengali_or_at_length_each_get_a_service_of_their_own(rahima):
+    # given: a Bengali name has no ASCII slug; two long names share their first 50 slug characters
+    long_name = "Deep cleaning of a three bedroom flat with balcony and kitchen"
+    names = ["এসি সার্ভিসিং", "পানির ট্যাংক পরিষ্কার", long_name + " (weekday)", long_name + " (weekend)"]
+    rows = [f"B{number},00123,2024-03-0{number + 1},800,{name},,,,,," for number, name in enumerate(names)]
+
+    # when
+    result = bookings_import(source=csv(*rows))
+
+    # then
+    assert sorted(result.new_services) == sorted(names)
+    services = {booking.service.name: booking.service.slug for booking in Booking.objects.select_related("service")}
+    assert sorted(services) == sorted(names)
+    assert len(set(services.values())) == 4
+    assert all(len(slug) <= 50 for slug in services.values())
+    assert services["এসি সার্ভিসিং"].startswith("service-")
+    assert services[long_name + " (weekday)"].startswith("deep-cleaning-of-a-three-bedroom-flat-")
