@@ -19,8 +19,10 @@ PHONE = re.compile(r"(?<!\d)(?:(?:\+|%2B|00)?880[\s-]?|0)1[3-9](?:[\s-]?\d){8}(?
 # An e-mail address, also URL-encoded (%40 for @) as it comes in a query string. It starts where a run of address
 # characters starts, so a long run without an @ is scanned once, not once from each of its characters.
 EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-# Any other run of 9 or more digits (other countries' numbers, landlines, card or account numbers).
-LONG_NUMBER = re.compile(r"\d{9,}")
+# Any other run of 9 or more digits standing on its own (other countries' numbers, landlines, card or account
+# numbers). Not the digits of a decimal fraction ("succeeded in 0.123456789s") or inside an id with letters (a task's
+# UUID): masked, those made timings unreadable and task ids impossible to search for.
+LONG_NUMBER = re.compile(r"(?<!\w)(?<!\d\.)\d{9,}(?!\w)(?!\.\d)")
 
 MESSAGE_MAX_CHARS = 2000
 TRACEBACK_MAX_CHARS = 8000

@@ -24,6 +24,12 @@ from sheba_retention.common.logs import PersonalDataFilter, mask, masked
             "order 1200.00 Tk, customer C0000123, 2026-12-02 10:00:00",
         ),
         ("payment 12345678 of 01234", "payment 12345678 of 01234"),
+        ("succeeded in 0.123456789012s", "succeeded in 0.123456789012s"),
+        (
+            "Task x[fd07dd8c-88bb-4831-9d37-123456789ace] received",
+            "Task x[fd07dd8c-88bb-4831-9d37-123456789ace] received",
+        ),
+        ("card=4111111111111111&cvv=1", "card=[number]&cvv=1"),
     ],
 )
 def test_mask(text, expected):
