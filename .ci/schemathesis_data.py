@@ -49,6 +49,8 @@ tokens = {
 
 # The ids as dictionaries schemathesis draws from (JSON arrays of strings and integers are TOML arrays too).
 CONFIG = f"""
+cache = {{ enabled = false }}  # each run starts afresh: no replay of what an earlier run on this machine found
+
 [dictionaries]
 customer_ids = {{ values = {json.dumps(values["customer_ids"])} }}
 intervention_ids = {{ values = {json.dumps(values["intervention_ids"])} }}
