@@ -1,9 +1,11 @@
 """Every API error answers with the one JSON error body, whoever produces it: a view, DRF, the router or Django."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
-from rest_framework.throttling import ScopedRateThrottle
+from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from customers.tests.factories import CustomerFactory
 from interventions.tests.factories import SupportCallFactory
@@ -72,24 +74,38 @@ def test_a_body_that_is_not_json_is_a_json_400(retention_client):
     assert error_of(response)["code"] == "parse_error"
 
 
-def test_too_many_requests_is_a_json_429_with_retry_after(customer_user, customer_client, monkeypatch):
-    # given: the redemption endpoint's own limit, lowered to 2 a minute
-    rates = {**ScopedRateThrottle.THROTTLE_RATES, "code_redeem": "2/min"}
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
-    cache.clear()
-    url = f"/api/customers/{customer_user.customer.external_id}/redeem"
-    body = {"code": "not a code", "order_amount": "100.00", "idempotency_key": "k"}
+class _Spent(BaseThrottle):
+    """A throttle whose allowance is used up, for 30 more seconds."""
 
-    # when
-    statuses = [customer_client.post(url, body, format="json").status_code for _ in range(2)]
-    response = customer_client.post(url, body, format="json")
+    def allow_request(self, request, view) -> bool:
+        return False
 
-    # then
-    assert statuses == [400, 400]
+    def wait(self) -> float:
+        return 30.0
+
+
+class SpentApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [_Spent]
+
+    def get(self, request):
+        raise AssertionError("a throttled request never reaches the view")
+
+
+urlpatterns = [path("api/spent", SpentApi.as_view())]
+
+
+@pytest.mark.urls(__name__)
+def test_too_many_requests_is_a_json_429_with_retry_after():
+    response = Client().get("/api/spent")
+
     assert response.status_code == 429
-    assert error_of(response)["code"] == "throttled"
-    assert int(response.headers["Retry-After"]) > 0
-    cache.clear()
+    assert error_of(response) == {
+        "code": "throttled",
+        "message": "Request was throttled. Expected available in 30 seconds.",
+        "details": {},
+    }
+    assert response.headers["Retry-After"] == "30"
 
 
 def test_an_uncaught_exception_is_a_json_500_that_shows_no_traceback(staff_user, monkeypatch, caplog):
