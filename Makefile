@@ -7,7 +7,7 @@ DEMO_CUSTOMERS ?= 20000
 DEMO_SEED ?= 7
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help venv demo test test-fast lint typecheck messages messages-check format requirements bench clean
+.PHONY: help venv demo test test-fast lint typecheck messages messages-check format requirements bench fuzz-api clean
 
 help:
 	@echo "make demo   - install, migrate, generate demo data, train, score, create logins, serve on http://$(HOST)"
@@ -16,6 +16,7 @@ help:
 	@echo "make typecheck - mypy with django-stubs: strict for mlcore, the apps checked (config in pyproject.toml)"
 	@echo "make messages - update locale/bn from the strings marked for translation and compile it (needs gettext)"
 	@echo "make bench  - performance benchmarks (need PostgreSQL: DATABASE_URL)"
+	@echo "make fuzz-api - schemathesis against the API's schema on a throwaway PostgreSQL database (about 4 minutes)"
 
 # The venv is rebuilt when requirements change (the stamp file records the last install).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -91,6 +92,10 @@ bench: venv
 	cd bench && ../$(PY) bench_api.py
 	cd bench && ../$(PY) bench_http.py
 	cd bench && ../$(PY) bench_learning.py
+
+# The API against its own OpenAPI schema, as CI runs it: .ci/schemathesis.sh says what and how.
+fuzz-api: venv
+	bash .ci/schemathesis.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles var

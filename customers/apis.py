@@ -7,16 +7,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from customers import selectors
 from customers.filters import BookingFilter, CustomerFilter, ProviderFilter, ServiceFilter
 from customers.models import Booking, Customer, Provider, Service
-from sheba_retention.common.api.lists import filtered, paginated_response
-from sheba_retention.common.api.pagination import NewestFirstCursorPagination, PagePagination
+from sheba_retention.common.api.lists import ListApi
+from sheba_retention.common.api.pagination import NewestFirstCursorPagination
 
 
-class CustomerListApi(APIView):
+class CustomerListApi(ListApi):
+    filterset_class = CustomerFilter
+
     class OutputSerializer(serializers.ModelSerializer):
         id = serializers.CharField(source="external_id")
         preferred_provider = serializers.CharField(source="preferred_provider.external_id", default=None)
@@ -38,23 +39,16 @@ class CustomerListApi(APIView):
                 "preferred_provider",
             ]
 
-    @extend_schema(operation_id="customers_list", responses=OutputSerializer(many=True), filters=True)
+    @extend_schema(operation_id="customers_list", responses=OutputSerializer)
     def get(self, request: Request) -> Response:
-        queryset = filtered(
-            queryset=selectors.customers_visible_to(viewer=request.user),
-            filterset_class=CustomerFilter,
-            request=request,
-        )
-        return paginated_response(
-            pagination_class=PagePagination,
-            serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        queryset = self.filtered(selectors.customers_visible_to(viewer=request.user))
+        return self.paginated(queryset, serializer_class=self.OutputSerializer)
 
 
-class BookingListApi(APIView):
+class BookingListApi(ListApi):
+    pagination_class = NewestFirstCursorPagination
+    filterset_class = BookingFilter
+
     class OutputSerializer(serializers.ModelSerializer):
         id = serializers.CharField(source="external_id")
         customer = serializers.CharField(source="customer.external_id")
@@ -78,21 +72,15 @@ class BookingListApi(APIView):
                 "payment_method",
             ]
 
-    @extend_schema(operation_id="bookings_list", responses=OutputSerializer(many=True), filters=True)
+    @extend_schema(operation_id="bookings_list", responses=OutputSerializer)
     def get(self, request: Request) -> Response:
-        queryset = filtered(
-            queryset=selectors.bookings_visible_to(viewer=request.user), filterset_class=BookingFilter, request=request
-        )
-        return paginated_response(
-            pagination_class=NewestFirstCursorPagination,
-            serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        queryset = self.filtered(selectors.bookings_visible_to(viewer=request.user))
+        return self.paginated(queryset, serializer_class=self.OutputSerializer)
 
 
-class ServiceListApi(APIView):
+class ServiceListApi(ListApi):
+    filterset_class = ServiceFilter
+
     class OutputSerializer(serializers.ModelSerializer):
         category = serializers.CharField(source="category.slug")
         category_name = serializers.CharField(source="category.name")
@@ -101,19 +89,14 @@ class ServiceListApi(APIView):
             model = Service
             fields = ["slug", "name", "name_bn", "category", "category_name", "min_price", "max_price"]
 
-    @extend_schema(operation_id="services_list", responses=OutputSerializer(many=True), filters=True)
+    @extend_schema(operation_id="services_list", responses=OutputSerializer)
     def get(self, request: Request) -> Response:
-        queryset = filtered(queryset=selectors.service_list(), filterset_class=ServiceFilter, request=request)
-        return paginated_response(
-            pagination_class=PagePagination,
-            serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        return self.paginated(self.filtered(selectors.service_list()), serializer_class=self.OutputSerializer)
 
 
-class ProviderListApi(APIView):
+class ProviderListApi(ListApi):
+    filterset_class = ProviderFilter
+
     class OutputSerializer(serializers.ModelSerializer):
         id = serializers.CharField(source="external_id")
         category = serializers.CharField(source="category.slug")
@@ -122,13 +105,6 @@ class ProviderListApi(APIView):
             model = Provider
             fields = ["id", "name", "city", "area", "category", "rating", "is_verified", "is_premium"]
 
-    @extend_schema(operation_id="providers_list", responses=OutputSerializer(many=True), filters=True)
+    @extend_schema(operation_id="providers_list", responses=OutputSerializer)
     def get(self, request: Request) -> Response:
-        queryset = filtered(queryset=selectors.provider_list(), filterset_class=ProviderFilter, request=request)
-        return paginated_response(
-            pagination_class=PagePagination,
-            serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        return self.paginated(self.filtered(selectors.provider_list()), serializer_class=self.OutputSerializer)

@@ -4,11 +4,12 @@ import django_filters
 from django.db.models import Q
 
 from customers.models import Booking, Customer, Provider, Service
+from sheba_retention.common.filters import IsoDateTimeFilter
 
 
 class CustomerFilter(django_filters.FilterSet):
-    joined_after = django_filters.IsoDateTimeFilter(field_name="joined_at", lookup_expr="gte")
-    joined_before = django_filters.IsoDateTimeFilter(field_name="joined_at", lookup_expr="lt")
+    joined_after = IsoDateTimeFilter(field_name="joined_at", lookup_expr="gte")
+    joined_before = IsoDateTimeFilter(field_name="joined_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search", label="Name, phone or customer id contains")
 
     class Meta:
@@ -24,8 +25,8 @@ class BookingFilter(django_filters.FilterSet):
     service = django_filters.CharFilter(field_name="service__slug", label="Service slug")
     category = django_filters.CharFilter(field_name="service__category__slug", label="Category slug")
     provider = django_filters.CharFilter(field_name="provider__external_id", label="Provider id")
-    booked_after = django_filters.IsoDateTimeFilter(field_name="booked_at", lookup_expr="gte")
-    booked_before = django_filters.IsoDateTimeFilter(field_name="booked_at", lookup_expr="lt")
+    booked_after = IsoDateTimeFilter(field_name="booked_at", lookup_expr="gte")
+    booked_before = IsoDateTimeFilter(field_name="booked_at", lookup_expr="lt")
 
     class Meta:
         model = Booking

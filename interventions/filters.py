@@ -5,6 +5,7 @@ import django_filters
 from customers.models import City, Segment
 from interventions.models import Intervention, InterventionAction, InterventionOutcome, InterventionStatus
 from predictions.models import RiskCategory
+from sheba_retention.common.filters import IsoDateTimeFilter
 
 
 class PendingInterventionFilter(django_filters.FilterSet):
@@ -25,8 +26,8 @@ class InterventionHistoryFilter(django_filters.FilterSet):
     outcome = django_filters.MultipleChoiceFilter(choices=InterventionOutcome.choices)
     customer = django_filters.CharFilter(field_name="customer__external_id", label="Customer id")
     decided_by = django_filters.CharFilter(field_name="decided_by__username", label="Username of the decider")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Intervention

@@ -5,7 +5,7 @@ the endpoints over one customer that compose customers, loyalty and predictions 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,15 +14,14 @@ from accounts.permissions import CanRetrainModels, IsStaff
 from customers.apis import CustomerListApi
 from customers.selectors import customers_visible_to
 from loyalty.models import CustomerLoyalty, LoyaltyTier
-from predictions.filters import AtRiskFilter
-from predictions.models import ModelKind, ModelPerformance, Prediction, served_name
+from predictions.filters import AtRiskFilter, ModelPerformanceFilter
+from predictions.models import ModelPerformance, Prediction, served_name
 from predictions.read_models import customer_loyalty, customer_profile
 from predictions.selectors import at_risk_list, dashboard_summary
 from predictions.services.realtime import NoHistory, churn_predict
 from predictions.services.registry import NoActiveModel
 from sheba_retention.common.api.errors import ErrorSerializer
-from sheba_retention.common.api.lists import filtered, paginated_response
-from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.api.lists import ListApi
 from sheba_retention.common.tasks import task_enqueue
 
 
@@ -56,7 +55,16 @@ class ChurnPredictApi(APIView):
         reasons = ReasonSerializer(many=True)
         model_version = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer, operation_id="predict_churn")
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No such customer, or not one the caller may see."),
+            422: OpenApiResponse(ErrorSerializer, description="no_history: the customer has no booking to score."),
+            503: OpenApiResponse(ErrorSerializer, description="model_unavailable: no churn model is active yet."),
+        },
+        operation_id="predict_churn",
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -100,19 +108,13 @@ class PredictionOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class AtRiskListApi(APIView):
+class AtRiskListApi(ListApi):
     permission_classes = [IsStaff]
+    filterset_class = AtRiskFilter
 
-    @extend_schema(responses=PredictionOutputSerializer(many=True), filters=True, operation_id="predictions_at_risk")
+    @extend_schema(responses=PredictionOutputSerializer, operation_id="predictions_at_risk")
     def get(self, request: Request) -> Response:
-        queryset = filtered(queryset=at_risk_list(), filterset_class=AtRiskFilter, request=request)
-        return paginated_response(
-            pagination_class=PagePagination,
-            serializer_class=PredictionOutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        return self.paginated(self.filtered(at_risk_list()), serializer_class=PredictionOutputSerializer)
 
 
 class DashboardApi(APIView):
@@ -163,8 +165,9 @@ class RetrainApi(APIView):
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 
-class ModelPerformanceListApi(APIView):
+class ModelPerformanceListApi(ListApi):
     permission_classes = [IsStaff]
+    filterset_class = ModelPerformanceFilter
 
     class OutputSerializer(serializers.ModelSerializer):
         served = serializers.SerializerMethodField(
@@ -204,21 +207,10 @@ class ModelPerformanceListApi(APIView):
         def get_reason(self, obj: ModelPerformance) -> str:
             return obj.decision_reason
 
-    @extend_schema(responses=OutputSerializer(many=True), operation_id="admin_model_performance")
+    @extend_schema(responses=OutputSerializer, operation_id="admin_model_performance")
     def get(self, request: Request) -> Response:
-        queryset = ModelPerformance.objects.order_by("-trained_at", "pk")
-        kind = request.query_params.get("kind")
-        if kind:
-            if kind not in ModelKind.values:
-                raise ValidationError({"kind": [f"'{kind}' is not one of {', '.join(ModelKind.values)}"]})
-            queryset = queryset.filter(model_kind=kind)
-        return paginated_response(
-            pagination_class=PagePagination,
-            serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        queryset = self.filtered(ModelPerformance.objects.order_by("-trained_at", "pk"))
+        return self.paginated(queryset, serializer_class=self.OutputSerializer)
 
 
 class CustomerDetailApi(APIView):

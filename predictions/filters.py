@@ -3,7 +3,7 @@
 import django_filters
 
 from customers.models import City, Segment
-from predictions.models import Prediction, RiskCategory
+from predictions.models import ModelKind, ModelPerformance, Prediction, RiskCategory
 
 
 class AtRiskFilter(django_filters.FilterSet):
@@ -16,4 +16,16 @@ class AtRiskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Prediction
+        fields: list[str] = []
+
+
+class ModelPerformanceFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        field_name="model_kind",
+        choices=ModelKind.choices,
+        error_messages={"invalid_choice": f"'%(value)s' is not one of {', '.join(ModelKind.values)}"},
+    )
+
+    class Meta:
+        model = ModelPerformance
         fields: list[str] = []

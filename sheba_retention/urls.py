@@ -22,6 +22,12 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 
+# Errors Django answers itself (no route, an uncaught exception, a refused request): JSON under /api/, HTML elsewhere.
+handler400 = "sheba_retention.common.api.errors.bad_request"
+handler403 = "sheba_retention.common.api.errors.permission_denied"
+handler404 = "sheba_retention.common.api.errors.page_not_found"
+handler500 = "sheba_retention.common.api.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -14,8 +14,7 @@ from interventions.models import CallStatus, SupportCall
 from interventions.selectors import support_call_list
 from interventions.services.calls import support_call_claim, support_call_log
 from sheba_retention.common.api.errors import ErrorSerializer
-from sheba_retention.common.api.lists import paginated_response
-from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.api.lists import ListApi
 
 
 @extend_schema_serializer(component_name="SupportCall")
@@ -53,9 +52,8 @@ class SupportCallOutputSerializer(serializers.ModelSerializer):
         return [item.get("text_en", "") for item in (prediction.reasons if prediction else [])]
 
 
-class SupportCallListApi(APIView):
+class SupportCallListApi(ListApi):
     permission_classes = [IsStaff]
-    pagination_class = PagePagination
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=CallStatus.choices, required=False)
@@ -66,7 +64,7 @@ class SupportCallListApi(APIView):
         summary="The support call list",
         description="Personal calls promised to customers, the earliest due first.",
         parameters=[FilterSerializer],
-        responses={200: SupportCallOutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+        responses=SupportCallOutputSerializer,
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -75,13 +73,7 @@ class SupportCallListApi(APIView):
             status=filters.validated_data.get("status"),
             assigned_to=request.user if filters.validated_data["mine"] else None,
         )
-        return paginated_response(
-            pagination_class=self.pagination_class,
-            serializer_class=SupportCallOutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
-        )
+        return self.paginated(queryset, serializer_class=SupportCallOutputSerializer)
 
 
 def _act(call_id: int, action) -> Response:
@@ -101,7 +93,7 @@ class SupportCallClaimApi(APIView):
         operation_id="interventions_calls_claim",
         summary="Put an open call on my list",
         request=None,
-        responses={200: SupportCallOutputSerializer, **dict.fromkeys((401, 403, 404, 409), ErrorSerializer)},
+        responses={200: SupportCallOutputSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, call_id: int) -> Response:
         return _act(call_id, lambda: support_call_claim(call_id=call_id, user=request.user))
@@ -127,7 +119,7 @@ class SupportCallLogApi(APIView):
         summary="Log a call attempt",
         description="Reached closes the call; the third unanswered attempt closes it as no answer. 409 when closed.",
         request=InputSerializer,
-        responses={200: SupportCallOutputSerializer, **dict.fromkeys((400, 401, 403, 404, 409), ErrorSerializer)},
+        responses={200: SupportCallOutputSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, call_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)

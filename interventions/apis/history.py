@@ -1,6 +1,5 @@
 """Interventions and their audit trail, as staff and as the customer see them."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_serializer,
@@ -8,15 +7,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.access import sees_staff_data
 from interventions.filters import InterventionHistoryFilter
 from interventions.models import Intervention, InterventionEvent
 from interventions.selectors import interventions_visible_to
-from sheba_retention.common.api.errors import ErrorSerializer
-from sheba_retention.common.api.lists import filtered, paginated_response
-from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.api.lists import ListApi
 
 
 class InterventionEventSerializer(serializers.ModelSerializer):
@@ -37,11 +33,8 @@ class InterventionEventSerializer(serializers.ModelSerializer):
         return data
 
 
-class InterventionHistoryApi(APIView):
-    queryset = Intervention.objects.none()
+class InterventionHistoryApi(ListApi):
     filterset_class = InterventionHistoryFilter
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = PagePagination
 
     @extend_schema_serializer(component_name="InterventionHistory")
     class OutputSerializer(serializers.ModelSerializer):
@@ -79,20 +72,11 @@ class InterventionHistoryApi(APIView):
             "or expired after sending) — never proposals, rejections or control-group rows — and not which member "
             "of staff decided."
         ),
-        responses={200: OutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
-        filters=True,
+        responses=OutputSerializer,
     )
     def get(self, request: Request) -> Response:
-        queryset = filtered(
-            queryset=interventions_visible_to(viewer=request.user),
-            filterset_class=self.filterset_class,
-            request=request,
-        )
-        return paginated_response(
-            pagination_class=self.pagination_class,
+        return self.paginated(
+            self.filtered(interventions_visible_to(viewer=request.user)),
             serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
             context={"staff": sees_staff_data(request.user)},
         )

@@ -5,17 +5,14 @@ from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from customers.selectors import customers_visible_to
 from interventions.selectors import offer_list, offer_message
 from payments.models import DiscountCode
-from sheba_retention.common.api.errors import ErrorSerializer
-from sheba_retention.common.api.lists import paginated_response
-from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.api.lists import ListApi
 
 
-class CustomerOfferListApi(APIView):
+class CustomerOfferListApi(ListApi):
     @extend_schema_serializer(component_name="CustomerOffer")
     class OutputSerializer(serializers.ModelSerializer):
         remaining_uses = serializers.SerializerMethodField()
@@ -49,16 +46,13 @@ class CustomerOfferListApi(APIView):
             "Active, unexpired codes with uses left, soonest expiry first. A customer sees only their own offers "
             "(another customer's id is a 404); staff see anyone's."
         ),
-        responses={200: OutputSerializer(many=True), 404: ErrorSerializer},
+        responses=OutputSerializer,
     )
     def get(self, request: Request, customer_id: str) -> Response:
         # Another customer's id is a 404, as for a customer that does not exist.
         customer = get_object_or_404(customers_visible_to(viewer=request.user), external_id=customer_id)
-        return paginated_response(
-            pagination_class=PagePagination,
+        return self.paginated(
+            offer_list(customer=customer),
             serializer_class=self.OutputSerializer,
-            queryset=offer_list(customer=customer),
-            request=request,
-            view=self,
             context={"language": customer.language},
         )

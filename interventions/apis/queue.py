@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -30,8 +29,7 @@ from interventions.services.queue import (
     interventions_decide,
 )
 from sheba_retention.common.api.errors import ErrorSerializer
-from sheba_retention.common.api.lists import filtered, paginated_response
-from sheba_retention.common.api.pagination import PagePagination
+from sheba_retention.common.api.lists import ListApi
 
 MAX_BULK = 100
 
@@ -67,7 +65,8 @@ def _decision_responses(name: str, key: str) -> dict:
             ),
             description="The intervention, or with intervention_ids the per-id results",
         ),
-        **dict.fromkeys((400, 401, 403, 404, 409), ErrorSerializer),
+        404: OpenApiResponse(ErrorSerializer, description="No such intervention (a single intervention_id)."),
+        409: OpenApiResponse(ErrorSerializer, description="invalid_state: the intervention is not pending."),
     }
 
 
@@ -87,13 +86,9 @@ class DecisionInputSerializer(serializers.Serializer):
         return attrs
 
 
-class InterventionPendingListApi(APIView):
+class InterventionPendingListApi(ListApi):
     permission_classes = [IsStaff]
-    # Read by drf-spectacular to document the filters and the page envelope.
-    queryset = Intervention.objects.none()
     filterset_class = PendingInterventionFilter
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = PagePagination
 
     @extend_schema_serializer(component_name="PendingIntervention")
     class OutputSerializer(serializers.ModelSerializer):
@@ -158,17 +153,12 @@ class InterventionPendingListApi(APIView):
         operation_id="interventions_pending",
         summary="Proposals awaiting a decision",
         description="Proposed interventions, the best expected net benefit first. Staff only.",
-        responses={200: OutputSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
-        filters=True,
+        responses=OutputSerializer,
     )
     def get(self, request: Request) -> Response:
-        queryset = filtered(queryset=intervention_pending_list(), filterset_class=self.filterset_class, request=request)
-        return paginated_response(
-            pagination_class=self.pagination_class,
+        return self.paginated(
+            self.filtered(intervention_pending_list()),
             serializer_class=self.OutputSerializer,
-            queryset=queryset,
-            request=request,
-            view=self,
             context={"settings": InterventionSettings.load()},
         )
 

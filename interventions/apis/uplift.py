@@ -18,7 +18,6 @@ from interventions.services.outcomes import (
     uplift_estimates,
     uplift_model_ready,
 )
-from sheba_retention.common.api.errors import ErrorSerializer
 
 
 class UpliftEstimateSerializer(serializers.Serializer):
@@ -81,7 +80,7 @@ class InterventionUpliftApi(APIView):
             "estimate the engine uses (shrunk towards the prior until a few hundred outcomes make the measurement "
             "trustworthy) and the ROI measured per action. Staff and analysts."
         ),
-        responses={200: OutputSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+        responses=OutputSerializer,
     )
     def get(self, request: Request) -> Response:
         counts = judged_counts()

@@ -1,10 +1,18 @@
-"""One error body for the whole API: {"error": {"code", "message", "details"}}."""
+"""One error body for the whole API: {"error": {"code", "message", "details"}}.
+
+DRF's views answer with it through `exception_handler`. What fails before a view runs or outside DRF (a URL that
+matches no route, a path converter that does not match, an uncaught exception, a request Django refuses) reaches
+Django's error handlers, wired in sheba_retention/urls.py: under /api/ they answer with the same body, elsewhere (the
+admin, the portals) with Django's HTML pages. With DEBUG on, Django shows its technical pages instead, as it does for
+every view.
+"""
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -29,6 +37,9 @@ ErrorSerializer = inline_serializer(
 )
 
 
+API_PREFIX = "/api/"
+
+
 class BrokerUnavailableError(exceptions.APIException):
     """What needs the task queue answers this while the broker is unreachable."""
 
@@ -38,6 +49,9 @@ class BrokerUnavailableError(exceptions.APIException):
 
 
 def error_body(*, code: str, message: str, details: dict | list | None = None) -> dict:
+    # A list of reasons (a view's ValidationError("…")) is filed as DRF files a serializer's: under non_field_errors.
+    if isinstance(details, list):
+        details = {"non_field_errors": details}
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
@@ -80,3 +94,40 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'
     return response
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX) or request.path_info == API_PREFIX.rstrip("/")
+
+
+def _api_error(exc: type[exceptions.APIException]) -> JsonResponse:
+    """The body DRF's own exception would have given, for an error no DRF view saw."""
+    body = error_body(code=str(exc.default_code), message=str(exc.default_detail))
+    return JsonResponse(body, status=exc.status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refuses before any view (a Host not allowed, a body over the upload limit)."""
+    if not is_api_request(request):
+        return defaults.bad_request(request, exception)
+    return JsonResponse(error_body(code="bad_request", message="Bad request."), status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api_request(request):
+        return defaults.permission_denied(request, exception)
+    return _api_error(exceptions.PermissionDenied)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """No route matches: an unknown path, or a path converter that refused its part (`calls/x/claim`)."""
+    if not is_api_request(request):
+        return defaults.page_not_found(request, exception)
+    return _api_error(exceptions.NotFound)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django has logged the traceback (django.request) before this answers; the body never shows it."""
+    if not is_api_request(request):
+        return defaults.server_error(request)
+    return JsonResponse(error_body(code="server_error", message="A server error occurred."), status=500)
