@@ -104,21 +104,24 @@ def nightly_resume(*, as_of: dt.date) -> NightlyRun:
 
 
 def nightly_watch(*, started_by: dt.datetime | None = None) -> NightlyRunRecord | None:
-    """The watchdog: if the latest night is not complete (or tonight's never started), log an error, record it, and
-    resume it in this process. Returns the record it resumed, None when the night is complete.
+    """The watchdog: if tonight's night (the one scoring as of the day beat's run would) is not complete, or never
+    started, log an error, record it, and finish it in this process. Returns the record it finished, None when the
+    night was complete.
 
-    `started_by`: a night whose record started before this is not tonight's (default: 24 hours ago)."""
+    `started_by`: a record that started before this is an earlier night's (default: 24 hours ago)."""
+    from django.conf import settings
+
     from predictions.services.scoring import scoring_plan
     from predictions.services.training import default_as_of
 
+    as_of = default_as_of()
     since = started_by or timezone.now() - dt.timedelta(hours=24)
-    record = NightlyRunRecord.objects.filter(started_at__gte=since).order_by("-started_at").first()
+    record = NightlyRunRecord.objects.filter(as_of=as_of, started_at__gte=since).first()
     if record is not None and record.state == NightlyState.COMPLETE:
         return None
     if record is None:
-        as_of = default_as_of()
         logger.error("the nightly run did not start by the deadline; running it now as of %s", as_of)
-        plan = scoring_plan(as_of=as_of)
+        plan = scoring_plan(as_of=as_of, chunk_size=settings.SCORING_CHUNK_SIZE)
         record = nightly_started(as_of=as_of, chunks=plan.chunks, versions=plan.versions)
         note = "did not start by the deadline"
     else:

@@ -6,6 +6,7 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from interventions.models import Intervention, NightlyRunRecord, NightlyState
 from interventions.services.nightly import nightly_run, nightly_started, nightly_watch
@@ -71,6 +72,11 @@ def _scored_alone() -> dict[int, int]:
 
 
 def test_a_night_that_never_started_is_run_by_the_watchdog(trained):
+    # given: yesterday's night, complete, as of the same day (no booking since)
+    NightlyRunRecord.objects.create(
+        as_of=AS_OF, state=NightlyState.COMPLETE, started_at=timezone.now() - dt.timedelta(hours=28)
+    )
+
     record = nightly_watch()
 
     assert record is not None
