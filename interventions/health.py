@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -36,7 +37,7 @@ def _cache() -> dict[str, Any]:
     cache.set("healthz", "ok", 5)
     if cache.get("healthz") != "ok":
         raise RuntimeError("a value written to the cache did not read back")
-    return {"backend": type(cache).__name__}
+    return {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
 def _broker() -> dict[str, Any]:

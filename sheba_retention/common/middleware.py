@@ -73,3 +73,24 @@ class RequestLogMiddleware:
             return response
         finally:
             structlog.contextvars.clear_contextvars()
+
+
+class ApiNotFoundMiddleware:
+    """With DEBUG on (`make demo`), Django answers an unknown URL with its technical HTML page before handler404 is
+    asked; under /api/ that page becomes the API's JSON 404 too, so an app developer gets the same answer from the
+    demo as from production. (A 500 keeps its debug page there: its traceback is what a developer needs.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from sheba_retention.common.api.errors import is_api_request, page_not_found
+
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and is_api_request(request)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return page_not_found(request, None)
+        return response

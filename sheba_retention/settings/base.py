@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: its request id is on every line logged while the request runs, its time covers the whole request.
     "sheba_retention.common.middleware.RequestLogMiddleware",
+    "sheba_retention.common.middleware.ApiNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -44,6 +44,20 @@ def test_a_url_no_route_matches_is_a_json_404(retention_user, method, url):
     assert error_of(response) == {"code": "not_found", "message": "Not found.", "details": {}}
 
 
+def test_with_debug_on_an_api_url_no_route_matches_is_still_the_json_404(retention_user, settings):
+    settings.DEBUG = True  # `make demo`: Django would show its technical 404 page
+    client = Client()
+    client.force_login(retention_user)
+
+    api = client.get("/api/interventions/calls/x/claim")
+    admin = client.get("/admin/nothing-here/")
+
+    assert api.status_code == 404
+    assert error_of(api)["code"] == "not_found"
+    assert admin.status_code == 404
+    assert admin["Content-Type"].startswith("text/html")
+
+
 def test_a_method_an_endpoint_does_not_have_is_a_json_405_naming_the_allowed_ones(staff_client):
     response = staff_client.delete("/api/customers")
 
