@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 import structlog
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from sheba_retention.common.logs import mask
@@ -92,5 +92,5 @@ class ApiNotFoundMiddleware:
             and is_api_request(request)
             and response.get("Content-Type", "").startswith("text/html")
         ):
-            return page_not_found(request, None)
+            return page_not_found(request, Http404())
         return response
