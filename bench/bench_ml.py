@@ -59,6 +59,14 @@ def bare_calls(as_of: datetime.date) -> tuple[dict[str, float], int]:
     return seconds, len(features)
 
 
+def auc_line(metrics: dict) -> str:
+    """Our model's AUC beside the classical baselines' (recency, BG/NBD, Pareto/NBD: whichever were fitted)."""
+    baselines = metrics.get("baselines") or {k: v for k, v in metrics.items() if k not in ("model", "blend")}
+    names = {"recency": "recency", "bg_nbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+    others = ", ".join(f"{names.get(k, k)} {v['auc_roc']:.3f}" for k, v in baselines.items() if "auc_roc" in v)
+    return f"AUC {metrics['model']['auc_roc']:.3f} ({others})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000, help="customers to generate if the DB is empty")
@@ -115,21 +123,14 @@ def main() -> None:
         print(f"  {name:<42}{seconds:>10.1f}")
     print(f"  {'total':<42}{bare_total:>10.1f}")
     print()
+    print(f"churn out of time ({churn['served']} served): {auc_line(churn)}, Brier {churn['model']['brier']:.3f}")
+    if churn.get("recently_active"):
+        print(f"  recently active: {auc_line(churn['recently_active'])}")
+    served, btyd = ltv["served_metrics"], ltv["baselines"].get("bg_nbd_gamma_gamma", {})
     print(
-        f"churn out of time: AUC {churn['model']['auc_roc']:.3f} (recency {churn['recency']['auc_roc']:.3f}, "
-        f"BG/NBD {churn['bg_nbd']['auc_roc']:.3f}), Brier {churn['model']['brier']:.3f}"
-    )
-    active = trained.metrics["churn_recently_active"]
-    if active:
-        print(
-            f"  recently active: AUC {active['model']['auc_roc']:.3f} (recency {active['recency']['auc_roc']:.3f}, "
-            f"BG/NBD {active['bg_nbd']['auc_roc']:.3f})"
-        )
-    baseline = ltv["btyd"]
-    print(
-        f"LTV out of time: MAE Tk {ltv['model']['mae']:,.0f} (BG/NBD+GG Tk {baseline.get('mae', float('nan')):,.0f}), "
-        f"Spearman {ltv['model']['spearman']:.3f} ({baseline.get('spearman', float('nan')):.3f}), "
-        f"80% interval coverage {ltv['model']['coverage']:.1%}"
+        f"LTV out of time ({ltv['served']} served): MAE Tk {served['mae']:,.0f} "
+        f"(BG/NBD+GG Tk {btyd.get('mae', float('nan')):,.0f}), Spearman {served['spearman']:.3f} "
+        f"({btyd.get('spearman', float('nan')):.3f}), 80% interval coverage {served['coverage']:.1%}"
     )
     print()
     overhead = warm_seconds / bare_total if bare_total else float("nan")

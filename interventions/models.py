@@ -83,7 +83,12 @@ class Intervention(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-expected_roi"])]
+        # The approval queue's order (intervention_pending_list): its pages are read from the index, not sorted.
+        indexes = [
+            models.Index(
+                fields=["status", "-expected_net_benefit", "-expected_roi", "id"], name="intervention_queue_order_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"], condition=Q(status__in=OPEN_STATUSES), name="one_open_intervention_per_customer"
