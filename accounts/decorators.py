@@ -25,7 +25,7 @@ class PortalRequest(HttpRequest):
 def login_redirect(request: PortalRequest) -> HttpResponse:
     """To the login page, back here afterwards; an htmx request makes the whole page go there, not its fragment."""
     here = request.htmx.current_url_abs_path if request.htmx and request.htmx.current_url_abs_path else None
-    login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': here or request.get_full_path()})}"
+    login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': here or request.get_full_path()}, safe='/')}"
     return HttpResponseClientRedirect(login) if request.htmx else redirect(login)
 
 

@@ -1,0 +1,29 @@
+"""Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run) against a live server.
+
+Playwright's own browser downloads are never used. Its sync API runs an event loop in the test's thread, so Django's
+guard against ORM calls from async code is lifted for these tests (the test itself, not a coroutine, makes the rows).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        raise pytest.UsageError(f"the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
