@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 from analytics.tests.portal_data import storied_customer
 from customers.tests.factories import UserFactory
 
-# The live server reads the rows over its own connection, so they are committed; the catalogue rows the data
-# migrations loaded come back afterwards (serialized_rollback).
+# The live server reads the rows over its own connection, so they are committed (conftest.py reloads the reference
+# rows first); the ones the data migrations loaded come back for the tests after (serialized_rollback).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
