@@ -1,7 +1,7 @@
 """Reads of the approval queue and the intervention history for the API, the portals and the admin."""
 
 from django.contrib.auth.models import User
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import Viewer, customer_of, sees_staff_data
@@ -43,6 +43,12 @@ def interventions_visible_to(*, viewer: Viewer) -> QuerySet[Intervention]:
         return queryset
     own = customer_of(viewer)
     return queryset.filter(CUSTOMER_VISIBLE, customer=own) if own else queryset.none()
+
+
+def intervention_status_counts() -> dict[str, int]:
+    """How many interventions are in each state (every state listed, 0 where none is)."""
+    counted = dict(Intervention.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return {status: counted.get(status, 0) for status in InterventionStatus.values}
 
 
 def support_call_list(*, status: str | None = None, assigned_to: User | None = None):

@@ -97,6 +97,17 @@ def latest_as_of() -> dt.date | None:
     return Prediction.objects.aggregate(latest=Max("as_of"))["latest"]
 
 
+def scoring_days(*, limit: int = 90) -> list[dt.date]:
+    """The days customers were scored, the latest first."""
+    days = Prediction.objects.order_by("-as_of").values_list("as_of", flat=True).distinct()
+    return list(days[:limit])
+
+
+def prediction_history(*, customer: Customer, limit: int = 36) -> QuerySet[Prediction]:
+    """One customer's scores over time, the latest first."""
+    return customer.predictions.order_by("-as_of")[:limit]
+
+
 def prediction_list(*, as_of: dt.date | None = None) -> QuerySet[Prediction]:
     """Predictions of one scoring day (the latest by default), with their customer."""
     as_of = as_of or latest_as_of()

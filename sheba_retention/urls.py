@@ -1,8 +1,7 @@
-"""Top-level URLs: admin, the REST API under /api/, its schema and docs."""
+"""Top-level URLs: login and the portals, admin, the REST API under /api/, its schema and docs."""
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from interventions.health import healthz
@@ -29,7 +28,8 @@ handler404 = "sheba_retention.common.api.errors.page_not_found"
 handler500 = "sheba_retention.common.api.errors.server_error"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", include("accounts.urls")),
+    path("analyst/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include((api_patterns, "api"))),

@@ -13,6 +13,7 @@ from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
 from sheba_retention.common.csvfiles import csv_escape
+from sheba_retention.common.formatting import taka
 from sheba_retention.common.services import model_create, model_update
 
 if TYPE_CHECKING:
@@ -21,12 +22,7 @@ if TYPE_CHECKING:
 
 def format_tk(value: Decimal | float | int | None) -> str | None:
     """Taka with thousands separators, paisa only when there are any: Tk 1,200 or Tk 1,200.50."""
-    if value is None:
-        return None
-    amount = Decimal(value)
-    if amount == amount.to_integral_value():
-        return f"Tk {amount:,.0f}"
-    return f"Tk {amount:,.2f}"
+    return None if value is None else taka(value, language="en")
 
 
 def _interpolate(text: "str | _StrPromise", values: dict[str, object]) -> str:

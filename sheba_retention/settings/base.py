@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in user's portal pages are in the language they chose.
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -74,7 +76,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "accounts.context_processors.portal_nav",
             ],
+            # The portals' figures and dates in the active language (sheba_retention/common/formatting.py).
+            "libraries": {"portal": "sheba_retention.common.templatetags.portal"},
         },
     },
 ]
@@ -165,7 +170,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# One login page for everyone; each role then lands on its portal (accounts.views.home).
+LOGIN_URL = "login"
 # django-axes checks every login first: after AXES_FAILURE_LIMIT failures for one username from one address, that
 # pair is locked out for AXES_COOLOFF_MINUTES (the admin's form and POST /api/auth/token/ alike; 429, Retry-After).
 # A username alone is not locked, or anyone could lock anyone out; the API's per-username throttle brakes guessing
@@ -183,6 +189,8 @@ AXES_LOCKOUT_CALLABLE = "sheba_retention.common.lockout.lockout_response"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("bn", "বাংলা")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Before logging in, the language switch remembers the choice in this browser for a year (after, with the user).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Asia/Dhaka"
 USE_I18N = True
 USE_TZ = True
@@ -190,6 +198,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Our static/ and the apps' (django-htmx ships htmx there), plus plotly.js from the installed plotly package.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "sheba_retention.common.staticfiles.PackageFilesFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
