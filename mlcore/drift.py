@@ -1,8 +1,10 @@
 """Feature drift: the population stability index of each feature between the training snapshot and a scoring day.
 
 PSI = Σ (current − reference) × ln(current ÷ reference) over bins: the deciles of the reference (fewer where its
-values repeat), plus a bin of its own for missing values, so that a feature going missing counts as drift. A share
-of zero is floored at PSI_FLOOR, as Evidently does, so that a bin empty on one side adds a large but finite term.
+values repeat), a bin below its smallest value and one above its largest (so that a shift beyond anything seen in
+training counts, even for a feature the reference held constant), and a bin for missing values (so that a feature
+going missing counts as drift). A share of zero is floored at PSI_FLOOR, as Evidently does, so that a bin empty on
+one side adds a large but finite term.
 The usual bands: below 0.1 stable, 0.1 to 0.2 watch, 0.2 or more act.
 """
 
@@ -23,19 +25,23 @@ STABLE, WATCH, ACT = "stable", "watch", "act"
 
 
 def bin_edges(reference: AnyFloatArray, bins: int = PSI_BINS) -> FloatArray:
-    """The inner edges of the reference's quantile bins (its deciles by default), each once."""
+    """The reference's quantiles from its smallest value to its largest (its deciles by default), each once."""
     present = reference[~np.isnan(reference)]
     if not len(present):
         return np.array([], dtype=float)
-    edges: FloatArray = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
+    edges: FloatArray = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)))
     return edges
 
 
 def bin_shares(values: AnyFloatArray, edges: FloatArray) -> FloatArray:
-    """The share of `values` in each bin (below the first edge, …, at or above the last, missing)."""
+    """The share of `values` in each bin: below the reference's smallest value, at it, then up to and including each
+    next edge, above its largest, and missing. The bins outside the reference's range see a shift the reference
+    never showed, even for a feature it held constant."""
     missing = np.isnan(values)
-    index = np.where(missing, len(edges) + 1, np.searchsorted(edges, np.nan_to_num(values), side="right"))
-    counts = np.bincount(index, minlength=len(edges) + 2).astype(float)
+    present = np.nan_to_num(values)
+    inside = np.searchsorted(edges, present, side="left") + 1
+    index = np.where(missing, len(edges) + 2, np.where(present < edges[0], 0, inside) if len(edges) else 0)
+    counts = np.bincount(index, minlength=len(edges) + 3).astype(float)
     shares: FloatArray = counts / len(values)
     return shares
 

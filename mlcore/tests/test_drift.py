@@ -73,3 +73,10 @@ def test_feature_drift_per_day_lists_the_most_drifted_feature_first() -> None:
         )
     ]
     assert feature_drift(reference, {}, ["spend"]) == []
+
+
+def test_a_shift_beyond_a_constant_reference_is_drift_either_way() -> None:
+    reference = np.full(10, 10.0)
+
+    assert psi(reference, np.full(10, 31.0)) == pytest.approx(2 * (1 - PSI_FLOOR) * math.log(1 / PSI_FLOOR))
+    assert psi(reference, np.full(10, 2.0)) == psi(reference, np.full(10, 31.0))
