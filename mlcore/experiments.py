@@ -55,6 +55,12 @@ def arm_counts(judged: pd.DataFrame, by: list[str]) -> dict[tuple[str, ...], Arm
     }
 
 
+def effect_of_sending(difference: float, share_sent: float) -> float:
+    """The intent-to-treat difference (proposed − control retention) as the effect on those sent: divided by the
+    share of proposals sent (see the module docstring)."""
+    return difference / share_sent
+
+
 def shrink_weight(proposed: int, control: int, share_sent: float) -> float:
     """How much a measurement counts against its prior, 0 to 1. Dividing by the share sent s multiplies the standard
     error by 1/s, so the measurement is worth n·s² outcomes (n the smaller arm); below MIN_SHARE_SENT, nothing."""
@@ -96,7 +102,7 @@ def uplift_estimate(arms: Arms, *, action: str, segment: str, prior: float) -> U
         return None
     rate_proposed, rate_control = arms.proposed_kept / proposed, arms.control_kept / control
     share_sent = sent / proposed
-    measured = (rate_proposed - rate_control) / share_sent
+    measured = effect_of_sending(rate_proposed - rate_control, share_sent)
     weight = shrink_weight(proposed, control, share_sent)
     return UpliftEstimate(
         action=action,
@@ -181,7 +187,7 @@ def action_roi(action: str, judged: pd.DataFrame, *, margin_rate: float) -> Meas
         proposed=len(assigned),
         sent=len(sent),
         control=len(control),
-        measured_uplift=round(float(difference * len(assigned) / len(sent)), 4),
+        measured_uplift=round(float(effect_of_sending(difference, len(sent) / len(assigned))), 4),
         customers_won=round(float(won), 1),
         value_recovered=round(float(value), 2),
         discounts_redeemed=round(float(sent["given"].sum()), 2),

@@ -78,6 +78,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "api/interventions/calls"): staff_only(200),
     ("POST", "api/interventions/calls/<int:call_id>/claim"): allowed_to({"retention"}, 200),
     ("POST", "api/interventions/calls/<int:call_id>/log"): allowed_to({"retention"}, 200),
+    ("GET", "api/analytics/retention"): staff_only(200),
+    ("GET", "api/analytics/roi"): staff_only(200),
+    ("GET", "api/analytics/segments"): staff_only(200),
+    ("GET", "api/analytics/revenue"): staff_only(200),
 }
 
 

@@ -71,7 +71,7 @@ def interventions_track_outcomes(*, now: dt.datetime | None = None) -> dict[str,
     return {InterventionOutcome.RETAINED.value: len(retained), InterventionOutcome.CHURNED.value: len(churned)}
 
 
-def _judged(before: dt.date | None = None) -> QuerySet[Intervention]:
+def judged_proposals(before: dt.date | None = None) -> QuerySet[Intervention]:
     """Proposals with an outcome; with `before`, only those whose window had ended by then (what was known)."""
     judged = Intervention.objects.exclude(outcome=InterventionOutcome.PENDING).filter(status__in=JUDGED_STATUSES)
     if before is not None:
@@ -79,7 +79,7 @@ def _judged(before: dt.date | None = None) -> QuerySet[Intervention]:
     return judged
 
 
-def _judged_rows(judged: QuerySet[Intervention], **fields: str) -> pd.DataFrame:
+def judged_rows(judged: QuerySet[Intervention], **fields: str) -> pd.DataFrame:
     """One row per proposal in `judged`: its pk, action, segment, status, sent_at and outcome, the `fields` asked for
     (column name → field), and the columns mlcore.experiments reads: assigned (outside the control group), sent and
     retained."""
@@ -121,7 +121,7 @@ def uplift_estimates(*, before: dt.date | None = None) -> list[UpliftEstimate]:
     mlcore.experiments), shrunk towards its prior (the action's estimate for a segment, the configured prior for an
     action) until a few hundred outcomes make it trustworthy. With `before`: from what was known on that day. Two
     grouped counts in the database, however many proposals have been judged."""
-    judged = _judged(before)
+    judged = judged_proposals(before)
     return uplift_from_arms(
         _arms(judged, "action"),
         _arms(judged, "action", "prediction__segment"),
@@ -134,7 +134,7 @@ UPLIFT_CONFIG = UpliftConfig()
 
 def judged_counts(*, before: dt.date | None = None) -> dict[str, int]:
     """Proposals (outside control) and control rows whose outcome is known."""
-    return _judged(before).aggregate(proposed=ARM_COUNTS["proposed"], control=ARM_COUNTS["control"])
+    return judged_proposals(before).aggregate(proposed=ARM_COUNTS["proposed"], control=ARM_COUNTS["control"])
 
 
 def uplift_model_ready(
@@ -150,7 +150,7 @@ def judged_features(history: History, *, before: dt.date | None = None) -> pd.Da
     """One row per judged proposal (indexed by its id): the customer's features on the day it was proposed (point in
     time, from `history`), its action, whether it was held out, whether it was sent, and whether the customer stayed."""
     # every engine proposal has its scoring day
-    rows = _judged_rows(_judged(before).filter(as_of__isnull=False), customer_id="customer_id", as_of="as_of")
+    rows = judged_rows(judged_proposals(before).filter(as_of__isnull=False), customer_id="customer_id", as_of="as_of")
     parts = []
     for as_of, group in rows.groupby("as_of"):
         features = build_features(history, as_of, customer_ids=pd.Index(group["customer_id"]))
@@ -166,26 +166,35 @@ def uplift_model_fit(
     return uplift_fit(judged_features(history, before=before), config)
 
 
-def roi_measured(*, before: dt.date | None = None) -> list[MeasuredRoi]:
-    """Per action, the return measured against the control group (see mlcore.experiments.roi_measure), with the
-    discounts really redeemed and the settings' margin and contact costs."""
+def roi_costs() -> dict[str, float]:
+    """The settings' margin and contact costs, as mlcore.experiments.roi_measure takes them."""
+    settings_row = InterventionSettings.load()
+    return {
+        "margin_rate": settings_row.margin_rate,
+        "message_cost": float(settings_row.message_cost),
+        "call_cost": float(settings_row.call_cost),
+    }
+
+
+def roi_rows(judged: QuerySet[Intervention], **fields: str) -> pd.DataFrame:
+    """judged_rows with what roi_measure reads besides: the customer's ltv and churn probability at the proposal,
+    the expected ROI, and `given` (Tk of discounts really redeemed)."""
     from django.db.models import Sum
 
-    settings_row = InterventionSettings.load()
-    rows = _judged_rows(
-        _judged(before), ltv="prediction__ltv", churn_probability="churn_probability", expected_roi="expected_roi"
+    rows = judged_rows(
+        judged, ltv="prediction__ltv", churn_probability="churn_probability", expected_roi="expected_roi", **fields
     )
     redeemed = dict(
-        _judged(before)
-        .annotate(given=Sum("discount_codes__redemptions__discount_amount"))
+        judged.annotate(given=Sum("discount_codes__redemptions__discount_amount"))
         .exclude(given=None)
         .values_list("pk", "given")
     )
     rows["ltv"] = [float(ltv or 0) for ltv in rows["ltv"]]
     rows["given"] = rows["pk"].map(lambda pk: float(redeemed.get(pk, 0)))
-    return roi_measure(
-        rows,
-        margin_rate=settings_row.margin_rate,
-        message_cost=float(settings_row.message_cost),
-        call_cost=float(settings_row.call_cost),
-    )
+    return rows
+
+
+def roi_measured(*, before: dt.date | None = None) -> list[MeasuredRoi]:
+    """Per action, the return measured against the control group (see mlcore.experiments.roi_measure), with the
+    discounts really redeemed and the settings' margin and contact costs."""
+    return roi_measure(roi_rows(judged_proposals(before)), **roi_costs())

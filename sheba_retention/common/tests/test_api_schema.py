@@ -162,6 +162,10 @@ def test_a_customer_without_a_preferred_provider_is_documented_as_answered(schem
         ),
         ("POST", "/api/payments/callback/{gateway}", ["200", "400", "404", "409", "415", "429", "503"]),
         ("POST", "/api/auth/token/", ["200", "400", "401", "403", "415", "429"]),
+        ("GET", "/api/analytics/retention", ["200", "400", "401", "403"]),
+        ("GET", "/api/analytics/roi", ["200", "400", "401", "403"]),
+        ("GET", "/api/analytics/segments", ["200", "400", "401", "403"]),
+        ("GET", "/api/analytics/revenue", ["200", "400", "401", "403"]),
     ],
 )
 def test_each_operation_documents_the_errors_it_can_answer(schema, method, route, expected):

@@ -1,0 +1,340 @@
+"""Reads for the analyst portal and the analytics API: rows from every app, the statistics from mlcore, cached until
+the next nightly run.
+
+Each report takes AnalyticsFilters (a period, a segment, an action, a city and area) and returns mlcore's
+dataclasses. Results are kept in the cache (Redis where it is configured) under a key holding the last completed
+nightly run, so the night's new scores, outcomes and histories show the next morning without interventions knowing
+that analytics exists.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.core.cache import cache
+from django.db.models import DateTimeField, ExpressionWrapper, F, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from customers.models import Booking, BookingStatus, Customer, CustomerSegment
+from interventions.models import Intervention, NightlyRunRecord, NightlyState
+from interventions.services.outcomes import judged_proposals, roi_costs, roi_rows
+from loyalty.models import CustomerLoyalty
+from mlcore.abtest import AbResult, RevenueRecovered, SegmentRoi, ab_measure, revenue_recovered, roi_by_segment
+from mlcore.drift import DayDrift, feature_drift
+from mlcore.features import LOCAL_TZ, build_features, cutoff_of
+from mlcore.movement import Distribution, Movement, distribution_over_time, movement_between
+from mlcore.quality import RunQuality, run_quality
+from mlcore.retention import CohortRetention, MonthRetention, cohort_retention, months_between, retention_over_time
+from predictions.models import ModelKind, ModelPerformance, ModelVersion, Prediction, ScoringSettings
+from predictions.selectors import history_load
+
+DEFAULT_MONTHS = 12  # the period shown when none is asked for: the last year of bookings
+CACHE_SECONDS = 26 * 60 * 60  # a night and a bit: the next run's key replaces it anyway
+DRIFT_DAYS = 14  # the latest scoring days whose drift is measured
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AnalyticsFilters:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    segment: str = ""  # a Segment.Key: the customer's current segment; a proposal's segment when it was made
+    action: str = ""  # an InterventionAction (the A/B results, ROI and revenue only)
+    city: str = ""
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+
+def last_booking_day() -> dt.date:
+    last = Booking.objects.aggregate(last=Max("booked_at"))["last"]
+    return last.astimezone(ZoneInfo(LOCAL_TZ)).date() if last else timezone.localdate()
+
+
+def period_of(filters: AnalyticsFilters) -> Period:
+    """The period asked for; by default the DEFAULT_MONTHS months up to the last booking."""
+    end = filters.end or last_booking_day()
+    return Period(start=filters.start or months_before(end.replace(day=1), DEFAULT_MONTHS - 1), end=end)
+
+
+def months_before(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_nightly_run() -> str:
+    """When the last nightly run finished ("none" before the first): part of every cache key."""
+    finished = NightlyRunRecord.objects.filter(state=NightlyState.COMPLETE).aggregate(last=Max("finished_at"))["last"]
+    return finished.isoformat() if finished else "none"
+
+
+def cached(report: str, filters: AnalyticsFilters, compute: Callable[[], T]) -> T:
+    """`compute()`, kept until the next nightly run finishes."""
+    asked = hashlib.sha256(repr(sorted(asdict(filters).items())).encode()).hexdigest()[:16]
+    key = f"analytics:{report}:{last_nightly_run()}:{asked}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def customers_of(filters: AnalyticsFilters, *, by_segment: bool = True) -> QuerySet[Customer]:
+    customers = Customer.objects.all()
+    if filters.city:
+        customers = customers.filter(city=filters.city)
+    if filters.area:
+        customers = customers.filter(area=filters.area)
+    if by_segment and filters.segment:
+        customers = customers.filter(
+            segment_history__valid_to__isnull=True, segment_history__segment__key=filters.segment
+        )
+    return customers
+
+
+def _between(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the period and the first after it, in Dhaka."""
+    return cutoff_of(period.start).to_pydatetime(), cutoff_of(period.end + dt.timedelta(days=1)).to_pydatetime()
+
+
+def _months(rows: QuerySet, field: str) -> pd.DataFrame:
+    """(customer_id, month) of `rows`, the month of `field` in Dhaka, each pair once."""
+    pairs = (
+        rows.annotate(month=TruncMonth(field, tzinfo=ZoneInfo(LOCAL_TZ)))
+        .values_list("customer_id" if rows.model is not Customer else "pk", "month")
+        .distinct()
+    )
+    return pd.DataFrame(
+        [(customer, month.date() if isinstance(month, dt.datetime) else month) for customer, month in pairs],
+        columns=["customer_id", "month"],
+    )
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    period: Period
+    months: list[MonthRetention]
+    cohorts: CohortRetention
+
+
+def retention_report(filters: AnalyticsFilters) -> RetentionReport:
+    """Retention month to month, and by signup cohort, of the filtered customers over the period."""
+
+    def compute() -> RetentionReport:
+        period = period_of(filters)
+        first, after = _between(Period(period.start.replace(day=1), period.end))
+        customers = customers_of(filters)
+        activity = _months(
+            Booking.objects.filter(
+                customer__in=customers, status=BookingStatus.COMPLETED, booked_at__gte=first, booked_at__lt=after
+            ),
+            "booked_at",
+        )
+        signups = _months(customers.filter(joined_at__gte=first, joined_at__lt=after), "joined_at")
+        return RetentionReport(
+            period=period,
+            months=retention_over_time(activity, first=period.start, last=period.end),
+            cohorts=cohort_retention(signups, activity, first=period.start, last=period.end),
+        )
+
+    return cached("retention", filters, compute)
+
+
+def judged_of(filters: AnalyticsFilters) -> QuerySet[Intervention]:
+    """Proposals with an outcome, made in the period, of the filtered action, segment (at the proposal) and place."""
+    first, after = _between(period_of(filters))
+    judged = judged_proposals().filter(
+        created_at__gte=first, created_at__lt=after, customer__in=customers_of(filters, by_segment=False)
+    )
+    if filters.action:
+        judged = judged.filter(action=filters.action)
+    if filters.segment:
+        judged = judged.filter(prediction__segment=filters.segment)
+    return judged
+
+
+def spend_in_window(judged: QuerySet[Intervention]) -> dict[int, float]:
+    """Per proposal, Tk its customer spent on completed bookings in the churn window after it was made."""
+    window = dt.timedelta(days=ScoringSettings.load().churn_window_days)
+    spent = (
+        Booking.objects.filter(
+            customer=OuterRef("customer"),
+            status=BookingStatus.COMPLETED,
+            booked_at__gte=OuterRef("created_at"),
+            booked_at__lt=OuterRef("ends"),
+        )
+        .values("customer")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = judged.annotate(
+        ends=ExpressionWrapper(F("created_at") + window, output_field=DateTimeField()),
+        spend=Coalesce(Subquery(spent), Value(Decimal(0))),
+    ).values_list("pk", "spend")
+    return {pk: float(spend) for pk, spend in rows}
+
+
+def judged_frame(filters: AnalyticsFilters) -> pd.DataFrame:
+    """One row per judged proposal: what mlcore.experiments and mlcore.abtest read, `spend` included."""
+    judged = judged_of(filters)
+    rows = roi_rows(judged)
+    spend = spend_in_window(judged)
+    rows["spend"] = rows["pk"].map(lambda pk: spend.get(pk, 0.0)).astype(float)
+    rows["segment"] = rows["segment"].fillna("")
+    return rows
+
+
+@dataclass(frozen=True)
+class RoiReport:
+    period: Period
+    ab: list[AbResult]  # per action, then per action and segment
+    roi: list[SegmentRoi]
+
+
+def roi_report(filters: AnalyticsFilters) -> RoiReport:
+    """A/B results and the return of each action, across segments and within each."""
+
+    def compute() -> RoiReport:
+        rows = judged_frame(filters)
+        return RoiReport(period=period_of(filters), ab=ab_measure(rows), roi=roi_by_segment(rows, **roi_costs()))
+
+    return cached("roi", filters, compute)
+
+
+@dataclass(frozen=True)
+class RevenueReport:
+    period: Period
+    window_days: int
+    by_action: list[RevenueRecovered]  # per action, then all actions together (action "")
+
+
+def revenue_report(filters: AnalyticsFilters) -> RevenueReport:
+    """What the proposals' retained customers spent above what the control group's retention predicts."""
+
+    def compute() -> RevenueReport:
+        return RevenueReport(
+            period=period_of(filters),
+            window_days=ScoringSettings.load().churn_window_days,
+            by_action=revenue_recovered(judged_frame(filters)),
+        )
+
+    return cached("revenue", filters, compute)
+
+
+def month_ends(period: Period) -> list[dt.date]:
+    """The last day of each month of the period (the period's end for its last month)."""
+    starts = months_between(period.start, period.end)
+    return [min(months_before(month, -1) - dt.timedelta(days=1), period.end) for month in starts]
+
+
+@dataclass(frozen=True)
+class StatesReport:
+    distribution: list[Distribution]  # on the last day of each month
+    movement: list[Movement]  # from each month's last day to the next's
+
+
+@dataclass(frozen=True)
+class SegmentsReport:
+    period: Period
+    segments: StatesReport
+    tiers: StatesReport
+
+
+def _states(spells: QuerySet, state: str, days: list[dt.date]) -> StatesReport:
+    rows = pd.DataFrame(
+        list(spells.values_list("customer_id", state, "valid_from", "valid_to")),
+        columns=["customer_id", "state", "valid_from", "valid_to"],
+    )
+    return StatesReport(distribution=distribution_over_time(rows, days), movement=movement_between(rows, days))
+
+
+def segments_report(filters: AnalyticsFilters) -> SegmentsReport:
+    """Segment and loyalty tier distribution at each month's end, and the movement between them month to month."""
+
+    def compute() -> SegmentsReport:
+        period = period_of(filters)
+        days, customers = month_ends(period), customers_of(filters)
+        segments = CustomerSegment.objects.filter(customer__in=customers)
+        tiers = CustomerLoyalty.objects.filter(customer__in=customers)
+        return SegmentsReport(
+            period=period,
+            segments=_states(segments, "segment__key", days),
+            tiers=_states(tiers, "tier__name", days),
+        )
+
+    return cached("segments", filters, compute)
+
+
+def model_quality(filters: AnalyticsFilters) -> list[RunQuality]:
+    """Every churn training run trained as of a day in the period, oldest first, beside its baselines."""
+
+    def compute() -> list[RunQuality]:
+        period = period_of(filters)
+        active = set(
+            ModelVersion.objects.filter(kind=ModelKind.CHURN, is_active=True).values_list("version", flat=True)
+        )
+        runs = ModelPerformance.objects.filter(
+            model_kind=ModelKind.CHURN, as_of__gte=period.start, as_of__lte=period.end
+        ).order_by("as_of", "trained_at")
+        return [
+            run_quality(
+                version=run.model_version,
+                as_of=run.as_of,
+                active=run.model_version in active,
+                n_holdout=run.n_holdout,
+                metrics=run.metrics,
+            )
+            for run in runs
+        ]
+
+    return cached("quality", filters, compute)
+
+
+def training_snapshot_day(version: ModelVersion) -> dt.date:
+    """The latest day the churn model's training rows were taken on (its version's day for a fallback)."""
+    cutoffs = (version.metadata.get("report") or {}).get("train_cutoffs") or []
+    return dt.date.fromisoformat(cutoffs[-1]) if cutoffs else version.as_of
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    version: str  # the churn model whose training snapshot is the reference; "" without one
+    reference_day: dt.date | None
+    days: list[DayDrift]
+
+
+def feature_drift_report(filters: AnalyticsFilters) -> DriftReport:
+    """PSI of each feature the active churn model reads, between its training snapshot and each of the latest
+    DRIFT_DAYS scoring days of the period, over the filtered customers."""
+
+    def compute() -> DriftReport:
+        version = ModelVersion.objects.filter(kind=ModelKind.CHURN, is_active=True).first()
+        if version is None:
+            return DriftReport(version="", reference_day=None, days=[])
+        period = period_of(filters)
+        scored = list(
+            Prediction.objects.filter(as_of__gte=period.start, as_of__lte=period.end)
+            .values_list("as_of", flat=True)
+            .distinct()
+            .order_by("-as_of")[:DRIFT_DAYS]
+        )
+        reference_day = training_snapshot_day(version)
+        customers = pd.Index(list(customers_of(filters).values_list("pk", flat=True)))
+        history = history_load(before=max([reference_day, *scored]))
+        reference = build_features(history, reference_day, customer_ids=customers)
+        features = [name for name in version.metadata.get("feature_names", []) if name in reference.columns]
+        days = {day: build_features(history, day, customer_ids=customers) for day in scored}
+        return DriftReport(version.version, reference_day, feature_drift(reference, days, features))
+
+    return cached("drift", filters, compute)

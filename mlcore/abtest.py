@@ -1,0 +1,229 @@
+"""A/B results of the interventions against the randomly held-out control group, their return per segment and the
+revenue they recovered, each with its 95% interval and a flag where the sample is too small to say anything.
+
+The arms are those of mlcore.experiments (intent to treat: every proposal outside the control group, whatever staff
+did with it, against the held-out ones); the effect of sending is the engine's (experiments.effect_of_sending).
+
+The difference of two retention rates is tested with the two-proportion z-test (pooled standard error; the same
+p-value as scipy's chi-square test of the 2×2 table without continuity correction) and given a Wald interval
+(unpooled standard error). Both rest on the normal approximation, which holds when every arm expects at least
+MIN_EXPECTED customers retained and as many churned under the pooled rate, and has at least MIN_PER_ARM customers;
+below that the result is flagged `too_small` (a control group of one always is).
+"""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mlcore.experiments import MIN_SHARE_SENT, Arms, MeasuredRoi, arm_counts, effect_of_sending, roi_measure
+
+CONFIDENCE = 0.95
+MIN_PER_ARM = 30
+MIN_EXPECTED = 5
+
+
+def z_of(confidence: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + confidence / 2))
+
+
+@dataclass(frozen=True)
+class ProportionTest:
+    """Retention of a treated arm against a control arm. The rates, difference, interval and p-value are None when
+    an arm is empty."""
+
+    treated: int
+    treated_retained: int
+    control: int
+    control_retained: int
+    retention_treated: float | None
+    retention_control: float | None
+    difference: float | None  # treated − control
+    low: float | None  # the difference's interval (CONFIDENCE)
+    high: float | None
+    p_value: float | None  # two-sided, against no difference
+    too_small: bool
+
+
+def too_small_to_test(kept_a: int, n_a: int, kept_b: int, n_b: int) -> bool:
+    """Is the normal approximation the test and the interval rest on out of reach? (see the module docstring)"""
+    if min(n_a, n_b) < MIN_PER_ARM:
+        return True
+    pooled = (kept_a + kept_b) / (n_a + n_b)
+    return min(n * rate for n in (n_a, n_b) for rate in (pooled, 1 - pooled)) < MIN_EXPECTED
+
+
+def two_proportion_test(
+    kept_a: int, n_a: int, kept_b: int, n_b: int, *, confidence: float = CONFIDENCE
+) -> ProportionTest:
+    """Arm a (treated, `kept_a` of `n_a` retained) against arm b (control)."""
+    from scipy.stats import norm
+
+    too_small = too_small_to_test(kept_a, n_a, kept_b, n_b)
+    if not n_a or not n_b:
+        return ProportionTest(n_a, kept_a, n_b, kept_b, None, None, None, None, None, None, too_small)
+    rate_a, rate_b = kept_a / n_a, kept_b / n_b
+    difference = rate_a - rate_b
+    margin = z_of(confidence) * math.sqrt(rate_a * (1 - rate_a) / n_a + rate_b * (1 - rate_b) / n_b)
+    pooled = (kept_a + kept_b) / (n_a + n_b)
+    pooled_se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    # Everyone retained, or no one, in both arms: the rates are equal and nothing contradicts "no difference".
+    p_value = float(2 * norm.sf(abs(difference) / pooled_se)) if pooled_se > 0 else 1.0
+    return ProportionTest(
+        treated=n_a,
+        treated_retained=kept_a,
+        control=n_b,
+        control_retained=kept_b,
+        retention_treated=rate_a,
+        retention_control=rate_b,
+        difference=difference,
+        low=difference - margin,
+        high=difference + margin,
+        p_value=p_value,
+        too_small=too_small,
+    )
+
+
+@dataclass(frozen=True)
+class AbResult:
+    action: str
+    segment: str  # "" for the action across all segments
+    sent: int
+    share_sent: float | None  # sent ÷ proposed
+    test: ProportionTest  # intent to treat: proposed (sent, refused or expired) against held out
+    # The effect on those sent (the difference ÷ the share sent) and its interval; None with nothing sent, or too
+    # little sent (below experiments.MIN_SHARE_SENT) for the division to mean anything, as the engine judges it.
+    effect_of_sending: float | None
+    effect_low: float | None
+    effect_high: float | None
+
+
+Estimate = tuple[float | None, float | None, float | None]  # a value and its interval
+
+
+def scaled(test: ProportionTest, factor: float | None) -> Estimate:
+    """The difference and its interval times `factor`; None for each without a difference or a factor."""
+    if factor is None or test.difference is None or test.low is None or test.high is None:
+        return None, None, None
+    return test.difference * factor, test.low * factor, test.high * factor
+
+
+def ab_result(arms: Arms, *, action: str, segment: str) -> AbResult:
+    test = two_proportion_test(arms.proposed_kept, arms.proposed, arms.control_kept, arms.control)
+    share_sent = arms.sent / arms.proposed if arms.proposed else None
+    usable = share_sent is not None and share_sent >= MIN_SHARE_SENT
+    effect, low, high = scaled(test, effect_of_sending(1.0, share_sent) if usable and share_sent else None)
+    return AbResult(action, segment, arms.sent, share_sent, test, effect, low, high)
+
+
+def ab_results(by_action: Mapping[tuple[str, ...], Arms], by_segment: Mapping[tuple[str, ...], Arms]) -> list[AbResult]:
+    """Per action (keys (action,)), then per action and segment (keys (action, segment); an empty segment is
+    skipped), in order of their keys: the arms as experiments.arm_counts counts them."""
+    overall = [ab_result(arms, action=action, segment="") for (action,), arms in sorted(by_action.items())]
+    segments = [
+        ab_result(arms, action=action, segment=segment)
+        for (action, segment), arms in sorted(by_segment.items())
+        if segment
+    ]
+    return overall + segments
+
+
+def ab_measure(judged: pd.DataFrame) -> list[AbResult]:
+    """ab_results on a frame of judged proposals (mlcore.experiments' columns, and `segment`)."""
+    if judged.empty:
+        return []
+    return ab_results(arm_counts(judged, ["action"]), arm_counts(judged, ["action", "segment"]))
+
+
+@dataclass(frozen=True)
+class SegmentRoi:
+    segment: str  # "" for the action across all segments
+    roi: MeasuredRoi
+
+
+def roi_by_segment(
+    judged: pd.DataFrame, *, margin_rate: float, message_cost: float, call_cost: float
+) -> list[SegmentRoi]:
+    """The return of each action (experiments.roi_measure) across all segments, then within each segment."""
+    costs = {"margin_rate": margin_rate, "message_cost": message_cost, "call_cost": call_cost}
+    if judged.empty:
+        return []
+    rows = [SegmentRoi("", roi) for roi in roi_measure(judged, **costs)]
+    for segment, group in judged[judged["segment"].fillna("") != ""].groupby("segment"):
+        rows += [SegmentRoi(str(segment), roi) for roi in roi_measure(group, **costs)]
+    return rows
+
+
+@dataclass(frozen=True)
+class RevenueRecovered:
+    """What the proposals' retained customers spent above what the control group's retention predicts."""
+
+    action: str  # "" for all actions together
+    proposed: int
+    retained: int  # proposed customers who stayed
+    control: int
+    retention_control: float | None
+    expected_retained: float | None  # proposed × the control group's retention: who would have stayed anyway
+    spend_retained: float  # what the retained proposed customers spent in the window (Tk)
+    recovered: float | None  # (retained − expected retained) × their mean spend (Tk)
+    low: float | None  # its interval (CONFIDENCE), from the difference's
+    high: float | None
+    too_small: bool
+
+
+def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
+    """One action's proposals (columns assigned, retained and `spend`, Tk spent in the churn window after the
+    proposal). The mean spend of a retained customer is taken as known; the interval is the difference's, scaled."""
+    assigned, retained = judged["assigned"].astype(bool), judged["retained"].astype(bool)
+    proposed, control = int(assigned.sum()), int((~assigned).sum())
+    kept = int((assigned & retained).sum())
+    spend = float(judged.loc[assigned & retained, "spend"].sum())
+    test = two_proportion_test(kept, proposed, int((~assigned & retained).sum()), control)
+    expected = proposed * test.retention_control if test.retention_control is not None else None
+    recovered, low, high = scaled(test, proposed * (spend / kept if kept else 0.0))
+    return RevenueRecovered(
+        action=action,
+        proposed=proposed,
+        retained=kept,
+        control=control,
+        retention_control=test.retention_control,
+        expected_retained=expected,
+        spend_retained=spend,
+        recovered=recovered,
+        low=low,
+        high=high,
+        too_small=test.too_small,
+    )
+
+
+def revenue_total(parts: list[RevenueRecovered], *, confidence: float = CONFIDENCE) -> RevenueRecovered:
+    """The actions together: the sum of what each recovered against its own control group (each action's control
+    is drawn among its own proposals), the interval from the parts' independent errors. Too small when a part is,
+    or when no part could be measured."""
+    measured = [part for part in parts if part.recovered is not None and part.low is not None and part.high is not None]
+    z = z_of(confidence)
+    recovered = sum(part.recovered for part in measured if part.recovered is not None) if measured else None
+    error = math.sqrt(sum(((part.high or 0) - (part.low or 0)) ** 2 / (2 * z) ** 2 for part in measured))
+    proposed, control = sum(part.proposed for part in parts), sum(part.control for part in parts)
+    return RevenueRecovered(
+        action="",
+        proposed=proposed,
+        retained=sum(part.retained for part in parts),
+        control=control,
+        retention_control=None,
+        expected_retained=sum(part.expected_retained or 0 for part in measured) if measured else None,
+        spend_retained=sum(part.spend_retained for part in parts),
+        recovered=recovered,
+        low=None if recovered is None else recovered - z * error,
+        high=None if recovered is None else recovered + z * error,
+        too_small=not measured or any(part.too_small for part in parts),
+    )
+
+
+def revenue_recovered(judged: pd.DataFrame) -> list[RevenueRecovered]:
+    """Per action (in order of its name), then all actions together (action "")."""
+    parts = [revenue_recovered_of(str(action), group) for action, group in judged.groupby("action")]
+    return [*parts, revenue_total(parts)]

@@ -1,0 +1,55 @@
+"""Segment and tier distribution over time and movement between days, from hand-written history rows."""
+
+import datetime as dt
+
+import pandas as pd
+
+from mlcore.movement import Distribution, Movement, distribution_over_time, movement_between
+
+
+def spells() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            (1, "loyal", dt.date(2025, 1, 1), dt.date(2025, 2, 1)),
+            (1, "at_risk", dt.date(2025, 2, 1), None),
+            (2, "loyal", dt.date(2025, 1, 15), None),
+            (3, "new", dt.date(2025, 2, 10), dt.date(2025, 2, 20)),
+            (4, "new", dt.date(2025, 2, 20), None),
+        ],
+        columns=["customer_id", "state", "valid_from", "valid_to"],
+    )
+
+
+JAN_END, FEB_END, BEFORE = dt.date(2025, 1, 31), dt.date(2025, 2, 28), dt.date(2024, 12, 31)
+
+
+def test_distribution_counts_each_customers_state_on_each_day() -> None:
+    assert distribution_over_time(spells(), [BEFORE, JAN_END, FEB_END]) == [
+        Distribution(day=BEFORE, total=0, counts={}, shares={}),
+        Distribution(day=JAN_END, total=2, counts={"loyal": 2}, shares={"loyal": 1.0}),
+        Distribution(
+            day=FEB_END,
+            total=3,
+            counts={"at_risk": 1, "loyal": 1, "new": 1},
+            shares={"at_risk": 1 / 3, "loyal": 1 / 3, "new": 1 / 3},
+        ),
+    ]
+
+
+def test_a_state_ends_the_day_before_its_valid_to() -> None:
+    [distribution] = distribution_over_time(spells(), [dt.date(2025, 2, 1)])
+
+    assert distribution.counts == {"at_risk": 1, "loyal": 1}
+
+
+def test_movement_counts_the_flows_from_one_day_to_the_next_with_newcomers_from_none() -> None:
+    assert movement_between(spells(), [JAN_END, FEB_END]) == [
+        Movement(
+            start=JAN_END,
+            end=FEB_END,
+            moved=2,
+            flows={"": {"new": 1}, "loyal": {"at_risk": 1, "loyal": 1}},
+        )
+    ]
+    assert movement_between(spells(), [JAN_END]) == []
+    assert movement_between(spells().iloc[0:0], [JAN_END, FEB_END]) == [Movement(JAN_END, FEB_END, 0, {})]
