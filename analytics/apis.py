@@ -1,6 +1,10 @@
 """Analytics API: retention and cohorts, A/B results and ROI, segment and tier movement, revenue recovered; staff
 and analysts only. Every filter is a query parameter; the reports are cached until the next nightly run."""
 
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -28,6 +32,14 @@ class FilterInputSerializer(serializers.Serializer):
     area = serializers.CharField(max_length=60, required=False)
 
     def validate(self, attrs: dict) -> dict:
+        # Every report walks the period month by month: a period of centuries would keep a worker busy for minutes.
+        earliest, latest = settings.IMPORT_EARLIEST_DATE, timezone.localdate() + dt.timedelta(days=366)
+        for name in ("start", "end"):
+            day = attrs.get(name)
+            if day is not None and not earliest <= day <= latest:
+                raise serializers.ValidationError(
+                    {name: f"{day} is outside the dates the data can hold ({earliest} to {latest})."}
+                )
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"end": "The period ends before it starts."})
         return attrs
