@@ -19,6 +19,8 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("pass12345")
     page.get_by_role("button", name="Log in").click()
+    # the redirect must have arrived before the caller acts on the page (a key pressed too early lands on the form)
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_an_analyst_finds_a_customer_and_reads_their_story_in_bengali(page: Page, live_server, analyst_user):
