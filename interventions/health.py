@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from interventions.models import NightlyRunRecord, NightlyState
-from predictions.services.registry import NoActiveModel, active_versions
+from predictions.services.registry import ActiveModelUnloadable, NoActiveModel, active_artifacts_check
 from predictions.services.scoring import SCORING_KINDS
 
 NIGHTLY_STALE = dt.timedelta(hours=36)  # a night a day, plus the hours until the watchdog's deadline
@@ -52,9 +52,11 @@ def _broker() -> dict[str, Any]:
 
 def _models() -> dict[str, Any]:
     try:
-        return {"active": active_versions(SCORING_KINDS)}
+        return {"active": active_artifacts_check(SCORING_KINDS)}
     except NoActiveModel as exc:
-        raise RuntimeError(f"no active {exc} model: run `manage.py train_models`") from exc
+        raise RuntimeError(f"no active {exc.kind} model: run `manage.py train_models`") from exc
+    except ActiveModelUnloadable as exc:
+        raise RuntimeError(str(exc)) from exc
 
 
 def _nightly() -> dict[str, Any]:

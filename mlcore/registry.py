@@ -93,11 +93,8 @@ def artifact_save(
     return Artifact(kind=kind, version=version, path=target, metadata=full_metadata, files=dict(files))
 
 
-def artifact_load(root: Path, *, kind: str, version: str, known_features: list[str] | None = None) -> Artifact:
-    """Read and verify a version; raises ArtifactError on any mismatch rather than returning something half-valid.
-
-    `known_features`: the features this code computes; a model using any other is refused (a model may use a subset:
-    training leaves out what carries no information in its data)."""
+def _metadata_read(root: Path, kind: str, version: str) -> tuple[Path, dict[str, Any]]:
+    """The version's folder and its metadata, checked for shape; raises ArtifactError."""
     _check_root(root, kind)
     if not VERSION_RE.match(version):
         raise ArtifactError(f"bad version name {version!r}")
@@ -118,6 +115,24 @@ def artifact_load(root: Path, *, kind: str, version: str, known_features: list[s
         raise ArtifactError(
             f"{meta_path} describes {metadata.get('kind')}/{metadata.get('version')}, not {kind}/{version}"
         )
+    return path, metadata
+
+
+def artifact_check_present(root: Path, *, kind: str, version: str) -> None:
+    """Raise ArtifactError unless the version's metadata and every file it lists are on disk (no checksums read:
+    cheap enough for a health check called every few seconds)."""
+    path, metadata = _metadata_read(root, kind, version)
+    for name in metadata["files"]:
+        if not (path / name).is_file():
+            raise ArtifactError(f"{path / name} is missing")
+
+
+def artifact_load(root: Path, *, kind: str, version: str, known_features: list[str] | None = None) -> Artifact:
+    """Read and verify a version; raises ArtifactError on any mismatch rather than returning something half-valid.
+
+    `known_features`: the features this code computes; a model using any other is refused (a model may use a subset:
+    training leaves out what carries no information in its data)."""
+    path, metadata = _metadata_read(root, kind, version)
     files = {}
     for name, checksum in metadata["files"].items():
         file_path = path / name

@@ -19,7 +19,7 @@ from predictions.models import ModelPerformance, Prediction, served_name
 from predictions.read_models import customer_loyalty, customer_profile
 from predictions.selectors import at_risk_list, dashboard_summary
 from predictions.services.realtime import NoHistory, churn_predict
-from predictions.services.registry import NoActiveModel
+from predictions.services.registry import ActiveModelUnloadable, NoActiveModel
 from sheba_retention.common.api.errors import ErrorSerializer
 from sheba_retention.common.api.lists import ListApi
 from sheba_retention.common.tasks import task_enqueue
@@ -61,7 +61,10 @@ class ChurnPredictApi(APIView):
             200: OutputSerializer,
             404: OpenApiResponse(ErrorSerializer, description="No such customer, or not one the caller may see."),
             422: OpenApiResponse(ErrorSerializer, description="no_history: the customer has no booking to score."),
-            503: OpenApiResponse(ErrorSerializer, description="model_unavailable: no churn model is active yet."),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="model_unavailable: no churn model is active, or its artifact cannot be loaded.",
+            ),
         },
         operation_id="predict_churn",
     )
@@ -73,7 +76,7 @@ class ChurnPredictApi(APIView):
         )
         try:
             prediction = churn_predict(customer=customer)
-        except NoActiveModel as exc:
+        except (NoActiveModel, ActiveModelUnloadable) as exc:
             raise ModelUnavailable(str(exc)) from exc
         except NoHistory as exc:
             raise UnprocessableCustomer(str(exc)) from exc

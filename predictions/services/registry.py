@@ -1,6 +1,7 @@
 """The Django side of the model registry: which version of each kind is active, and loading it once per process."""
 
 import io
+import logging
 import threading
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 from mlcore import registry
 from predictions.models import ModelKind, ModelVersion
 
+logger = logging.getLogger(__name__)
+
 
 class NoActiveModel(Exception):
     def __init__(self, kind: str) -> None:
@@ -21,6 +24,20 @@ class NoActiveModel(Exception):
             "(or POST /api/admin/retrain)"
         )
         self.kind = kind
+
+
+class ActiveModelUnloadable(Exception):
+    """The active version is recorded but its artifact cannot be loaded (deleted, corrupted, from other code).
+
+    The message names the model for the caller; where on disk and what is wrong goes to the log, not to clients."""
+
+    def __init__(self, kind: str, version: str) -> None:
+        super().__init__(
+            f"the active {kind} model {version} cannot be loaded from its artifact: activate another version or "
+            "retrain (python manage.py train_models)"
+        )
+        self.kind = kind
+        self.version = version
 
 
 def artifacts_root():
@@ -122,12 +139,28 @@ def active_version(kind: str) -> ModelVersion:
 def active_model(kind: str) -> tuple[str, Any]:
     """(version, loaded model) of the active version; loaded from disk once per process and version."""
     row = active_version(kind)
-    return row.version, _load(kind, row.version)
+    try:
+        return row.version, _load(kind, row.version)
+    except registry.ArtifactError as exc:
+        logger.error("active %s model %s cannot be loaded: %s", kind, row.version, exc)
+        raise ActiveModelUnloadable(kind, row.version) from exc
 
 
 def active_versions(kinds) -> dict[str, str]:
     """The active version of each kind, read once: a run that spans several tasks pins them (see chunk_score)."""
     return {str(kind): active_version(kind).version for kind in kinds}
+
+
+def active_artifacts_check(kinds) -> dict[str, str]:
+    """The active version of each kind, each checked to be on disk; raises NoActiveModel or ActiveModelUnloadable."""
+    versions = active_versions(kinds)
+    for kind, version in versions.items():
+        try:
+            registry.artifact_check_present(artifacts_root(), kind=kind, version=version)
+        except registry.ArtifactError as exc:
+            logger.error("active %s model %s is not on disk: %s", kind, version, exc)
+            raise ActiveModelUnloadable(kind, version) from exc
+    return versions
 
 
 def model_of_version(kind: str, version: str) -> tuple[str, Any]:

@@ -1,6 +1,7 @@
 """POST /api/predict/churn on the generated marketplace, and the dashboard checked against the database."""
 
 import datetime as dt
+import shutil
 from unittest import mock
 
 import pytest
@@ -145,6 +146,29 @@ def test_without_an_active_model_the_api_answers_503_with_how_to_train(staff_cli
     # then
     assert response.status_code == 503
     assert response.json() == {"error": {"code": "model_unavailable", "message": NO_MODEL, "details": {}}}
+
+
+def test_an_active_model_whose_artifact_is_gone_answers_503_naming_it(private_models, staff_client, monkeypatch):
+    # given: the files of the active churn version deleted (this test's own copy), in a process that has not loaded
+    # it yet
+    from predictions.services import registry
+
+    version = registry.active_version("churn").version
+    shutil.rmtree(registry.artifacts_root() / "churn" / version)
+    monkeypatch.setattr(registry, "_cache", {})
+    customer = some_customers(1)[0]
+
+    # when
+    response = staff_client.post(URL, {"customer_id": customer.external_id}, format="json")
+
+    # then: the model is named, where it lives on disk is not
+    assert response.status_code == 503
+    assert response.json()["error"] == {
+        "code": "model_unavailable",
+        "message": f"the active churn model {version} cannot be loaded from its artifact: activate another version "
+        "or retrain (python manage.py train_models)",
+        "details": {},
+    }
 
 
 def test_a_customer_without_bookings_is_a_422(active_models, staff_client):
