@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -28,6 +29,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         for module, function in REFERENCE_DATA_MIGRATIONS:
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Reports and the dashboard are cached (in this worker's own Redis database or memory): every test starts from
+    an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

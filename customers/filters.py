@@ -17,7 +17,7 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["city", "area", "gender", "language"]
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(phone__icontains=value) | Q(external_id__icontains=value))
+        return queryset.filter(Q(name__icontains=value) | Q(phone__contains=value) | Q(external_id__icontains=value))
 
 
 class BookingFilter(django_filters.FilterSet):

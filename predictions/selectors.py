@@ -1,10 +1,12 @@
 """Reads for the prediction pipeline and its interfaces: history frames for mlcore, latest predictions."""
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 
@@ -124,11 +126,31 @@ def latest_prediction(*, customer: Customer) -> Prediction | None:
     return customer.predictions.order_by("-as_of").first()
 
 
+# Scoring and model activation replace this token after they commit (predictions.services): the dashboard's figures
+# are computed once per change, not per request (a fifth of a second of aggregates over a day's predictions).
+SCORING_GENERATION_KEY = "predictions:scoring-generation"
+DASHBOARD_SECONDS = 26 * 60 * 60  # a night and a bit; a new generation's key replaces it sooner
+
+
 def dashboard_summary(*, as_of: dt.date | None = None) -> dict:
-    """Counts and rates of one scoring day for the dashboards and the API."""
+    """Counts and rates of one scoring day for the dashboards and the API, cached until scoring changes them."""
     as_of = as_of or latest_as_of()
-    predictions = Prediction.objects.filter(as_of=as_of)
     threshold = ScoringSettings.load().high_risk_from
+    key = f"predictions:dashboard:{as_of}:{threshold}:{cache.get(SCORING_GENERATION_KEY, 'first')}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = _dashboard_compute(as_of, threshold)
+        cache.set(key, summary, DASHBOARD_SECONDS)
+    return summary
+
+
+def dashboard_invalidate() -> None:
+    """Call after scoring or an activation commits (transaction.on_commit): the next request computes afresh."""
+    cache.set(SCORING_GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _dashboard_compute(as_of: dt.date | None, threshold: float) -> dict:
+    predictions = Prediction.objects.filter(as_of=as_of)
     totals = predictions.aggregate(
         customers=Count("pk"),
         mean_churn_probability=Avg("churn_probability"),

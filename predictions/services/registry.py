@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mlcore import registry
 from predictions.models import ModelKind, ModelVersion
+from predictions.selectors import dashboard_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def model_version_activate(*, version: str, user: User | None) -> ModelVersion:
     row.activated_at = timezone.now()
     row.activated_by = user
     row.save(update_fields=["is_active", "activated_at", "activated_by"])
+    transaction.on_commit(dashboard_invalidate)  # the segments it offers are on the dashboard
     return row
 
 

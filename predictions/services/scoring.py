@@ -22,7 +22,7 @@ from loyalty.services import tiers_apply
 from mlcore.explain import REASONS_K, top_reasons
 from mlcore.features import build_features
 from predictions.models import ModelKind, Prediction, ScoringSettings
-from predictions.selectors import history_load
+from predictions.selectors import dashboard_invalidate, history_load
 from predictions.services.registry import active_model, active_versions, model_of_version
 from predictions.services.training import default_as_of
 from sheba_retention.common.bulk import bulk_insert
@@ -170,6 +170,7 @@ def chunk_score(*, as_of: dt.date, first: int, last: int, versions: dict[str, st
             }
         )
         bulk_insert(model=Prediction, frame=rows)
+        transaction.on_commit(dashboard_invalidate)
         clock.lap("predictions_write")
     result.scored = len(rows)
     result.segment_moves = moves

@@ -5,6 +5,7 @@ import shutil
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -12,6 +13,8 @@ from rest_framework.test import APIClient
 from customers.models import Customer
 from customers.tests.factories import UserFactory
 from predictions.models import Prediction, ScoringSettings
+from predictions.selectors import SCORING_GENERATION_KEY
+from predictions.services.registry import model_version_activate
 from predictions.services.scoring import customers_score
 from predictions.tests.conftest import AS_OF, END_DATE
 from predictions.tests.factories import OutsiderCustomerFactory
@@ -220,6 +223,32 @@ def test_the_dashboard_counts_match_the_database(scored, staff_client):
     assert body["by_segment"] == {key: day.filter(segment=key).count() for key in body["by_segment"]}
     assert body["by_tier"] == dict(day.values_list("loyalty_tier").annotate(n=Count("pk")).order_by())
     assert body["model_version"] == scored.versions["churn"]
+
+
+def test_the_dashboard_is_computed_once_and_again_after_scoring_or_an_activation(
+    scored, staff_client, django_capture_on_commit_callbacks
+):
+    # given: the figures asked for once, then a prediction gone behind the cache's back
+    first = staff_client.get("/api/predictions/dashboard").json()
+    Prediction.objects.filter(pk__in=Prediction.objects.filter(as_of=AS_OF).order_by("pk").values("pk")[:1]).delete()
+    generation = cache.get(SCORING_GENERATION_KEY)
+
+    # when
+    cached = staff_client.get("/api/predictions/dashboard").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        model_version_activate(version=scored.versions["segmentation"], user=None)
+    after_activation = staff_client.get("/api/predictions/dashboard").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        customers_score(as_of=AS_OF)
+    ScoringSettings.objects.update(high_risk_from=0.97, critical_risk_from=0.99)
+    stricter = staff_client.get("/api/predictions/dashboard").json()
+
+    # then: the cached figures until something that changes them commits; a changed threshold is another question
+    assert cached == first
+    assert after_activation["customers"] == first["customers"] - 1
+    assert cache.get(SCORING_GENERATION_KEY) not in (None, generation)
+    assert stricter["customers"] == first["customers"]
+    assert stricter["at_risk"] == Prediction.objects.filter(as_of=AS_OF, churn_probability__gte=0.97).count()
 
 
 def test_the_at_risk_list_holds_exactly_the_customers_at_or_above_the_high_threshold(scored, staff_client):
