@@ -10,6 +10,7 @@ The admin reads the same Django permissions, so a role means the same everywhere
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.urls import reverse
 
 from accounts.roles import ANALYSTS, MODEL_ADMINISTRATORS, RETENTION_STAFF
 
@@ -98,3 +99,16 @@ def roles_of(user: Viewer | None) -> frozenset[Role]:
     if customer_of(user) is not None:
         roles.add(Role.CUSTOMER)
     return frozenset(roles)
+
+
+def home_of(user) -> str:
+    """Where a user lands: analysts on the analyst portal; other staff on the admin until the staff portal opens;
+    a customer on their page; anyone else on the login page."""
+    roles = roles_of(user)
+    if Role.ANALYST in roles:
+        return reverse("analyst:overview")
+    if sees_staff_data(user):
+        return reverse("admin:index")
+    if customer_of(user) is not None:
+        return reverse("customer-home")
+    return reverse("login")

@@ -5,27 +5,13 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import Role, customer_of, roles_of, sees_staff_data
+from accounts.access import customer_of, home_of
 from accounts.models import Language
 from accounts.services import language_set
-
-
-def home_of(user) -> str:
-    """Where a user lands: analysts on the analyst portal; other staff on the admin until the staff portal opens;
-    a customer on their page; anyone else on the login page."""
-    roles = roles_of(user)
-    if Role.ANALYST in roles:
-        return reverse("analyst:overview")
-    if sees_staff_data(user):
-        return reverse("admin:index")
-    if customer_of(user) is not None:
-        return reverse("customer-home")
-    return reverse("login")
 
 
 def _next_url(request: HttpRequest) -> str | None:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
+from accounts.access import home_of
 from accounts.roles import ANALYSTS, MODEL_ADMINISTRATORS, RETENTION_STAFF
 from customers.models import Customer
 
@@ -29,12 +30,12 @@ def demo_accounts_setup(*, password: str | None = None) -> list[DemoLogin]:
     User = get_user_model()
     logins = []
     specs = [
-        ("Administrator", "admin", {"is_staff": True, "is_superuser": True}, None, "/admin/"),
-        ("Retention staff", "staff", {"is_staff": True}, RETENTION_STAFF, "/admin/"),
-        ("Analyst", "analyst", {"is_staff": True}, ANALYSTS, "/admin/"),
-        ("Model administrator", "modeller", {"is_staff": True}, MODEL_ADMINISTRATORS, "/admin/"),
+        ("Administrator", "admin", {"is_staff": True, "is_superuser": True}, None),
+        ("Retention staff", "staff", {"is_staff": True}, RETENTION_STAFF),
+        ("Analyst", "analyst", {"is_staff": True}, ANALYSTS),
+        ("Model administrator", "modeller", {"is_staff": True}, MODEL_ADMINISTRATORS),
     ]
-    for role, username, flags, group_name, where in specs:
+    for role, username, flags, group_name in specs:
         user, _ = User.objects.update_or_create(
             username=username, defaults={**flags, "email": f"{username}@sheba.test"}
         )
@@ -43,7 +44,7 @@ def demo_accounts_setup(*, password: str | None = None) -> list[DemoLogin]:
         user.save(update_fields=["password"])
         if group_name:
             user.groups.set([Group.objects.get(name=group_name)])
-        logins.append(DemoLogin(role, username, secret, where))
+        logins.append(DemoLogin(role, username, secret, f"/login/ → {home_of(user)}"))
 
     customer = _demo_customer()
     if customer is not None:
@@ -57,7 +58,8 @@ def demo_accounts_setup(*, password: str | None = None) -> list[DemoLogin]:
         customer.user = user
         customer.save(update_fields=["user", "updated_at"])
         token, _ = Token.objects.get_or_create(user=user)
-        logins.append(DemoLogin(f"Customer {customer.external_id}", "customer", secret, "/api/docs/", token.key))
+        where = f"/login/ → {home_of(user)}, and the API (/api/docs/)"
+        logins.append(DemoLogin(f"Customer {customer.external_id}", "customer", secret, where, token.key))
     return logins
 
 
