@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1:8000
 .PHONY: help venv demo test test-fast lint typecheck messages messages-check format requirements bench fuzz-api clean
 
 help:
-	@echo "make demo   - install, migrate, generate demo data, train, score, create logins, serve on http://$(HOST)"
+	@echo "make demo   - install, migrate, generate demo data, replay past nights, train, score, create logins, serve on http://$(HOST)"
 	@echo "make test   - run the whole test suite (SQLite; set DATABASE_URL/REDIS_URL for real servers)"
 	@echo "make lint   - ruff lint + format check + layer contracts + type check + migrations check + Bengali catalogue check"
 	@echo "make typecheck - mypy with django-stubs: strict for mlcore, the apps checked (config in pyproject.toml)"
@@ -30,6 +30,9 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py generate_data --customers $(DEMO_CUSTOMERS) --years 3 --seed $(DEMO_SEED) --if-empty
+	# The past six months of nights, with simulated staff and customers (once: a rerun replays nothing); their offers'
+	# e-mails go to an in-memory outbox rather than the terminal.
+	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend $(PY) manage.py replay_demo --seed $(DEMO_SEED)
 	$(PY) manage.py train_models
 	$(PY) manage.py run_nightly
 	$(PY) manage.py setup_periodic_tasks

@@ -42,21 +42,10 @@ SAVED_PREFIX = "BENCH-SAVED-"
 
 def true_uplift(features: pd.DataFrame, action: str) -> np.ndarray:
     """The simulated effect of `action` on each customer who would otherwise leave: the chance it brings them back.
-    It depends on what the customer is like, which the engine sees only through outcomes."""
-    complained = features["complaints_total"].to_numpy() > 0
-    bargain_hunter = features["discount_share"].to_numpy() >= 0.3
-    premium = features["premium_share"].to_numpy() >= 0.5
-    season = features["usual_season_upcoming"].to_numpy() > 0
-    rules = {
-        "service_recovery": np.where(complained, 0.30, 0.02),
-        "win_back_discount": np.where(bargain_hunter, 0.20, 0.03),
-        "budget_service": np.where(bargain_hunter, 0.20, 0.02),
-        "premium_provider": np.where(premium, 0.15, 0.01),
-        "seasonal_reminder": np.where(season, 0.15, 0.00),
-        "loyalty_bonus": np.full(len(features), 0.10),
-        "personal_call": np.full(len(features), 0.25),
-    }
-    return rules[action]
+    It depends on what the customer is like, which the engine sees only through outcomes (mlcore.simulation)."""
+    from mlcore.simulation import simulated_uplift
+
+    return simulated_uplift(features, action)
 
 
 def at(day: dt.date, hour: int = 12) -> dt.datetime:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Service
@@ -48,6 +49,9 @@ class InterventionOutcome(models.TextChoices):
 
 
 class Intervention(TimeStampedModel):
+    # When the proposal was made: its churn window, its cooldown and the control group's draw start here. Set by the
+    # proposing service (a replayed night's proposals carry that night's moment), not by the row's insertion.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interventions")
     prediction = models.ForeignKey(
         Prediction, null=True, blank=True, on_delete=models.SET_NULL, related_name="interventions"
@@ -118,7 +122,7 @@ class InterventionEvent(models.Model):
     to_status = models.CharField(max_length=10, choices=InterventionStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=255, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)  # the moment of the change (a replayed night's, in the demo)
 
     class Meta:
         ordering = ["intervention", "at"]

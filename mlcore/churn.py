@@ -652,12 +652,14 @@ def _serving(
 
 def median_customer(features: pd.DataFrame) -> tuple[float, float, float] | None:
     """The median repeat bookings, days since the last completed booking and days since the first, among customers
-    with a completed booking: the reference the explanations of a buy-till-you-die model are measured from."""
+    with a completed booking: the reference the explanations of a buy-till-you-die model are measured from. The
+    repeat bookings are the lower median, a whole number as the models require (an even count of customers would
+    otherwise give one and a half bookings, which the model refuses when explaining)."""
     frequency, recency, age, known = rfm(features)
     if not known.any():
         return None
     return (
-        float(np.median(frequency[known])),
+        float(np.quantile(frequency[known], 0.5, method="lower")),
         float(np.median(age[known] - recency[known])),
         float(np.median(age[known])),
     )

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Booking, Customer
@@ -54,7 +55,7 @@ class Redemption(models.Model):
     order_amount = models.DecimalField(max_digits=12, decimal_places=2)
     discount_amount = models.DecimalField(max_digits=12, decimal_places=2)
     idempotency_key = models.CharField(max_length=64, unique=True)
-    redeemed_at = models.DateTimeField(auto_now_add=True)
+    redeemed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-redeemed_at"]

@@ -9,6 +9,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -169,3 +170,45 @@ def _booking_ids(external_ids: pd.Series) -> dict[str, int]:
         chunk = wanted[start : start + 5_000]
         found.update(Booking.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
     return found
+
+
+# Bookings the demo's replay of past nights invents (a customer answering an offer) carry this prefix in their id, so
+# they are told from the generated or imported history at a glance, and deleted with one filter.
+SIMULATED_BOOKING_PREFIX = "SIMULATED-"
+
+
+@dataclass(frozen=True)
+class SimulatedBooking:
+    key: str  # unique among simulated bookings: the id is SIMULATED_BOOKING_PREFIX + key
+    customer_id: int
+    service_id: int
+    at: dt.datetime
+    amount: float
+    discount: float = 0.0
+
+
+def simulated_bookings_add(*, bookings: list[SimulatedBooking]) -> dict[str, Booking]:
+    """Write simulated completed bookings (those whose id exists already are left as they are: a rerun adds none);
+    returns every one of them by key, new or not."""
+    ids = {f"{SIMULATED_BOOKING_PREFIX}{booking.key}": booking for booking in bookings}
+    known = set(Booking.objects.filter(external_id__in=list(ids)).values_list("external_id", flat=True))
+    Booking.objects.bulk_create(
+        [
+            Booking(
+                external_id=external_id,
+                customer_id=booking.customer_id,
+                service_id=booking.service_id,
+                booked_at=booking.at,
+                scheduled_at=booking.at,
+                completed_at=booking.at,
+                amount=Decimal(str(round(booking.amount, 2))),
+                discount=Decimal(str(round(booking.discount, 2))),
+                status="completed",
+            )
+            for external_id, booking in ids.items()
+            if external_id not in known
+        ],
+        batch_size=1000,
+    )
+    found = Booking.objects.filter(external_id__in=list(ids))
+    return {booking.external_id.removeprefix(SIMULATED_BOOKING_PREFIX): booking for booking in found}

@@ -18,11 +18,12 @@ CALL_WITHIN = dt.timedelta(days=2)
 MAX_ATTEMPTS = 3
 
 
-def support_call_create(*, intervention: Intervention) -> SupportCall:
-    """The call for a sent personal-call intervention; made once however often sending is repeated."""
+def support_call_create(*, intervention: Intervention, now: dt.datetime | None = None) -> SupportCall:
+    """The call for a sent personal-call intervention (sent at `now`, default now); made once however often sending
+    is repeated."""
     call, _ = SupportCall.objects.get_or_create(
         intervention=intervention,
-        defaults={"customer_id": intervention.customer_id, "due_by": timezone.now() + CALL_WITHIN},
+        defaults={"customer_id": intervention.customer_id, "due_by": (now or timezone.now()) + CALL_WITHIN},
     )
     return call
 
@@ -66,8 +67,9 @@ def support_call_log(*, call_id: int, user: User, reached: bool, note: str = "")
     return call
 
 
-def support_calls_close_expired(*, intervention: Intervention) -> int:
+def support_calls_close_expired(*, intervention: Intervention, now: dt.datetime | None = None) -> int:
     """An expired intervention's open call is missed: nobody called in time. Runs inside the expiry's transaction."""
+    now = now or timezone.now()
     return SupportCall.objects.filter(intervention=intervention, status=CallStatus.TO_CALL).update(
-        status=CallStatus.MISSED, closed_at=timezone.now(), updated_at=timezone.now()
+        status=CallStatus.MISSED, closed_at=now, updated_at=now
     )

@@ -33,10 +33,12 @@ class NightlyRun:
     outcomes: dict[str, int]
 
 
-def nightly_run(*, as_of: dt.date | None = None) -> NightlyRun:
+def nightly_run(*, as_of: dt.date | None = None, now: dt.datetime | None = None) -> NightlyRun:
     """The whole nightly chain in this process: score → propose → send approved → expire → outcomes.
 
     Beat runs the same services, with the scoring chunks fanned out over the workers (interventions.tasks.nightly_task).
+    `now`: the moment the night runs (default now); a replay of a past night (interventions.services.replay) passes
+    that night's, so its proposals, sends and expiries carry it.
     """
     from predictions.services.scoring import customers_score, scoring_plan
 
@@ -44,20 +46,23 @@ def nightly_run(*, as_of: dt.date | None = None) -> NightlyRun:
     nightly_started(as_of=plan.as_of, chunks=plan.chunks, versions=plan.versions)
     try:
         scored = customers_score(as_of=plan.as_of)
-        return nightly_after_scoring(as_of=scored.as_of, scored=scored.scored)
+        return nightly_after_scoring(as_of=scored.as_of, scored=scored.scored, now=now)
     except Exception as exc:
         nightly_failed(as_of=plan.as_of, error=f"{type(exc).__name__}: {exc}")
         raise
 
 
-def nightly_after_scoring(*, as_of: dt.date, scored: int) -> NightlyRun:
-    """Everything the nightly chain does once every customer has been scored as of `as_of`; completes the record."""
-    proposals = interventions_propose(as_of=as_of)
-    sent = interventions_send_approved()
-    notifications_requeue_stale()
-    expired = interventions_expire()
+def nightly_after_scoring(*, as_of: dt.date, scored: int, now: dt.datetime | None = None) -> NightlyRun:
+    """Everything the nightly chain does once every customer has been scored as of `as_of`; completes the record.
+
+    `now`: the moment the night runs (default now)."""
+    now = now or timezone.now()
+    proposals = interventions_propose(as_of=as_of, now=now)
+    sent = interventions_send_approved(now=now)
+    notifications_requeue_stale(now=now)
+    expired = interventions_expire(now=now)
     # Judged as of the scoring day at the latest: bookings after it may not be imported yet, and an outcome is final.
-    outcomes = interventions_track_outcomes(now=min(timezone.now(), cutoff_of(as_of).to_pydatetime()))
+    outcomes = interventions_track_outcomes(now=min(now, cutoff_of(as_of).to_pydatetime()))
     logger.info("nightly run as of %s: %s scored, %s", as_of, scored, proposals)
     run = NightlyRun(as_of, scored, proposals, sent, expired, outcomes)
     NightlyRunRecord.objects.filter(as_of=as_of).update(

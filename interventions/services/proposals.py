@@ -9,6 +9,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from customers.models import Booking, BookingStatus, Service
 from interventions.messages import render_offer
@@ -181,12 +182,14 @@ def proposal_inputs(*, as_of: dt.date) -> EngineInputs:
     return EngineInputs(as_of, predictions, len(at_risk) - len(predictions), frame, booked, policy, uplift_source)
 
 
-def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
+def interventions_propose(*, as_of: dt.date | None = None, now: dt.datetime | None = None) -> ProposalRun:
     """Propose for every customer scored at or above the high-risk threshold on `as_of` (default: latest day).
 
     Customers with an open intervention, or one in the last `cooldown_days`, are skipped; a reproducible random
-    share goes to the control group and is recorded but never contacted.
+    share goes to the control group and is recorded but never contacted. `now`: the moment the proposals are made,
+    where their churn window starts (default now; a replayed night passes its own).
     """
+    made_at = now or timezone.now()
     as_of = as_of or latest_as_of()
     if as_of is None:
         raise ValidationError("nothing has been scored yet: run `python manage.py score_customers` first")
@@ -239,13 +242,14 @@ def interventions_propose(*, as_of: dt.date | None = None) -> ProposalRun:
                 expected_roi=proposal["roi"],
                 risk_adjusted_roi=proposal["risk_adjusted_roi"],
                 status=InterventionStatus.CONTROL if control[pk] else InterventionStatus.PROPOSED,
+                created_at=made_at,
             )
         )
     with transaction.atomic():
         created = Intervention.objects.bulk_create(rows, batch_size=1000)
         InterventionEvent.objects.bulk_create(
             [
-                InterventionEvent(intervention=row, from_status="", to_status=row.status, note="proposed")
+                InterventionEvent(intervention=row, from_status="", to_status=row.status, note="proposed", at=made_at)
                 for row in created
             ],
             batch_size=1000,

@@ -12,13 +12,13 @@ from decimal import ROUND_FLOOR, Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from interventions.messages import offer_body, render_offer
 from interventions.models import (
     Intervention,
     InterventionAction,
+    InterventionEvent,
     InterventionSettings,
     InterventionStatus,
 )
@@ -75,20 +75,34 @@ def intervention_discount_check(*, intervention: Intervention, discount_amount: 
 
 
 @transaction.atomic
-def intervention_approve(*, intervention_id: int, user: User, discount_amount: Decimal | None = None) -> Intervention:
-    """Approve a proposal (optionally with a different discount within the caps) and queue it for sending."""
+def intervention_approve(
+    *,
+    intervention_id: int,
+    user: User,
+    discount_amount: Decimal | None = None,
+    now: dt.datetime | None = None,
+    enqueue_send: bool = True,
+) -> Intervention:
+    """Approve a proposal (optionally with a different discount within the caps) and queue it for sending.
+
+    `now`: the moment of the decision (default now). `enqueue_send=False` leaves the sending to the caller
+    (interventions_send_approved, as after a broker outage): a replayed night sends with its own moment."""
     intervention = (
         Intervention.objects.select_for_update(of=("self",)).select_related("prediction").get(pk=intervention_id)
     )
     # The state first (a second click is a conflict, not a discount error); a refused discount below rolls the
     # transition and its audit event back with the transaction.
-    transition(intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user)
+    now = now or timezone.now()
+    transition(
+        intervention, InterventionStatus.APPROVED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, at=now
+    )
     if discount_amount is not None and discount_amount != intervention.discount_amount:
         intervention_discount_check(intervention=intervention, discount_amount=discount_amount)
         intervention.discount_amount = discount_amount
-    intervention.decided_by, intervention.decided_at = user, timezone.now()
+    intervention.decided_by, intervention.decided_at = user, now
     intervention.save(update_fields=["status", "discount_amount", "decided_by", "decided_at", "updated_at"])
-    transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
+    if enqueue_send:
+        transaction.on_commit(lambda: _enqueue_send(intervention.pk), robust=True)
     return intervention
 
 
@@ -167,12 +181,21 @@ def interventions_decide(*, intervention_ids, decide) -> BulkDecision:
 
 
 @transaction.atomic
-def intervention_reject(*, intervention_id: int, user: User, reason: str = "") -> Intervention:
+def intervention_reject(
+    *, intervention_id: int, user: User, reason: str = "", now: dt.datetime | None = None
+) -> Intervention:
+    """Refuse a proposal (`now`: the moment of the decision, default now)."""
+    now = now or timezone.now()
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
     transition(
-        intervention, InterventionStatus.REJECTED, allowed_from=(InterventionStatus.PROPOSED,), actor=user, note=reason
+        intervention,
+        InterventionStatus.REJECTED,
+        allowed_from=(InterventionStatus.PROPOSED,),
+        actor=user,
+        note=reason,
+        at=now,
     )
-    intervention.decided_by, intervention.decided_at = user, timezone.now()
+    intervention.decided_by, intervention.decided_at = user, now
     intervention.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     return intervention
 
@@ -190,8 +213,10 @@ def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime
     intervention = Intervention.objects.select_for_update().get(pk=intervention_id)
     if intervention.status == InterventionStatus.REDEEMED:
         return intervention
-    transition(intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,))
     intervention.redeemed_at = redeemed_at or timezone.now()
+    transition(
+        intervention, InterventionStatus.REDEEMED, allowed_from=(InterventionStatus.SENT,), at=intervention.redeemed_at
+    )
     intervention.save(update_fields=["status", "redeemed_at", "updated_at"])
     return intervention
 
@@ -199,31 +224,60 @@ def intervention_mark_redeemed(*, intervention_id: int, redeemed_at: dt.datetime
 def interventions_expire(*, now: dt.datetime | None = None, proposal_days: int = 7) -> dict[str, int]:
     """Sent offers past their expiry, and proposals nobody decided on within `proposal_days`, become expired."""
     now = now or timezone.now()
-    counts = {"sent": 0, "proposed": 0}
-    stale = Q(status=InterventionStatus.SENT, expires_at__lt=now) | Q(
-        status=InterventionStatus.PROPOSED, created_at__lt=now - dt.timedelta(days=proposal_days)
-    )
-    for pk in Intervention.objects.filter(stale).values_list("pk", flat=True):
+    counts = {"sent": 0, "proposed": _proposals_expire(before=now - dt.timedelta(days=proposal_days), now=now)}
+    stale = Intervention.objects.filter(status=InterventionStatus.SENT, expires_at__lt=now)
+    for pk in stale.values_list("pk", flat=True):
         with transaction.atomic():
             intervention = Intervention.objects.select_for_update().get(pk=pk)
-            if intervention.status not in (InterventionStatus.SENT, InterventionStatus.PROPOSED):
-                continue  # changed since the query: someone approved or it was redeemed
-            counts[intervention.status] += 1
-            if intervention.status == InterventionStatus.SENT:
-                _deactivate_codes(intervention)
-                support_calls_close_expired(intervention=intervention)
+            if intervention.status != InterventionStatus.SENT:
+                continue  # changed since the query: it was redeemed
+            counts["sent"] += 1
+            _deactivate_codes(intervention)
+            support_calls_close_expired(intervention=intervention, now=now)
             transition(
                 intervention,
                 InterventionStatus.EXPIRED,
-                allowed_from=(InterventionStatus.SENT, InterventionStatus.PROPOSED),
-                note="offer expired" if intervention.status == InterventionStatus.SENT else "not decided in time",
+                allowed_from=(InterventionStatus.SENT,),
+                note="offer expired",
+                at=now,
             )
             intervention.save(update_fields=["status", "updated_at"])
     return counts
 
 
 @transaction.atomic
-def intervention_send(*, intervention_id: int) -> Intervention:
+def _proposals_expire(*, before: dt.datetime, now: dt.datetime) -> int:
+    """Proposals made before `before` that nobody decided on become expired, all at once: nothing else goes with
+    them (no code, no message, no call), so one locked read, one update and one insert of their audit rows do it
+    (every night there are thousands: the engine proposes to every at-risk customer)."""
+    undecided = list(
+        Intervention.objects.select_for_update()
+        .filter(status=InterventionStatus.PROPOSED, created_at__lt=before)
+        .values_list("pk", flat=True)
+    )
+    for first in range(0, len(undecided), 900):  # SQLite allows 999 parameters per statement
+        part = undecided[first : first + 900]
+        Intervention.objects.filter(pk__in=part, status=InterventionStatus.PROPOSED).update(
+            status=InterventionStatus.EXPIRED, updated_at=now
+        )
+    InterventionEvent.objects.bulk_create(
+        [
+            InterventionEvent(
+                intervention_id=pk,
+                from_status=InterventionStatus.PROPOSED,
+                to_status=InterventionStatus.EXPIRED,
+                note="not decided in time",
+                at=now,
+            )
+            for pk in undecided
+        ],
+        batch_size=1000,
+    )
+    return len(undecided)
+
+
+@transaction.atomic
+def intervention_send(*, intervention_id: int, now: dt.datetime | None = None) -> Intervention:
     """Issue the code, write the message in the customer's language and queue it; an approved intervention only.
 
     Safe to repeat (a task retry, a second approval click): an intervention that has been sent is returned as it is,
@@ -244,7 +298,7 @@ def intervention_send(*, intervention_id: int) -> Intervention:
             code="invalid_state",
         )
     settings_row = InterventionSettings.load()
-    now = timezone.now()
+    now = now or timezone.now()  # a replayed night sends with its own moment
     expires = now + dt.timedelta(days=settings_row.offer_valid_days)
     code = ""
     if intervention.discount_amount > 0:
@@ -254,6 +308,7 @@ def intervention_send(*, intervention_id: int) -> Intervention:
             kind="amount",
             value=intervention.discount_amount,
             valid_days=settings_row.offer_valid_days,
+            now=now,
         )
         code, expires = issued.code, issued.expires_at  # the offers endpoint renders from the code: the same day
     until = timezone.localtime(expires).date()
@@ -268,8 +323,8 @@ def intervention_send(*, intervention_id: int) -> Intervention:
     )
     notification_enqueue(notification=notification)
     if intervention.action == InterventionAction.PERSONAL_CALL:
-        support_call_create(intervention=intervention)
-    transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code)
+        support_call_create(intervention=intervention, now=now)
+    transition(intervention, InterventionStatus.SENT, allowed_from=(InterventionStatus.APPROVED,), note=code, at=now)
     intervention.sent_at, intervention.expires_at = now, expires
     intervention.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
     return intervention
@@ -291,10 +346,11 @@ def _subjects(intervention: Intervention):
     )
 
 
-def interventions_send_approved() -> int:
-    """Send approved interventions whose send never ran (a broker outage when they were approved)."""
+def interventions_send_approved(*, now: dt.datetime | None = None) -> int:
+    """Send approved interventions whose send never ran (a broker outage when they were approved); `now`: the moment
+    they are sent (default now)."""
     sent = 0
     for pk in Intervention.objects.filter(status=InterventionStatus.APPROVED).values_list("pk", flat=True):
-        intervention_send(intervention_id=pk)
+        intervention_send(intervention_id=pk, now=now)
         sent += 1
     return sent

@@ -1,7 +1,10 @@
 """The intervention state machine: a change of state starts from an allowed state, and every change leaves an
 audit row (a change of state, or a note on one that stays: an edit, a call attempt)."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from interventions.models import Intervention, InterventionEvent, InterventionStatus
 
@@ -11,8 +14,16 @@ class TransitionError(ValidationError):
 
 
 def transition(
-    intervention: Intervention, to: str, *, allowed_from: tuple[str, ...], actor=None, note: str = ""
+    intervention: Intervention,
+    to: str,
+    *,
+    allowed_from: tuple[str, ...],
+    actor=None,
+    note: str = "",
+    at: dt.datetime | None = None,
 ) -> Intervention:
+    """Move `intervention` to `to` (TransitionError unless it is in one of `allowed_from`) and write the audit row;
+    `at`: the moment of the change (default now; a replayed night passes its own)."""
     if intervention.status not in allowed_from:
         sources = " or ".join(str(InterventionStatus(state).label).lower() for state in allowed_from)
         raise TransitionError(
@@ -21,7 +32,12 @@ def transition(
             code="invalid_state",
         )
     InterventionEvent.objects.create(
-        intervention=intervention, from_status=intervention.status, to_status=to, actor=actor, note=note[:255]
+        intervention=intervention,
+        from_status=intervention.status,
+        to_status=to,
+        actor=actor,
+        note=note[:255],
+        at=at or timezone.now(),
     )
     intervention.status = to
     return intervention

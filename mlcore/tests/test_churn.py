@@ -423,3 +423,16 @@ def test_served_baselines_and_blends_are_explained_by_what_they_read_and_add_up_
         allowed = {"days_since_last_booking"} if serving.baseline == "recency" else {*PATTERN_INPUTS, "pnbd_p_churn"}
         assert cited <= allowed
         assert cited & {"bookings_total", "days_since_last_booking"}
+
+
+def test_the_median_customer_of_an_even_count_has_a_whole_number_of_repeat_bookings() -> None:
+    # given: two customers with 1 and 2 repeat bookings (2 and 3 bookings)
+    features = pd.DataFrame(
+        {"bookings_total": [2, 3], "btyd_recency_days": [10.0, 30.0], "btyd_age_days": [100.0, 200.0]}
+    )
+
+    # when
+    customer = median_customer(features)
+
+    # then: the lower median, 1 repeat booking, not 1.5 (the buy-till-you-die models refuse a fraction)
+    assert customer == (1.0, 130.0, 150.0)

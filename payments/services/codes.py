@@ -118,8 +118,10 @@ def discount_code_issue(
     max_uses: int = 1,
     min_order: Decimal = Decimal("0"),
     valid_days: int = 14,
+    now: dt.datetime | None = None,
 ) -> DiscountCode:
-    """A new code with a random, unguessable value; raises ValidationError on a bad offer."""
+    """A new code with a random, unguessable value, valid for `valid_days` from `now` (default now); raises
+    ValidationError on a bad offer."""
     if valid_days < 1:
         raise ValidationError({"valid_days": "A code must be valid for at least one day."})
     if max_uses < 1:
@@ -133,7 +135,7 @@ def discount_code_issue(
         value=Decimal(value),
         max_uses=max_uses,
         min_order=Decimal(min_order),
-        expires_at=timezone.now() + dt.timedelta(days=valid_days),
+        expires_at=(now or timezone.now()) + dt.timedelta(days=valid_days),
         code=_new_code(),
     )
     if code.kind == DiscountKind.PERCENT and code.value > 100:
@@ -228,7 +230,13 @@ def _reject(reason_code: str, message: str, *, raw: str, customer: Customer, **d
 
 
 def _checked(
-    *, raw: str, normalised: str | None, code: DiscountCode | None, customer: Customer, order_amount
+    *,
+    raw: str,
+    normalised: str | None,
+    code: DiscountCode | None,
+    customer: Customer,
+    order_amount,
+    now: dt.datetime | None = None,
 ) -> Decimal:
     """The discount, or CodeRejected; ownership is checked before state so another customer's code reveals nothing."""
     if normalised is None:
@@ -245,7 +253,7 @@ def _checked(
         raise _reject(CodeRejection.FOREIGN, "There is no such discount code.", raw=raw, customer=customer)
     if not code.is_active:
         raise _reject(CodeRejection.INACTIVE, "This discount code has been withdrawn.", raw=raw, customer=customer)
-    if code.expires_at <= timezone.now():
+    if code.expires_at <= (now or timezone.now()):
         raise _reject(
             CodeRejection.EXPIRED,
             "This discount code has expired.",
@@ -313,8 +321,11 @@ def discount_code_redeem(
     order_amount: Decimal,
     idempotency_key: str,
     booking: Booking | None = None,
+    now: dt.datetime | None = None,
 ) -> Redemption:
-    """Use the code once; the same idempotency key returns the same Redemption without using the code again."""
+    """Use the code once; the same idempotency key returns the same Redemption without using the code again.
+
+    `now`: the moment of the redemption (default now), which the code's expiry is checked against."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise ValidationError({"idempotency_key": "Send an idempotency key of 1 to 64 characters."})
     if booking is not None and booking.customer_id != customer.pk:
@@ -331,7 +342,9 @@ def discount_code_redeem(
             idempotency_key=idempotency_key, normalised=normalised, customer=customer, amount=amount
         ):
             return existing
-        discount = _checked(raw=code, normalised=normalised, code=locked, customer=customer, order_amount=amount)
+        discount = _checked(
+            raw=code, normalised=normalised, code=locked, customer=customer, order_amount=amount, now=now
+        )
         assert locked is not None  # _checked refuses a code that does not exist
         try:
             with transaction.atomic():
@@ -354,6 +367,7 @@ def discount_code_redeem(
                     order_amount=amount,
                     discount_amount=discount,
                     idempotency_key=idempotency_key,
+                    redeemed_at=now or timezone.now(),
                 )
         except IntegrityError:
             # Only the idempotency key can clash: a concurrent request with the same key on another code.

@@ -141,6 +141,27 @@ def test_expire_sent_offers_past_expiry_and_stale_proposals():
 
 
 @pytest.mark.django_db
+def test_undecided_proposals_expire_together_each_with_its_audit_row_at_the_given_moment():
+    # given: three proposals made nine days before `now`, one made yesterday
+    now = timezone.now() - dt.timedelta(days=100)  # a replayed night's moment
+    stale = [InterventionFactory(created_at=now - dt.timedelta(days=9)) for _ in range(3)]
+    fresh = InterventionFactory(created_at=now - dt.timedelta(days=1))
+
+    # when
+    counts = interventions_expire(now=now)
+
+    # then
+    assert counts == {"sent": 0, "proposed": 3}
+    assert set(Intervention.objects.filter(status="expired").values_list("pk", flat=True)) == {i.pk for i in stale}
+    events = InterventionEvent.objects.filter(to_status="expired")
+    assert sorted(events.values_list("intervention_id", "from_status", "note", "at")) == sorted(
+        (i.pk, "proposed", "not decided in time", now) for i in stale
+    )
+    fresh.refresh_from_db()
+    assert fresh.status == "proposed"
+
+
+@pytest.mark.django_db
 def test_a_second_approval_is_a_state_conflict_whatever_discount_it_asks_for():
     intervention = InterventionFactory()
     staff = StaffUserFactory()
