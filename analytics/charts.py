@@ -140,9 +140,12 @@ def line_chart(
         shapes.append(_line(left, y_of(value), width - right, y_of(value), GRID))
         labels.append(Label(y_format(value), left - 6, y_of(value), align="end", width=50, kind="axis"))
     shapes.append(_line(left, bottom, width - right, bottom, AXIS))
-    for index in _ticks(len(categories), 7):
+    ticks = _ticks(len(categories), 7)
+    for index in ticks:
+        # the first and last labels grow inwards, so they stay within the chart
+        align = "start" if index == 0 and len(ticks) > 1 else "end" if index == ticks[-1] and index else "middle"
         shapes.append(_line(x_of(index), bottom, x_of(index), bottom + 4, AXIS))
-        labels.append(Label(categories[index], x_of(index), bottom + 13, width=96, kind="axis"))
+        labels.append(Label(categories[index], x_of(index), bottom + 13, align=align, width=96, kind="axis"))
     for number, line in enumerate(series):
         colour = PALETTE[number % len(PALETTE)]
         points = [(x_of(index), y_of(value)) for index, value in enumerate(line.values) if value is not None]
