@@ -37,6 +37,7 @@ demo: venv
 	$(PY) manage.py run_nightly
 	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py setup_demo_accounts --site http://$(HOST)
+	$(PY) manage.py pdf_report_check  # says which Debian packages PDF reports need, if they are missing
 	$(PY) manage.py runserver $(HOST)
 
 test: venv

@@ -20,6 +20,7 @@ class NavItem:
 _PAGES = [
     (_("Overview"), "analyst:overview", sees_staff_data),
     (_("Customers"), "analyst:customers", sees_staff_data),
+    (_("Report"), "analyst:report", sees_staff_data),
     (_("Admin"), "admin:index", sees_staff_data),
     (_("My account"), "customer-home", lambda user: customer_of(user) is not None),
 ]

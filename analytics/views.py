@@ -1,4 +1,5 @@
-"""The analyst portal: headline figures of a scoring day, customer search, and one customer's whole story.
+"""The analyst portal: headline figures of a scoring day, customer search, one customer's whole story, and the
+management report as a PDF.
 
 Analysts read and change nothing here: every view answers GET only. An htmx request gets the fragment it swaps in
 (a `{% partialdef %}` of the page's template), any other the whole page; both pass the same access check.
@@ -10,13 +11,17 @@ from dataclasses import dataclass
 from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import PortalRequest, staff_page
-from customers.models import Segment
+from analytics.apis import ActionFilterInputSerializer
+from analytics.reports import management_report_build, management_report_pdf, pdf_engine_problem
+from analytics.selectors import AnalyticsFilters, period_of
+from customers.models import City, Segment
 from customers.selectors import customer_search, customers_visible_to
-from interventions.models import InterventionStatus
+from interventions.models import InterventionAction, InterventionStatus
 from interventions.read_models import customer_bookings, customer_story
 from interventions.selectors import intervention_status_counts
 from loyalty.models import LoyaltyTier
@@ -93,3 +98,47 @@ def customer(request: PortalRequest, customer_id: str) -> HttpResponse:
         return render(request, "analyst/customer.html#bookings", {"customer": person, "bookings": bookings})
     story = customer_story(viewer=request.user, customer=person, bookings_page=page)
     return render(request, "analyst/customer.html", {"customer": person, "story": story, "bookings": story.bookings})
+
+
+def _report_page(request: PortalRequest, *, asked: dict, errors: list[str], problem: str, status: int) -> HttpResponse:
+    default = period_of(AnalyticsFilters())
+    context = {
+        "asked": asked,
+        "default": default,
+        "errors": errors,
+        "problem": problem,
+        "cities": City.choices,
+        "segments": Segment.Key.choices,
+        "actions": InterventionAction.choices,
+    }
+    return render(request, "analyst/report.html", context, status=status)
+
+
+@require_safe
+@staff_page
+def report(request: PortalRequest) -> HttpResponse:
+    """The report's period and filters, and the button that downloads it."""
+    return _report_page(request, asked=request.GET.dict(), errors=[], problem=pdf_engine_problem(), status=200)
+
+
+@require_safe
+@staff_page
+def report_pdf(request: PortalRequest) -> HttpResponse:
+    """The management report as a PDF, in the viewer's language; the filters are the analytics API's."""
+    asked = {
+        name: str(value) for name, value in request.GET.items() if str(value).strip()
+    }  # a form's empty fields: no filter
+    serializer = ActionFilterInputSerializer(data=asked)
+    if not serializer.is_valid():
+        errors = [f"{name}: {message}" for name, messages in serializer.errors.items() for message in messages]
+        return _report_page(request, asked=asked, errors=errors, problem="", status=400)
+    problem = pdf_engine_problem()
+    if problem:
+        return _report_page(request, asked=asked, errors=[], problem=problem, status=503)
+    filters = AnalyticsFilters(**serializer.validated_data)
+    language = "bn" if (get_language() or "").startswith("bn") else "en"
+    built = management_report_build(filters=filters, language=language)
+    response = HttpResponse(management_report_pdf(report=built), content_type="application/pdf")
+    name = f"sheba-retention-report-{built.period.start.isoformat()}-{built.period.end.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -293,6 +293,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},  # seven lines per PDF report, one per rendering step
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
