@@ -52,7 +52,7 @@ def portal_urls(customer_id: str) -> list[tuple[str, dict]]:
 
     from analytics import urls
 
-    asked = []
+    asked: list[tuple[str, dict]] = []
     for pattern in urls.urlpatterns:
         if not isinstance(pattern, URLPattern) or not pattern.name:
             continue
