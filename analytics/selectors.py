@@ -32,7 +32,7 @@ from mlcore.movement import Distribution, Movement, distribution_over_time, move
 from mlcore.quality import RunQuality, run_quality
 from mlcore.retention import CohortRetention, MonthRetention, cohort_retention, months_between, retention_over_time
 from predictions.models import ModelKind, ModelPerformance, ModelVersion, Prediction, ScoringSettings
-from predictions.selectors import history_load
+from predictions.selectors import history_load, latest_as_of
 
 DEFAULT_MONTHS = 12  # the period shown when none is asked for: the last year of bookings
 CACHE_SECONDS = 26 * 60 * 60  # a night and a bit: the next run's key replaces it anyway
@@ -57,14 +57,19 @@ class Period:
     end: dt.date
 
 
-def last_booking_day() -> dt.date:
+def last_data_day() -> dt.date:
+    """The last day anything happened: the last booking, or the last scoring or training day if later (a night runs
+    as of the day after the last booking, and its predictions, segments, tiers and model must be in the default
+    period)."""
     last = Booking.objects.aggregate(last=Max("booked_at"))["last"]
-    return last.astimezone(ZoneInfo(LOCAL_TZ)).date() if last else timezone.localdate()
+    days = [last.astimezone(ZoneInfo(LOCAL_TZ)).date()] if last else []
+    days += [day for day in (latest_as_of(), ModelPerformance.objects.aggregate(last=Max("as_of"))["last"]) if day]
+    return max(days) if days else timezone.localdate()
 
 
 def period_of(filters: AnalyticsFilters) -> Period:
-    """The period asked for; by default the DEFAULT_MONTHS months up to the last booking."""
-    end = filters.end or last_booking_day()
+    """The period asked for; by default the DEFAULT_MONTHS months up to the last day with data."""
+    end = filters.end or last_data_day()
     return Period(start=filters.start or months_before(end.replace(day=1), DEFAULT_MONTHS - 1), end=end)
 
 

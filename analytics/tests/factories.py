@@ -30,6 +30,7 @@ def judged_proposal(*, arm: str, retained: bool, on: dt.date, **fields) -> Inter
         status=status,
         outcome=InterventionOutcome.RETAINED if retained else InterventionOutcome.CHURNED,
         sent_at=at(on) if arm == "sent" else None,
+        prediction__as_of=on,  # proposed from that night's prediction
         **fields,
     )
     Intervention.objects.filter(pk=intervention.pk).update(created_at=at(on))

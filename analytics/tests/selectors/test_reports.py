@@ -24,7 +24,7 @@ from interventions.models import NightlyRunRecord, NightlyState
 from loyalty.models import LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory
 from predictions.models import ModelKind, ModelPerformance, ModelVersion
-from predictions.tests.factories import PredictionFactory
+from predictions.tests.factories import ModelPerformanceFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,17 @@ def test_the_default_period_is_the_year_up_to_the_last_booking():
         dt.date(2025, 1, 31),
         dt.date(2025, 2, 10),
     ]
+
+
+def test_the_default_period_reaches_the_night_scored_after_the_last_booking():
+    # given: a night runs as of the day after the last booking, and its model is trained as of that day too
+    customer = CustomerFactory()
+    booking_on(customer, dt.date(2025, 6, 15))
+    PredictionFactory(customer=customer, as_of=dt.date(2025, 6, 16))
+    ModelPerformanceFactory(as_of=dt.date(2025, 6, 17))
+
+    # then: the night's predictions and the model's run are in the default period
+    assert period_of(AnalyticsFilters()).end == dt.date(2025, 6, 17)
 
 
 def test_retention_counts_completed_bookings_of_the_filtered_city():
