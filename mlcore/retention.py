@@ -25,6 +25,15 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
+def complete_months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """months_between, without the month holding `last` unless `last` is its final day: a month half over would
+    count everyone who has not booked *yet* as lost (the day after the data ends, retention falls to nothing)."""
+    months = months_between(first, last)
+    if months and (last + dt.timedelta(days=1)).month == last.month:
+        months.pop()
+    return months
+
+
 def share(part: int, whole: int) -> float | None:
     """part ÷ whole, None when there is no whole to share out (an empty month or cohort)."""
     return part / whole if whole else None
@@ -44,10 +53,10 @@ def members_by_month(rows: pd.DataFrame) -> dict[dt.date, set[int]]:
 
 
 def retention_over_time(activity: pd.DataFrame, *, first: dt.date, last: dt.date) -> list[MonthRetention]:
-    """Per month from `first` to the month before `last`'s (the last month has no next one in the period): the share
-    of the customers active in it who are active in the next month."""
+    """Per complete month from `first` up to `last`, but the last (it has no next one in the period): the share of
+    the customers active in it who are active in the next month."""
     active = members_by_month(activity)
-    months = months_between(first, last)
+    months = complete_months(first, last)
     rows = []
     for month, following in zip(months, months[1:], strict=False):
         now, later = active.get(month, set()), active.get(following, set())
@@ -77,9 +86,9 @@ class CohortRetention:
 def cohort_retention(
     signups: pd.DataFrame, activity: pd.DataFrame, *, first: dt.date, last: dt.date
 ) -> CohortRetention:
-    """Monthly signup cohorts from `first` to `last` × months since signup, as a matrix (one row per cohort, a month
-    without signups an empty row) and as one curve."""
-    months = months_between(first, last)
+    """Monthly signup cohorts of the complete months from `first` to `last` × months since signup, as a matrix (one
+    row per cohort, a month without signups an empty row) and as one curve."""
+    months = complete_months(first, last)
     members, active = members_by_month(signups), members_by_month(activity)
     cohorts, kept_at, observed = [], [0] * len(months), [0] * len(months)
     for index, month in enumerate(months):

@@ -35,18 +35,32 @@ def test_retention_over_time_is_the_share_of_each_months_active_customers_active
     # when
     retention = retention_over_time(activity, first=dt.date(2025, 1, 15), last=dt.date(2025, 4, 3))
 
-    # then: April has no next month in the period
+    # then: April is not over, so March has no next month yet
     assert retention == [
         MonthRetention(month=JAN, active=4, retained=2, rate=0.5),
         MonthRetention(month=FEB, active=3, retained=0, rate=0.0),
-        MonthRetention(month=MAR, active=0, retained=0, rate=None),
     ]
+
+
+def test_a_month_not_over_yet_is_not_counted_as_everyone_lost() -> None:
+    # given: the data ends on the 1st of April, when one of March's three has booked again
+    activity = rows({FEB: [1, 2, 3], MAR: [1, 2, 3], APR: [1]})
+
+    # when
+    to_the_1st = retention_over_time(activity, first=FEB, last=dt.date(2025, 4, 1))
+    to_the_30th = retention_over_time(activity, first=FEB, last=dt.date(2025, 4, 30))
+    cohorts = cohort_retention(rows({MAR: [1, 2, 3]}), activity, first=FEB, last=dt.date(2025, 4, 1))
+
+    # then: March's retention waits for April to end, and so does the cohort's second month
+    assert to_the_1st == [MonthRetention(month=FEB, active=3, retained=3, rate=1.0)]
+    assert to_the_30th[-1] == MonthRetention(month=MAR, active=3, retained=1, rate=1 / 3)
+    assert cohorts.cohorts[-1] == Cohort(month=MAR, size=3, retention=[1.0, None])
 
 
 def test_retention_over_time_of_no_activity_or_one_month_is_empty_or_undefined() -> None:
     nobody = rows({})
 
-    assert retention_over_time(nobody, first=JAN, last=FEB) == [MonthRetention(JAN, 0, 0, None)]
+    assert retention_over_time(nobody, first=JAN, last=dt.date(2025, 2, 28)) == [MonthRetention(JAN, 0, 0, None)]
     assert retention_over_time(nobody, first=JAN, last=JAN) == []
 
 
@@ -71,7 +85,7 @@ def test_cohorts_give_the_matrix_and_the_curve_weighted_by_cohort_size() -> None
 
 
 def test_cohorts_without_signups_have_no_curve() -> None:
-    cohorts = cohort_retention(rows({}), rows({JAN: [7]}), first=JAN, last=FEB)
+    cohorts = cohort_retention(rows({}), rows({JAN: [7]}), first=JAN, last=dt.date(2025, 2, 28))
 
     assert cohorts.curve == [None, None]
     assert [cohort.size for cohort in cohorts.cohorts] == [0, 0]
