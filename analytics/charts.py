@@ -204,11 +204,11 @@ MUTED = "#6b7480"
 def layout(*, y_title: str = "", x_title: str = "", share_axis: str = "", **extra) -> dict:
     """A plain, readable layout; `share_axis` ("x" or "y") shows shares as percentages in the viewer's digits."""
     shown: dict[str, Any] = {
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 60},
         "font": {"family": "system-ui, 'Noto Sans Bengali', sans-serif", "size": 13, "color": "#1b1f24"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.25},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},  # above: a phone has no room below
         "hovermode": "closest",
         "xaxis": {"title": {"text": x_title}, "automargin": True, "gridcolor": "#e4e7eb"},
         "yaxis": {"title": {"text": y_title}, "automargin": True, "gridcolor": "#e4e7eb"},
@@ -340,7 +340,9 @@ def retention_charts(report: RetentionReport) -> list[Chart]:
             "line": {"width": 4, "color": "#1b1f24"},
         }
     )
-    curve_figure = {"data": lines, "layout": layout(x_title=_("Months since signup"), share_axis="y")}
+    curve_layout = layout(x_title=_("Months since signup"), share_axis="y")
+    curve_layout["xaxis"] |= {"dtick": 1}  # whole months
+    curve_figure = {"data": lines, "layout": curve_layout}
     return [
         Chart(
             "retention",
@@ -479,7 +481,7 @@ def ab_charts(report: RoiReport) -> list[Chart]:
         )
     forest = {
         "data": traces,
-        "layout": layout(x_title=_("Retention, proposed − control, with its interval (95%)"))
+        "layout": layout(x_title=_("Retention, proposed − control"))
         | {
             "yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
             "height": max(260, 40 * len(measured) + 120),
@@ -803,9 +805,19 @@ def quality_charts(runs: list[RunQuality], drift: DriftReport) -> list[Chart]:
         "data": traces,
         "layout": layout(y_title=_("On the out-of-time holdout"))
         | {
+            "legend": {"orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"},  # the metric buttons are above
+            "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
             "updatemenus": [
-                {"type": "buttons", "direction": "right", "x": 0, "y": 1.15, "xanchor": "left", "buttons": buttons}
-            ]
+                {
+                    "type": "buttons",
+                    "direction": "right",
+                    "x": 0,
+                    "y": 1.02,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "buttons": buttons,
+                }
+            ],
         },
     }
     latest = next((run for run in reversed(measured) if run.active and run.calibration.predicted), None) or next(
