@@ -19,6 +19,11 @@ class NavItem:
 # (label, URL name, who sees it)
 _PAGES = [
     (_("Overview"), "analyst:overview", sees_staff_data),
+    (_("Retention"), "analyst:retention", sees_staff_data),
+    (_("A/B results"), "analyst:experiments", sees_staff_data),
+    (_("ROI"), "analyst:roi", sees_staff_data),
+    (_("Segments"), "analyst:segments", sees_staff_data),
+    (_("Model quality"), "analyst:quality", sees_staff_data),
     (_("Customers"), "analyst:customers", sees_staff_data),
     (_("Report"), "analyst:report", sees_staff_data),
     (_("Admin"), "admin:index", sees_staff_data),

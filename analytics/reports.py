@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from analytics import charts
+from analytics import svg_charts
 from analytics.selectors import (
     AnalyticsFilters,
     Period,
@@ -82,7 +82,7 @@ class CohortRow:
 class Section:
     """A chart (None when there is nothing to draw) and the table of its numbers: a header row and text rows."""
 
-    chart: charts.Chart | None
+    chart: svg_charts.Chart | None
     header: list[str]
     rows: list[list[str]]
 
@@ -174,9 +174,9 @@ def _retention_sections(report: RetentionReport, words: _Words) -> tuple[Section
     months = [row for row in report.months if row.active or row.rate is not None]
     chart = None
     if any(row.rate is not None for row in months):
-        chart = charts.line_chart(
+        chart = svg_charts.line_chart(
             categories=[words.month(row.month) for row in months],
-            series=[charts.Series(_("Retained the next month"), [row.rate for row in months])],
+            series=[svg_charts.Series(_("Retained the next month"), [row.rate for row in months])],
             y_format=words.pct,
             description=_("Share of each month's active customers who were active the month after"),
         )
@@ -191,9 +191,9 @@ def _retention_sections(report: RetentionReport, words: _Words) -> tuple[Section
     curve = report.cohorts.curve
     curve_chart = None
     if any(share is not None for share in curve[1:]):
-        curve_chart = charts.line_chart(
+        curve_chart = svg_charts.line_chart(
             categories=[words.num(index) for index in range(len(curve))],
-            series=[charts.Series(_("Active after signup"), curve)],
+            series=[svg_charts.Series(_("Active after signup"), curve)],
             y_format=words.pct,
             description=_("Share of customers active each month after signing up, all cohorts together"),
         )
@@ -214,7 +214,7 @@ def _cohort_rows(report: RetentionReport, words: _Words) -> list[CohortRow]:
     for cohort in report.cohorts.cohorts:
         if not cohort.size:
             continue
-        cells = [Cell(words.pct(share), *charts.heat(share)) for share in cohort.retention]
+        cells = [Cell(words.pct(share), *svg_charts.heat(share)) for share in cohort.retention]
         rows.append(CohortRow(words.month(cohort.month), words.num(cohort.size), cells))
     return rows
 
@@ -224,9 +224,9 @@ def _ab_section(results: list[AbResult], words: _Words) -> Section:
     not_enough = _("not enough data yet")
     chart = None
     if overall:
-        chart = charts.forest_plot(
+        chart = svg_charts.forest_plot(
             rows=[
-                charts.Interval(
+                svg_charts.Interval(
                     name=_label(InterventionAction, result.action),
                     estimate=result.test.difference,
                     low=result.test.low,
@@ -275,8 +275,8 @@ def _roi_section(report: Any, words: _Words) -> Section:
     overall = [item.roi for item in report.roi if not item.segment]
     chart = None
     if any(roi.roi is not None for roi in overall):
-        chart = charts.bar_chart(
-            bars=[charts.Bar(_label(InterventionAction, roi.action), roi.roi) for roi in overall],
+        chart = svg_charts.bar_chart(
+            bars=[svg_charts.Bar(_label(InterventionAction, roi.action), roi.roi) for roi in overall],
             value_format=words.pct,
             description=_("Measured return of each action: net benefit over what it cost"),
         )
@@ -341,7 +341,7 @@ def _states_sections(states: StatesReport, choices: Any, words: _Words, title: s
     days = [row for row in states.distribution if row.total]
     chart = None
     if days:
-        chart = charts.stacked_shares(
+        chart = svg_charts.stacked_shares(
             categories=[words.month(row.day) for row in days],
             parts=names,
             shares=[[row.counts.get(key, 0) / row.total for key in keys] for row in days],
@@ -393,11 +393,11 @@ def _quality_sections(runs: list[RunQuality], words: _Words) -> tuple[Section, S
             max([values["auc_roc"] for values in run.baselines.values() if "auc_roc" in values], default=None)
             for run in measured
         ]
-        chart = charts.line_chart(
+        chart = svg_charts.line_chart(
             categories=[words.day(run.as_of) for run in measured],
             series=[
-                charts.Series(_("Served forecast"), [run.served_metrics["auc_roc"] for run in measured]),
-                charts.Series(_("Best classical baseline"), best_baseline, dashed=True),
+                svg_charts.Series(_("Served forecast"), [run.served_metrics["auc_roc"] for run in measured]),
+                svg_charts.Series(_("Best classical baseline"), best_baseline, dashed=True),
             ],
             y_format=lambda value: words.num(value, 2),
             description=_("AUC of each training run on its out-of-time holdout, beside the best baseline"),

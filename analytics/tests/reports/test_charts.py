@@ -1,6 +1,6 @@
 """The report's static charts: shapes where the numbers put them, every word outside the SVG."""
 
-from analytics.charts import Bar, Interval, Series, bar_chart, forest_plot, heat, line_chart, stacked_shares
+from analytics.svg_charts import Bar, Interval, Series, bar_chart, forest_plot, heat, line_chart, stacked_shares
 
 
 def test_no_chart_writes_text_into_its_svg():

@@ -17,7 +17,7 @@ from analytics.selectors import (
     roi_report,
     segments_report,
 )
-from analytics.tests.factories import booking_on, judged_proposal
+from analytics.tests.factories import active_churn_model, booking_on, judged_proposal
 from customers.models import City, CustomerSegment, Segment
 from customers.tests.factories import CustomerFactory
 from interventions.models import NightlyRunRecord, NightlyState
@@ -198,16 +198,7 @@ def test_drift_compares_each_scoring_day_with_the_training_snapshot():
     # given: one customer who booked in January, scored in February and March
     customer = CustomerFactory()
     booking_on(customer, JAN)
-    ModelVersion.objects.create(
-        kind=ModelKind.CHURN,
-        version="churn-1",
-        as_of=FEB,
-        is_active=True,
-        metadata={
-            "feature_names": ["days_since_last_booking", "bookings_total"],
-            "report": {"train_cutoffs": ["2025-01-20"]},
-        },
-    )
+    active_churn_model(version="churn-1", as_of=FEB, trained_to=dt.date(2025, 1, 20))
     for day in (FEB, MAR):
         PredictionFactory(customer=customer, as_of=day)
 
