@@ -41,7 +41,7 @@ from customers.models import City, Segment
 from customers.selectors import customer_search, customers_visible_to
 from interventions.models import InterventionAction, InterventionStatus
 from interventions.read_models import customer_bookings, customer_story
-from interventions.selectors import intervention_status_counts
+from interventions.selectors import intervention_status_counts, replayed_history
 from loyalty.models import LoyaltyTier
 from predictions.models import RiskCategory
 from predictions.selectors import dashboard_summary, scoring_days
@@ -93,6 +93,7 @@ def overview(request: PortalRequest) -> HttpResponse:
         "segments": _rows(summary["by_segment"], Segment.Key) if summary else [],
         "tiers": _rows(summary["by_tier"], LoyaltyTier.Name) if summary else [],
         "interventions": _rows(intervention_status_counts(), InterventionStatus),
+        "replayed": replayed_history(),
         # the year up to the last booking, as the report pages show it before a filter is chosen
         "retention": report_charts.retention_metrics(retention_report(AnalyticsFilters())),
         "segment_chart": _with_csv(

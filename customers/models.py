@@ -150,6 +150,11 @@ class PaymentMethod(models.TextChoices):
     CARD = "card", _("Card")
 
 
+# Bookings the demo's replay of past nights invents (a customer answering an offer) carry this prefix in their id, so
+# they are told from the generated or imported history at a glance, and deleted with one filter.
+SIMULATED_BOOKING_PREFIX = "SIMULATED-"
+
+
 class Booking(models.Model):
     # Imported bookings without an id get a deterministic one from their natural key (see customers/services).
     external_id = models.CharField(max_length=64, unique=True)

@@ -11,6 +11,9 @@ from customers.models import Customer, Service
 from predictions.models import Prediction
 from sheba_retention.common.models import SingletonModel, TimeStampedModel
 
+# The member of staff whose decisions the demo's replay of past nights records (interventions.services.replay).
+SIMULATION_USERNAME = "demo-simulation"
+
 
 class InterventionAction(models.TextChoices):
     WIN_BACK_DISCOUNT = "win_back_discount", _("Win-back discount")

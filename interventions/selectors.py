@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.access import Viewer, customer_of, sees_staff_data
 from customers.models import Customer
 from interventions.messages import offer_body
-from interventions.models import Intervention, InterventionEvent, InterventionStatus
+from interventions.models import SIMULATION_USERNAME, Intervention, InterventionEvent, InterventionStatus
 from payments.models import DiscountCode
 from payments.selectors import redeemable_codes
 
@@ -81,3 +81,9 @@ def offer_message(*, code: DiscountCode, language: str) -> str:
     return offer_body(intervention=intervention, language=language, code=code.code, until=until) or offer_body(
         intervention=intervention, language=other, code=code.code, until=until
     )
+
+
+def replayed_history() -> bool:
+    """Whether the history holds the demo's replayed nights: staff decisions and customer answers that were simulated
+    (the portal says so)."""
+    return User.objects.filter(username=SIMULATION_USERNAME).exists()

@@ -16,7 +16,16 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Booking, CompetitorSearch, Complaint, Customer, Provider, Service, ServiceCategory
+from customers.models import (
+    SIMULATED_BOOKING_PREFIX,
+    Booking,
+    CompetitorSearch,
+    Complaint,
+    Customer,
+    Provider,
+    Service,
+    ServiceCategory,
+)
 from customers.services.booking_import import BookingImportResult, bookings_import
 from customers.services.customer_import import ImportResult, customers_import
 from customers.synthetic.simulate import SyntheticData, simulate
@@ -170,11 +179,6 @@ def _booking_ids(external_ids: pd.Series) -> dict[str, int]:
         chunk = wanted[start : start + 5_000]
         found.update(Booking.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
     return found
-
-
-# Bookings the demo's replay of past nights invents (a customer answering an offer) carry this prefix in their id, so
-# they are told from the generated or imported history at a glance, and deleted with one filter.
-SIMULATED_BOOKING_PREFIX = "SIMULATED-"
 
 
 @dataclass(frozen=True)

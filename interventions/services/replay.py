@@ -26,9 +26,16 @@ import pandas as pd
 from django.contrib.auth.models import User
 from django.db.models import Min
 
-from customers.models import Booking, BookingStatus, Customer, Service
-from customers.services.synthetic_load import SIMULATED_BOOKING_PREFIX, SimulatedBooking, simulated_bookings_add
-from interventions.models import Intervention, InterventionSettings, InterventionStatus, NightlyRunRecord, NightlyState
+from customers.models import SIMULATED_BOOKING_PREFIX, Booking, BookingStatus, Customer, Service
+from customers.services.synthetic_load import SimulatedBooking, simulated_bookings_add
+from interventions.models import (
+    SIMULATION_USERNAME,
+    Intervention,
+    InterventionSettings,
+    InterventionStatus,
+    NightlyRunRecord,
+    NightlyState,
+)
 from interventions.services.nightly import nightly_run
 from interventions.services.queue import intervention_approve, intervention_reject, interventions_send_approved
 from mlcore.features import build_features, cutoff_of
@@ -40,7 +47,6 @@ from predictions.selectors import history_load
 
 logger = logging.getLogger(__name__)
 
-SIMULATION_USERNAME = "demo-simulation"
 NIGHT_RUNS_AT = dt.timedelta(hours=2)  # the nightly run starts at 02:00 in Dhaka on its scoring day
 STAFF_DECIDE_AT = dt.timedelta(hours=10)  # the retention team works through the queue that morning
 REJECTED_SHARE = 0.25  # of the proposals staff review, the quarter with the lowest risk-adjusted ROI is refused

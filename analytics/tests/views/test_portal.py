@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from analytics.tests.portal_data import TODAY, storied_customer
 from customers.tests.factories import CustomerFactory, UserFactory
+from interventions.services.replay import simulation_user
 from predictions.tests.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,20 @@ def test_an_unknown_scoring_day_shows_the_latest(story, analyst_user):
     response = browser_of(analyst_user).get(reverse("analyst:overview") + "?as_of=1999-01-01")
 
     assert "March 15, 2026" in response.content.decode()
+
+
+def test_the_overview_says_when_the_history_holds_the_demos_simulated_nights(story, analyst_user):
+    # given
+    before = browser_of(analyst_user).get(reverse("analyst:overview")).content.decode()
+    simulation_user()
+
+    # when
+    after = browser_of(analyst_user).get(reverse("analyst:overview")).content.decode()
+
+    # then
+    assert "were simulated by the demo" not in before
+    assert "were simulated by the demo" in after
+    assert "demo-simulation" in after
 
 
 def test_the_overview_before_any_scoring_says_so(analyst_user):

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from interventions.services.replay import SIMULATION_USERNAME, demo_replay
+from interventions.models import SIMULATION_USERNAME
+from interventions.services.replay import demo_replay
 from predictions.services.training import ModelTrainingError
 
 

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.db.models import Count, Min
 
 from accounts.access import Action, can, roles_of, sees_staff_data
-from customers.models import Booking
-from customers.services.synthetic_load import SIMULATED_BOOKING_PREFIX
+from customers.models import SIMULATED_BOOKING_PREFIX, Booking
 from customers.tests.factories import BookingFactory
 from interventions.models import (
+    SIMULATION_USERNAME,
     Intervention,
     InterventionEvent,
     InterventionOutcome,
@@ -20,7 +20,7 @@ from interventions.models import (
     NightlyRunRecord,
     NightlyState,
 )
-from interventions.services.replay import SIMULATION_USERNAME, demo_replay, night_moment, replay_days, simulation_user
+from interventions.services.replay import demo_replay, night_moment, replay_days, simulation_user
 from mlcore.features import cutoff_of
 from payments.models import Redemption
 from predictions.models import ModelKind, ModelPerformance, Prediction
