@@ -6,21 +6,11 @@ guard against ORM calls from async code is lifted for these tests (the test itse
 
 import importlib
 import os
-from pathlib import Path
 
 import pytest
 
 from conftest import REFERENCE_DATA_MIGRATIONS
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
