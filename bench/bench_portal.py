@@ -13,10 +13,12 @@ Targets (issue #11): on the demo no page over 300 ms; on PostgreSQL at 100k cust
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from bench_data import DEFAULT_URL, log, setup_django
@@ -46,8 +48,9 @@ def is_pdf(url: str) -> bool:
     return "pdf" in url.split("?")[0]
 
 
-def portal_urls(customer_id: str) -> list[tuple[str, dict]]:
-    """(url, extra headers) for every analyst URL: each page, its fragment, and a filtered variant."""
+def portal_urls(client, customer_id: str) -> list[tuple[str, dict]]:
+    """(url, extra headers) for every analyst URL: each page, its fragment and a filtered variant, and every CSV the
+    pages link to (a chart's CSV is named by the chart, which only the page knows)."""
     from django.urls import URLPattern, reverse
 
     from analytics import urls
@@ -56,12 +59,21 @@ def portal_urls(customer_id: str) -> list[tuple[str, dict]]:
     for pattern in urls.urlpatterns:
         if not isinstance(pattern, URLPattern) or not pattern.name:
             continue
-        arguments = {name: customer_id for name in pattern.pattern.converters}
-        url = reverse(f"analyst:{pattern.name}", kwargs=arguments)
+        converters = pattern.pattern.converters
+        if "chart" in converters:
+            continue  # found on its page below
+        url = reverse(f"analyst:{pattern.name}", kwargs={name: customer_id for name in converters})
         asked.append((url, {}))
-        if not arguments:
+        if not converters:
             asked.append((f"{url}?city=dhaka", {}))
-            asked.append((f"{url}?city=dhaka", {"HTTP_HX_REQUEST": "true"}))
+            if not is_pdf(url):
+                asked.append((f"{url}?city=dhaka", {"HTTP_HX_REQUEST": "true"}))
+    pages = [url for url, headers in asked if not headers and "?" not in url and not is_pdf(url)]
+    for page in pages:
+        html = client.get(page).content.decode()
+        asked += [
+            (unescape(link), {}) for link in dict.fromkeys(re.findall(r'href="(/analyst/[^"]+\.csv[^"]*)"', html))
+        ]
     return asked
 
 
@@ -134,7 +146,7 @@ def main() -> None:
     log(f"{connection.vendor}, {customers:,} customers; warming up")
     client.get("/analyst/")
 
-    figures = [measure(client, url, headers, args.repeats) for url, headers in portal_urls(story[0])]
+    figures = [measure(client, url, headers, args.repeats) for url, headers in portal_urls(client, story[0])]
 
     print()
     print(f"{'':<58}{'status':>7}{'cold ms':>10}{'warm ms':>10}{'queries':>9}{'bare SQL ms':>13}")
