@@ -118,6 +118,7 @@ def _months(rows: QuerySet, field: str) -> pd.DataFrame:
     pairs = (
         rows.annotate(month=TruncMonth(field, tzinfo=ZoneInfo(LOCAL_TZ)))
         .values_list("customer_id" if rows.model is not Customer else "pk", "month")
+        .order_by()  # a model's default ordering would join the SELECT DISTINCT and keep every row
         .distinct()
     )
     return pd.DataFrame(

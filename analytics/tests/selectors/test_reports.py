@@ -8,6 +8,7 @@ from django.utils import timezone
 from analytics.selectors import (
     AnalyticsFilters,
     Period,
+    _months,
     feature_drift_report,
     model_quality,
     month_ends,
@@ -18,7 +19,7 @@ from analytics.selectors import (
     segments_report,
 )
 from analytics.tests.factories import active_churn_model, booking_on, judged_proposal
-from customers.models import City, CustomerSegment, Segment
+from customers.models import Booking, City, CustomerSegment, Segment
 from customers.tests.factories import CustomerFactory
 from interventions.models import NightlyRunRecord, NightlyState
 from loyalty.models import LoyaltyTier
@@ -42,6 +43,22 @@ def test_the_default_period_is_the_year_up_to_the_last_booking():
         dt.date(2024, 12, 31),
         dt.date(2025, 1, 31),
         dt.date(2025, 2, 10),
+    ]
+
+
+def test_a_customers_bookings_in_one_month_are_one_active_month():
+    # given: three bookings in January, one in February
+    customer = CustomerFactory()
+    for day in (JAN, JAN + dt.timedelta(days=1), JAN + dt.timedelta(days=2), FEB):
+        booking_on(customer, day)
+
+    # when
+    months = _months(Booking.objects.all(), "booked_at")
+
+    # then
+    assert sorted(months.itertuples(index=False, name=None)) == [
+        (customer.pk, dt.date(2025, 1, 1)),
+        (customer.pk, dt.date(2025, 2, 1)),
     ]
 
 
