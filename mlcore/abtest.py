@@ -42,10 +42,11 @@ class ProportionTest:
     retention_treated: float | None
     retention_control: float | None
     difference: float | None  # treated − control
-    low: float | None  # the difference's interval (CONFIDENCE)
+    low: float | None  # the difference's interval (CONFIDENCE), within [-1, 1]
     high: float | None
     p_value: float | None  # two-sided, against no difference
     too_small: bool
+    standard_error: float | None = None  # the difference's (unpooled): what sums of differences combine
 
 
 def too_small_to_test(kept_a: int, n_a: int, kept_b: int, n_b: int) -> bool:
@@ -67,7 +68,8 @@ def two_proportion_test(
         return ProportionTest(n_a, kept_a, n_b, kept_b, None, None, None, None, None, None, too_small)
     rate_a, rate_b = kept_a / n_a, kept_b / n_b
     difference = rate_a - rate_b
-    margin = z_of(confidence) * math.sqrt(rate_a * (1 - rate_a) / n_a + rate_b * (1 - rate_b) / n_b)
+    error = math.sqrt(rate_a * (1 - rate_a) / n_a + rate_b * (1 - rate_b) / n_b)
+    margin = z_of(confidence) * error
     pooled = (kept_a + kept_b) / (n_a + n_b)
     pooled_se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
     # Everyone retained, or no one, in both arms: the rates are equal and nothing contradicts "no difference".
@@ -80,10 +82,13 @@ def two_proportion_test(
         retention_treated=rate_a,
         retention_control=rate_b,
         difference=difference,
-        low=difference - margin,
-        high=difference + margin,
+        # A difference of two shares lies in [-1, 1]; the normal approximation's interval runs past it on tiny arms
+        # (flagged too small anyway): clipped, so no chart shows an impossible −120 points.
+        low=max(-1.0, difference - margin),
+        high=min(1.0, difference + margin),
         p_value=p_value,
         too_small=too_small,
+        standard_error=error,
     )
 
 
@@ -172,6 +177,8 @@ class RevenueRecovered:
     low: float | None  # its interval (CONFIDENCE), from the difference's
     high: float | None
     too_small: bool
+    standard_error: float | None = None  # the difference's, scaled the same way
+    most: float = 0.0  # the most it could be: every proposed customer kept, none of the control group (Tk)
 
 
 def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
@@ -183,7 +190,8 @@ def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
     spend = float(judged.loc[assigned & retained, "spend"].sum())
     test = two_proportion_test(kept, proposed, int((~assigned & retained).sum()), control)
     expected = proposed * test.retention_control if test.retention_control is not None else None
-    recovered, low, high = scaled(test, proposed * (spend / kept if kept else 0.0))
+    factor = proposed * (spend / kept if kept else 0.0)
+    recovered, low, high = scaled(test, factor)
     return RevenueRecovered(
         action=action,
         proposed=proposed,
@@ -196,6 +204,8 @@ def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
         low=low,
         high=high,
         too_small=test.too_small,
+        standard_error=None if recovered is None or test.standard_error is None else test.standard_error * factor,
+        most=factor,
     )
 
 
@@ -203,10 +213,11 @@ def revenue_total(parts: list[RevenueRecovered], *, confidence: float = CONFIDEN
     """The actions together: the sum of what each recovered against its own control group (each action's control
     is drawn among its own proposals), the interval from the parts' independent errors. Too small when a part is,
     or when no part could be measured."""
-    measured = [part for part in parts if part.recovered is not None and part.low is not None and part.high is not None]
+    measured = [part for part in parts if part.recovered is not None and part.standard_error is not None]
     z = z_of(confidence)
     recovered = sum(part.recovered for part in measured if part.recovered is not None) if measured else None
-    error = math.sqrt(sum(((part.high or 0) - (part.low or 0)) ** 2 / (2 * z) ** 2 for part in measured))
+    error = math.sqrt(sum((part.standard_error or 0.0) ** 2 for part in measured))
+    most = sum(part.most for part in measured)
     proposed, control = sum(part.proposed for part in parts), sum(part.control for part in parts)
     return RevenueRecovered(
         action="",
@@ -217,9 +228,12 @@ def revenue_total(parts: list[RevenueRecovered], *, confidence: float = CONFIDEN
         expected_retained=sum(part.expected_retained or 0 for part in measured) if measured else None,
         spend_retained=sum(part.spend_retained for part in parts),
         recovered=recovered,
-        low=None if recovered is None else recovered - z * error,
-        high=None if recovered is None else recovered + z * error,
+        # within what the parts could recover at most, in either direction, as each part's interval is
+        low=None if recovered is None else max(-most, recovered - z * error),
+        high=None if recovered is None else min(most, recovered + z * error),
         too_small=not measured or any(part.too_small for part in parts),
+        standard_error=error if measured else None,
+        most=most,
     )
 
 

@@ -56,6 +56,18 @@ def test_a_control_group_of_one_is_measured_but_too_small() -> None:
     assert test.too_small
 
 
+def test_the_interval_of_tiny_arms_stays_within_what_a_difference_of_shares_can_be() -> None:
+    # given: nobody of two kept against one of two: the normal approximation's interval is -1.19 to +0.19
+    test = two_proportion_test(0, 2, 1, 2)
+
+    # then
+    assert test.difference == -0.5
+    assert test.low == -1.0
+    assert test.high == pytest.approx(-0.5 + norm.ppf(0.975) * math.sqrt(0.25 / 2))
+    assert test.standard_error == pytest.approx(math.sqrt(0.25 / 2))
+    assert test.too_small
+
+
 def test_an_empty_arm_has_no_rates_nor_test() -> None:
     test = two_proportion_test(3, 10, 0, 0)
 
@@ -198,8 +210,10 @@ def test_revenue_recovered_is_the_spend_above_what_the_control_rate_predicts() -
     # when
     [action, total] = revenue_recovered(rows)
 
-    # then: (3 − 4 × ½) customers × Tk 200 each
-    margin = norm.ppf(0.975) * math.sqrt(0.75 * 0.25 / 4 + 0.5 * 0.5 / 2)
+    # then: (3 − 4 × ½) customers × Tk 200 each; the interval stops at Tk 800, every proposed customer kept and none of
+    # the control group
+    error = math.sqrt(0.75 * 0.25 / 4 + 0.5 * 0.5 / 2)
+    margin = norm.ppf(0.975) * error
     assert asdict(action) == {
         "action": WIN_BACK,
         "proposed": 4,
@@ -210,8 +224,10 @@ def test_revenue_recovered_is_the_spend_above_what_the_control_rate_predicts() -
         "spend_retained": 600.0,
         "recovered": pytest.approx(200.0),
         "low": pytest.approx((0.25 - margin) * 800),
-        "high": pytest.approx((0.25 + margin) * 800),
+        "high": 800.0,
         "too_small": True,
+        "standard_error": pytest.approx(error * 800),
+        "most": 800.0,
     }
     assert total.action == ""
     assert [total.recovered, total.low, total.high] == pytest.approx([200.0, action.low, action.high])
