@@ -948,7 +948,8 @@ def quality_charts(runs: list[RunQuality], drift: DriftReport) -> list[Chart]:
             drift_figure,
             _(
                 "Population stability index of each feature between the training snapshot of %(reference)s and each "
-                "scoring day; the chart shows the latest day. Below 0.1 stable, 0.1 to 0.2 watch, 0.2 and above act."
+                "scoring day, over every customer scored that day (the city, area and segment filters do not apply); "
+                "the chart shows the latest day. Below 0.1 stable, 0.1 to 0.2 watch, 0.2 and above act."
             )
             % {"reference": reference},
         ),

@@ -26,13 +26,13 @@ from interventions.models import Intervention, NightlyRunRecord, NightlyState
 from interventions.services.outcomes import judged_proposals, roi_costs, roi_rows
 from loyalty.models import CustomerLoyalty
 from mlcore.abtest import AbResult, RevenueRecovered, SegmentRoi, ab_measure, revenue_recovered, roi_by_segment
-from mlcore.drift import DayDrift, feature_drift
-from mlcore.features import LOCAL_TZ, build_features, cutoff_of
+from mlcore.drift import DayDrift, FeatureDrift
+from mlcore.features import LOCAL_TZ, cutoff_of
 from mlcore.movement import Distribution, Movement, distribution_over_time, movement_between
 from mlcore.quality import RunQuality, run_quality
 from mlcore.retention import CohortRetention, MonthRetention, cohort_retention, months_between, retention_over_time
-from predictions.models import ModelKind, ModelPerformance, ModelVersion, Prediction, ScoringSettings
-from predictions.selectors import history_load, latest_as_of
+from predictions.models import FeatureDriftDay, ModelKind, ModelPerformance, ModelVersion, ScoringSettings
+from predictions.selectors import latest_as_of
 
 DEFAULT_MONTHS = 12  # the period shown when none is asked for: the last year of bookings
 CACHE_SECONDS = 26 * 60 * 60  # a night and a bit: the next run's key replaces it anyway
@@ -307,12 +307,6 @@ def model_quality(filters: AnalyticsFilters) -> list[RunQuality]:
     return cached("quality", filters, compute)
 
 
-def training_snapshot_day(version: ModelVersion) -> dt.date:
-    """The latest day the churn model's training rows were taken on (its version's day for a fallback)."""
-    cutoffs = (version.metadata.get("report") or {}).get("train_cutoffs") or []
-    return dt.date.fromisoformat(cutoffs[-1]) if cutoffs else version.as_of
-
-
 @dataclass(frozen=True)
 class DriftReport:
     version: str  # the churn model whose training snapshot is the reference; "" without one
@@ -321,26 +315,26 @@ class DriftReport:
 
 
 def feature_drift_report(filters: AnalyticsFilters) -> DriftReport:
-    """PSI of each feature the active churn model reads, between its training snapshot and each of the latest
-    DRIFT_DAYS scoring days of the period, over the filtered customers."""
+    """PSI of each feature of the latest DRIFT_DAYS scoring days of the period against the churn model's training
+    snapshot, as the nights measured them (predictions.services.drift): over every customer scored that day, so the
+    customer filters do not apply. The days measured against the latest day's model, oldest first."""
 
     def compute() -> DriftReport:
-        version = ModelVersion.objects.filter(kind=ModelKind.CHURN, is_active=True).first()
-        if version is None:
-            return DriftReport(version="", reference_day=None, days=[])
         period = period_of(filters)
-        scored = list(
-            Prediction.objects.filter(as_of__gte=period.start, as_of__lte=period.end)
-            .values_list("as_of", flat=True)
-            .distinct()
-            .order_by("-as_of")[:DRIFT_DAYS]
-        )
-        reference_day = training_snapshot_day(version)
-        customers = pd.Index(list(customers_of(filters).values_list("pk", flat=True)))
-        history = history_load(before=max([reference_day, *scored]))
-        reference = build_features(history, reference_day, customer_ids=customers)
-        features = [name for name in version.metadata.get("feature_names", []) if name in reference.columns]
-        days = {day: build_features(history, day, customer_ids=customers) for day in scored}
-        return DriftReport(version.version, reference_day, feature_drift(reference, days, features))
+        measured = FeatureDriftDay.objects.filter(as_of__gte=period.start, as_of__lte=period.end)
+        latest = measured.first()
+        if latest is None:
+            return DriftReport(version="", reference_day=None, days=[])
+        rows = list(measured.filter(model_version=latest.model_version)[:DRIFT_DAYS])
+        days = [
+            DayDrift(
+                day=row.as_of,
+                customers=row.customers,
+                features=[FeatureDrift(item["feature"], item["psi"], item["band"]) for item in row.features],
+                band=row.band,
+            )
+            for row in reversed(rows)
+        ]
+        return DriftReport(latest.model_version, latest.reference_day, days)
 
     return cached("drift", filters, compute)

@@ -148,6 +148,28 @@ class ModelVersion(models.Model):
         return f"{self.version}{' (active)' if self.is_active else ''}"
 
 
+class FeatureDriftDay(models.Model):
+    """The drift of one scoring day's features from the active churn model's training snapshot, measured once by the
+    night that scored the day (predictions.services.drift), so the analyst portal reads it instead of rebuilding a
+    year of features per request."""
+
+    as_of = models.DateField(unique=True, help_text=_("The scoring day."))
+    model_version = models.CharField(
+        max_length=64, help_text=_("The churn model whose training snapshot is the reference.")
+    )
+    reference_day = models.DateField(help_text=_("The day of that training snapshot."))
+    customers = models.PositiveIntegerField(help_text=_("Customers scored that day, all of them measured."))
+    features = models.JSONField(default=list, help_text=_("Per feature: its PSI and band, the most drifted first."))
+    band = models.CharField(max_length=10, blank=True, help_text=_("The worst feature's band."))
+    measured_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-as_of"]
+
+    def __str__(self) -> str:
+        return f"drift {self.as_of} ({self.band or '-'})"
+
+
 class ScoringSettings(SingletonModel):
     """Thresholds staff may change without a deploy. A single row (pk 1), created with the defaults on first use."""
 

@@ -254,3 +254,9 @@ def _utc64(value) -> np.datetime64:
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return np.datetime64(value, "us")
+
+
+def training_snapshot_day(version: ModelVersion) -> dt.date:
+    """The latest day the churn model's training rows were taken on (its version's day for a fallback)."""
+    cutoffs = (version.metadata.get("report") or {}).get("train_cutoffs") or []
+    return dt.date.fromisoformat(cutoffs[-1]) if cutoffs else version.as_of

@@ -12,6 +12,7 @@ from interventions.tests.factories import InterventionFactory
 from loyalty.models import LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory
 from predictions.models import ModelKind, ModelPerformance, ModelVersion
+from predictions.services.drift import feature_drift_measure
 from predictions.tests.factories import PredictionFactory
 
 DHAKA = ZoneInfo("Asia/Dhaka")
@@ -111,6 +112,7 @@ def reports_data() -> None:
         )
     for day in (feb, mar):
         PredictionFactory(customer=dhaka[0], as_of=day)
+        feature_drift_measure(as_of=day)  # as the night that scored the day does
 
 
 REPORT_PERIOD = {"start": "2025-01-01", "end": "2025-03-31"}

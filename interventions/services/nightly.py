@@ -63,6 +63,7 @@ def nightly_after_scoring(*, as_of: dt.date, scored: int, now: dt.datetime | Non
     expired = interventions_expire(now=now)
     # Judged as of the scoring day at the latest: bookings after it may not be imported yet, and an outcome is final.
     outcomes = interventions_track_outcomes(now=min(now, cutoff_of(as_of).to_pydatetime()))
+    _drift_measure(as_of)
     logger.info("nightly run as of %s: %s scored, %s", as_of, scored, proposals)
     run = NightlyRun(as_of, scored, proposals, sent, expired, outcomes)
     NightlyRunRecord.objects.filter(as_of=as_of).update(
@@ -71,6 +72,16 @@ def nightly_after_scoring(*, as_of: dt.date, scored: int, now: dt.datetime | Non
         summary={"scored": scored, "proposals": asdict(proposals), "sent": sent, "expired": expired, **outcomes},
     )
     return run
+
+
+def _drift_measure(as_of: dt.date) -> None:
+    """The day's feature drift, for the analyst portal: a report, so a failure is logged and the night goes on."""
+    from predictions.services.drift import feature_drift_measure
+
+    try:
+        feature_drift_measure(as_of=as_of)
+    except Exception:
+        logger.exception("feature drift as of %s could not be measured", as_of)
 
 
 def nightly_started(*, as_of: dt.date, chunks: list[tuple[int, int]], versions: dict[str, str]) -> NightlyRunRecord:

@@ -25,6 +25,7 @@ from interventions.models import NightlyRunRecord, NightlyState
 from loyalty.models import LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory
 from predictions.models import ModelKind, ModelPerformance, ModelVersion
+from predictions.services.drift import feature_drift_measure
 from predictions.tests.factories import ModelPerformanceFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +219,7 @@ def test_drift_compares_each_scoring_day_with_the_training_snapshot():
     active_churn_model(version="churn-1", as_of=FEB, trained_to=dt.date(2025, 1, 20))
     for day in (FEB, MAR):
         PredictionFactory(customer=customer, as_of=day)
+        feature_drift_measure(as_of=day)  # as the night that scored the day does
 
     # when
     report = feature_drift_report(Q1)
@@ -232,6 +234,11 @@ def test_drift_compares_each_scoring_day_with_the_training_snapshot():
 
 
 def test_drift_without_an_active_model_is_empty():
+    # given: a day scored, but no churn model to measure it against
+    PredictionFactory(customer=CustomerFactory(), as_of=FEB)
+
+    # then
+    assert feature_drift_measure(as_of=FEB) is None
     assert feature_drift_report(Q1).days == []
 
 

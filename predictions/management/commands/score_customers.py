@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from customers.models import Customer
 from mlcore.registry import ArtifactError
+from predictions.services.drift import feature_drift_measure
 from predictions.services.registry import NoActiveModel
 from predictions.services.scoring import DEFAULT_CHUNK, customers_score
 from predictions.services.training import ModelTrainingError
@@ -24,12 +25,14 @@ class Command(BaseCommand):
             total = Customer.objects.filter(bookings__isnull=False).distinct().count()
             with tqdm(total=total, unit="customer", disable=options["verbosity"] < 1) as bar:
                 result = customers_score(as_of=as_of, chunk_size=chunk_size, progress=bar.update)
+            drift = feature_drift_measure(as_of=result.as_of)
         except (NoActiveModel, ArtifactError, ModelTrainingError) as exc:
             raise CommandError(str(exc)) from exc
         stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.seconds.items())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scored {result.scored:,} customers as of {result.as_of} in {result.chunks} chunks ({stages}); "
-                f"{result.segment_moves:,} changed segment; tiers: {result.tier_changes}."
+                f"{result.segment_moves:,} changed segment; tiers: {result.tier_changes}; feature drift: "
+                f"{drift.band if drift and drift.band else 'not measured'}."
             )
         )
