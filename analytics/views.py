@@ -209,13 +209,15 @@ FILTER_LABELS = {
 }
 
 
-def _filters_of(request: PortalRequest, page: ReportPage) -> tuple[dict[str, str], AnalyticsFilters | None, list[str]]:
+def _filters_of(
+    request: PortalRequest, validation: type[FilterInputSerializer]
+) -> tuple[dict[str, str], AnalyticsFilters | None, list[str]]:
     """The filters asked for (blank fields left out), validated exactly as the analytics API validates them: the
     filters, or None and what is wrong with them in the viewer's words."""
-    names: list[str] = [str(name) for name in page.filters().fields]
+    names: list[str] = [str(name) for name in validation().fields]
     given = {name: str(request.GET.get(name, "")).strip() for name in names}
     asked = {name: value for name, value in given.items() if value}
-    serializer = page.filters(data=asked)
+    serializer = validation(data=asked)
     if serializer.is_valid():
         return asked, AnalyticsFilters(**serializer.validated_data), []
     problems = [
@@ -236,7 +238,7 @@ def _with_csv(chart: report_charts.Chart, page: str, asked: dict[str, str]) -> r
 def report(request: PortalRequest, page: str) -> HttpResponse:
     """A report page; its filters swap the report in place (a 400 with the reason for filters that cannot be read)."""
     spec = REPORTS[page]
-    asked, filters, problems = _filters_of(request, spec)
+    asked, filters, problems = _filters_of(request, spec.filters)
     shown = spec.build(filters) if filters is not None else None
     context = {
         "page": spec,
@@ -260,7 +262,7 @@ def report_csv(request: PortalRequest, page: str, chart: str) -> HttpResponse:
     """One chart's table as CSV: the numbers on the screen, headers in the viewer's language, UTF-8 with a BOM so
     spreadsheet programs read Bengali, text cells that could run as formulas neutralised (csvfiles.csv_escape)."""
     spec = REPORTS[page]
-    _asked, filters, problems = _filters_of(request, spec)
+    _asked, filters, problems = _filters_of(request, spec.filters)
     if filters is None:
         return HttpResponse("\n".join(problems), status=400, content_type="text/plain; charset=utf-8")
     shown = spec.build(filters)
@@ -301,17 +303,12 @@ def pdf_form(request: PortalRequest) -> HttpResponse:
 @staff_page
 def report_pdf(request: PortalRequest) -> HttpResponse:
     """The management report as a PDF, in the viewer's language; the filters are the analytics API's."""
-    asked = {
-        name: str(value) for name, value in request.GET.items() if str(value).strip()
-    }  # a form's empty fields: no filter
-    serializer = ActionFilterInputSerializer(data=asked)
-    if not serializer.is_valid():
-        errors = [f"{name}: {message}" for name, messages in serializer.errors.items() for message in messages]
+    asked, filters, errors = _filters_of(request, ActionFilterInputSerializer)
+    if filters is None:
         return _pdf_form(request, asked=asked, errors=errors, problem="", status=400)
     problem = pdf_engine_problem()
     if problem:
         return _pdf_form(request, asked=asked, errors=[], problem=problem, status=503)
-    filters = AnalyticsFilters(**serializer.validated_data)
     language = "bn" if (get_language() or "").startswith("bn") else "en"
     built = management_report_build(filters=filters, language=language)
     response = HttpResponse(management_report_pdf(report=built), content_type="application/pdf")

@@ -90,11 +90,11 @@ def test_the_report_is_in_the_language_the_analyst_chose(analyst_user):
 @pytest.mark.parametrize(
     ("asked", "message"),
     [
-        ({"start": "2025-05-01", "end": "2025-01-01"}, "end: The period ends before it starts."),
-        ({"start": "1066-10-14"}, "start: 1066-10-14 is outside the dates the data can hold"),
-        ({"start": "yesterday"}, "start: Date has wrong format."),
-        ({"city": "atlantis"}, "city: &quot;atlantis&quot; is not a valid choice."),
-        ({"action": "bribe"}, "action: &quot;bribe&quot; is not a valid choice."),
+        ({"start": "2025-05-01", "end": "2025-01-01"}, "To: The period ends before it starts."),
+        ({"start": "1066-10-14"}, "From: 1066-10-14 is outside the dates the data can hold"),
+        ({"start": "yesterday"}, "From: Date has wrong format."),
+        ({"city": "atlantis"}, "City: &quot;atlantis&quot; is not a valid choice."),
+        ({"action": "bribe"}, "Action: &quot;bribe&quot; is not a valid choice."),
     ],
 )
 def test_a_bad_filter_is_refused_with_what_is_wrong(analyst_user, asked, message):
