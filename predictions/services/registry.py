@@ -116,19 +116,22 @@ def model_version_activate(*, version: str, user: User | None) -> ModelVersion:
     return row
 
 
-_cache: dict[str, Any] = {}
+# Keyed by the artifacts folder too: a version's name is unique within its folder only (two folders can each hold a
+# churn-20261202-070507, trained in the same second), and the tests train into folders of their own.
+_cache: dict[tuple[str, str], Any] = {}
 _cache_lock = threading.Lock()
 
 
 def _load(kind: str, version: str, *, verify: bool = False) -> Any:
     """The deserialized model, cached per version; `verify` reads and checks the files again even when cached."""
+    key = (str(artifacts_root()), version)
     with _cache_lock:
-        if verify or version not in _cache:
+        if verify or key not in _cache:
             artifact = registry.artifact_load(
                 artifacts_root(), kind=kind, version=version, known_features=known_features(kind)
             )
-            _cache[version] = deserialize(kind, artifact.files)
-        return _cache[version]
+            _cache[key] = deserialize(kind, artifact.files)
+        return _cache[key]
 
 
 def active_version(kind: str) -> ModelVersion:

@@ -41,7 +41,9 @@ def test_a_scoring_days_drift_is_measured_against_the_training_snapshot_and_stor
         2,
     )
     by_feature = {item["feature"]: item for item in row.features}
-    assert by_feature["days_since_last_booking"]["psi"] == pytest.approx(psi(np.array([10.0, 10.0]), np.array([31.0, 31.0])), abs=1e-4)
+    assert by_feature["days_since_last_booking"]["psi"] == pytest.approx(
+        psi(np.array([10.0, 10.0]), np.array([31.0, 31.0])), abs=1e-4
+    )
     assert by_feature["days_since_last_booking"]["band"] == row.band == "act"
     assert by_feature["bookings_total"]["band"] == "stable"
 

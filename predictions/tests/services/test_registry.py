@@ -1,6 +1,7 @@
 """The model registry: activation and rollback switch the active row; a damaged artifact is never activated."""
 
 import shutil
+from unittest import mock
 
 import pytest
 
@@ -153,3 +154,29 @@ def test_no_active_model_says_how_to_train_one(kind):
         f"there is no active {kind} model yet: train one with `python manage.py train_models` "
         "(or POST /api/admin/retrain)"
     )
+
+
+def test_the_same_version_name_in_two_artifact_folders_loads_each_folders_own_model(tmp_path, settings, monkeypatch):
+    # given: two folders each holding a churn-20261202-070507 (trained in the same second, elsewhere)
+    from predictions.services import registry as service
+
+    loaded_from = []
+
+    def artifact_load(root, *, kind, version, known_features):
+        loaded_from.append(root)
+        return mock.Mock(files={"from": str(root)})
+
+    monkeypatch.setattr(service, "_cache", {})
+    monkeypatch.setattr(service.registry, "artifact_load", artifact_load)
+    monkeypatch.setattr(service, "deserialize", lambda kind, files: files["from"])
+
+    # when
+    settings.MODEL_ARTIFACTS_DIR = tmp_path / "a"
+    first = service.model_of_version("churn", "churn-20261202-070507")
+    settings.MODEL_ARTIFACTS_DIR = tmp_path / "b"
+    second = service.model_of_version("churn", "churn-20261202-070507")
+    again = service.model_of_version("churn", "churn-20261202-070507")
+
+    # then: each folder's own, each read once
+    assert [first[1], second[1], again[1]] == [str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "b")]
+    assert loaded_from == [tmp_path / "a", tmp_path / "b"]
