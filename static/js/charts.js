@@ -10,6 +10,34 @@
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
   };
 
+  var NARROW = 560; // px: a phone held upright
+
+  // On a narrow screen a chart with long category labels (the forest plot's "action · segment") would give the
+  // labels the whole width and the plot none: the labels break at their separator and get a smaller font.
+  function fitted(figure, width) {
+    var yaxis = figure.layout.yaxis || {};
+    if (width >= NARROW || yaxis.type !== "category") {
+      return figure;
+    }
+    var data = figure.data.map(function (trace) {
+      var copy = Object.assign({}, trace);
+      copy.y = (trace.y || []).map(function (label) {
+        return String(label).split(" · ").join("<br>");
+      });
+      return copy;
+    });
+    var layout = Object.assign({}, figure.layout, {
+      yaxis: Object.assign({}, yaxis, { tickfont: { size: 10 } }),
+      margin: Object.assign({}, figure.layout.margin || {}, { l: 8, r: 8 }),
+    });
+    if (layout.xaxis && layout.xaxis.title) {
+      layout.xaxis = Object.assign({}, layout.xaxis, {
+        title: Object.assign({}, layout.xaxis.title, { font: { size: 11 } }),
+      });
+    }
+    return { data: data, layout: layout };
+  }
+
   function draw(root) {
     if (!window.Plotly || !root.querySelectorAll) {
       return;
@@ -19,7 +47,7 @@
       if (!source) {
         return;
       }
-      var figure = JSON.parse(source.textContent);
+      var figure = fitted(JSON.parse(source.textContent), box.clientWidth);
       window.Plotly.react(box, figure.data, figure.layout, CONFIG).then(function () {
         box.setAttribute("data-drawn", "true");
       });
