@@ -20,6 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from analytics import svg_charts
+from analytics.charts import band_label, model_label
 from analytics.selectors import (
     AnalyticsFilters,
     Period,
@@ -377,14 +378,6 @@ def _states_sections(states: StatesReport, choices: Any, words: _Words, title: s
     return distribution, moves
 
 
-def _served_name(served: str) -> str:
-    return {"model": _("our model"), "blend": _("blend of model and baseline")}.get(served, served)
-
-
-def _band_name(band: str) -> str:
-    return {"good": _("good"), "fair": _("fair"), "poor": _("poor")}.get(band, "–")
-
-
 def _quality_sections(runs: list[RunQuality], words: _Words) -> tuple[Section, Section, str]:
     measured = [run for run in runs if not run.fallback and "auc_roc" in run.served_metrics]
     chart = None
@@ -410,11 +403,11 @@ def _quality_sections(runs: list[RunQuality], words: _Words) -> tuple[Section, S
             [
                 words.day(run.as_of),
                 run.version,
-                _served_name(run.served) + (" ✓" if run.active else ""),
+                model_label(run.served) + (" ✓" if run.active else ""),
                 words.num(run.n_holdout),
                 *shown,
                 words.num(metric["brier"], 3) if "brier" in metric else "–",
-                _band_name(run.band) if not run.fallback else _("too little history"),
+                band_label(run.band) if not run.fallback else _("too little history"),
             ]
         )
     quality = Section(
@@ -490,7 +483,7 @@ def _headlines(
         Headline(
             _("Churn model AUC"),
             words.num(latest.served_metrics["auc_roc"], 3) if latest else "–",
-            _("%(band)s, trained as of %(day)s") % {"band": _band_name(latest.band), "day": words.day(latest.as_of)}
+            _("%(band)s, trained as of %(day)s") % {"band": band_label(latest.band), "day": words.day(latest.as_of)}
             if latest
             else no_data,
         ),

@@ -209,6 +209,15 @@ FILTER_LABELS = {
 }
 
 
+def _filter_choices(*, actions: bool) -> dict:
+    """The choices of the filter fields (templates/analyst/_filter_fields.html); no action filter without `actions`."""
+    return {
+        "cities": City.choices,
+        "segments": Segment.Key.choices,
+        "actions": InterventionAction.choices if actions else None,
+    }
+
+
 def _filters_of(
     request: PortalRequest, validation: type[FilterInputSerializer]
 ) -> tuple[dict[str, str], AnalyticsFilters | None, list[str]]:
@@ -248,9 +257,7 @@ def report(request: PortalRequest, page: str) -> HttpResponse:
         "period": shown.period if shown else None,
         "metrics": shown.metrics if shown else None,
         "charts": [_with_csv(chart, page, asked) for chart in shown.charts] if shown else [],
-        "cities": City.choices,
-        "segments": Segment.Key.choices,
-        "actions": InterventionAction.choices if "action" in spec.filters().fields else None,
+        **_filter_choices(actions="action" in spec.filters().fields),
     }
     template = "analyst/report_page.html#report" if request.htmx else "analyst/report_page.html"
     return render(request, template, context, status=400 if problems else 200)
@@ -285,9 +292,7 @@ def _pdf_form(request: PortalRequest, *, asked: dict, errors: list[str], problem
         "default": default,
         "errors": errors,
         "problem": problem,
-        "cities": City.choices,
-        "segments": Segment.Key.choices,
-        "actions": InterventionAction.choices,
+        **_filter_choices(actions=True),
     }
     return render(request, "analyst/report.html", context, status=status)
 

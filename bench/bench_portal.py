@@ -39,10 +39,6 @@ class Figure:
     queries: int
     bare_ms: float
 
-    @property
-    def is_pdf(self) -> bool:
-        return is_pdf(self.name)
-
 
 def is_pdf(url: str) -> bool:
     return "pdf" in url.split("?")[0]
@@ -157,8 +153,8 @@ def main() -> None:
         )
     print()
     failed = [figure for figure in figures if figure.status >= 400]
-    pages = [figure for figure in figures if not figure.is_pdf]
-    pdfs = [figure for figure in figures if figure.is_pdf]
+    pages = [figure for figure in figures if not is_pdf(figure.name)]
+    pdfs = [figure for figure in figures if is_pdf(figure.name)]
     print(f"{len(failed)} of {len(figures)} URLs answered 4xx/5xx  {'PASS' if not failed else 'FAIL'}")
     worst_cold = max(figure.cold_ms for figure in pages)
     worst_warm = max(figure.warm_ms for figure in pages)
