@@ -17,11 +17,24 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import DateTimeField, ExpressionWrapper, F, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from customers.models import Booking, BookingStatus, Customer, CustomerSegment
+from customers.models import Booking, BookingStatus, Customer, CustomerMonth, CustomerSegment
 from interventions.models import Intervention, NightlyRunRecord, NightlyState
 from interventions.services.outcomes import judged_proposals, roi_costs, roi_rows
 from loyalty.models import CustomerLoyalty
@@ -30,7 +43,14 @@ from mlcore.drift import DayDrift, FeatureDrift
 from mlcore.features import LOCAL_TZ, cutoff_of
 from mlcore.movement import Distribution, Movement, distribution_over_time, movement_between
 from mlcore.quality import RunQuality, run_quality
-from mlcore.retention import CohortRetention, MonthRetention, cohort_retention, months_between, retention_over_time
+from mlcore.retention import (
+    CohortRetention,
+    MonthCounts,
+    MonthRetention,
+    cohort_retention,
+    months_between,
+    retention_over_time,
+)
 from predictions.models import FeatureDriftDay, ModelKind, ModelPerformance, ModelVersion, ScoringSettings
 from predictions.selectors import latest_as_of
 
@@ -113,18 +133,42 @@ def _between(period: Period) -> tuple[dt.datetime, dt.datetime]:
     return cutoff_of(period.start).to_pydatetime(), cutoff_of(period.end + dt.timedelta(days=1)).to_pydatetime()
 
 
-def _months(rows: QuerySet, field: str) -> pd.DataFrame:
-    """(customer_id, month) of `rows`, the month of `field` in Dhaka, each pair once."""
-    pairs = (
-        rows.annotate(month=TruncMonth(field, tzinfo=ZoneInfo(LOCAL_TZ)))
-        .values_list("customer_id" if rows.model is not Customer else "pk", "month")
-        .order_by()  # a model's default ordering would join the SELECT DISTINCT and keep every row
-        .distinct()
+def _filtered(rows: QuerySet, filters: AnalyticsFilters) -> QuerySet:
+    """`rows` (with a `customer`) of the filtered customers; without a customer filter, all of them, unjoined."""
+    if filters.city or filters.area or filters.segment:
+        return rows.filter(customer__in=customers_of(filters))
+    return rows
+
+
+def _per(rows: QuerySet, *keys: str) -> dict:
+    """How many of `rows` there are per value of `keys` (a tuple of them past one key)."""
+    counted = rows.values(*keys).annotate(n=Count("pk")).values_list(*keys, "n").order_by()
+    return {(tuple(row[:-1]) if len(keys) > 1 else row[0]): row[-1] for row in counted}
+
+
+def month_counts(filters: AnalyticsFilters) -> MonthCounts:
+    """What retention and cohorts count, counted by the database from the filtered customers' active months and
+    signups over the period's months."""
+    period = period_of(filters)
+    start, after = _between(Period(period.start.replace(day=1), period.end))
+    months = _filtered(
+        CustomerMonth.objects.filter(month__gte=period.start.replace(day=1), month__lte=period.end), filters
     )
-    return pd.DataFrame(
-        [(customer, month.date() if isinstance(month, dt.datetime) else month) for customer, month in pairs],
-        columns=["customer_id", "month"],
+    joined = {"customer__joined_at__gte": start, "customer__joined_at__lt": after}
+    signed_up = customers_of(filters).filter(joined_at__gte=start, joined_at__lt=after)
+    return MonthCounts(
+        active=_per(months, "month"),
+        retained=_per(months.filter(active_next_month=True), "month"),
+        signups=_per(signed_up.annotate(month=_month_of("joined_at")), "month"),
+        cohort_active=_per(
+            months.filter(**joined).annotate(cohort=_month_of("customer__joined_at")), "cohort", "month"
+        ),
     )
+
+
+def _month_of(field: str) -> TruncMonth:
+    """The first day of the month of a moment `field`, in Dhaka."""
+    return TruncMonth(field, tzinfo=ZoneInfo(LOCAL_TZ), output_field=DateField())
 
 
 @dataclass(frozen=True)
@@ -139,19 +183,11 @@ def retention_report(filters: AnalyticsFilters) -> RetentionReport:
 
     def compute() -> RetentionReport:
         period = period_of(filters)
-        first, after = _between(Period(period.start.replace(day=1), period.end))
-        customers = customers_of(filters)
-        activity = _months(
-            Booking.objects.filter(
-                customer__in=customers, status=BookingStatus.COMPLETED, booked_at__gte=first, booked_at__lt=after
-            ),
-            "booked_at",
-        )
-        signups = _months(customers.filter(joined_at__gte=first, joined_at__lt=after), "joined_at")
+        counts = month_counts(filters)
         return RetentionReport(
             period=period,
-            months=retention_over_time(activity, first=period.start, last=period.end),
-            cohorts=cohort_retention(signups, activity, first=period.start, last=period.end),
+            months=retention_over_time(counts, first=period.start, last=period.end),
+            cohorts=cohort_retention(counts, first=period.start, last=period.end),
         )
 
     return cached("retention", filters, compute)
@@ -270,9 +306,11 @@ def segments_report(filters: AnalyticsFilters) -> SegmentsReport:
 
     def compute() -> SegmentsReport:
         period = period_of(filters)
-        days, customers = month_ends(period), customers_of(filters)
-        segments = CustomerSegment.objects.filter(customer__in=customers)
-        tiers = CustomerLoyalty.objects.filter(customer__in=customers)
+        # the spells that hold on some day of the period
+        during = Q(valid_from__lte=period.end) & (Q(valid_to__isnull=True) | Q(valid_to__gt=period.start))
+        days = month_ends(period)
+        segments = _filtered(CustomerSegment.objects.filter(during), filters)
+        tiers = _filtered(CustomerLoyalty.objects.filter(during), filters)
         return SegmentsReport(
             period=period,
             segments=_states(segments, "segment__key", days),

@@ -191,6 +191,28 @@ class Booking(models.Model):
         return f"{self.external_id} · {self.service_id} · Tk {self.amount}"
 
 
+class CustomerMonth(models.Model):
+    """A calendar month (in Dhaka) a customer was active in: at least one completed booking, with how many and what
+    they came to. Derived from Booking by customers.services.activity whenever bookings are written, and rebuilt by
+    the nightly run, so retention and cohorts read a row per active customer-month instead of every booking."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="active_months")
+    month = models.DateField()  # its first day
+    bookings = models.PositiveIntegerField()
+    spend = models.DecimalField(_("spend (Tk)"), max_digits=14, decimal_places=2)
+    # Active in the next calendar month too: what month-to-month retention counts, kept here so that counting it is
+    # a filter, not a join of the table with itself.
+    active_next_month = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["customer", "month"]
+        indexes = [models.Index(fields=["month", "customer"])]
+        constraints = [models.UniqueConstraint(fields=["customer", "month"], name="customer_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} · {self.month:%Y-%m} · {self.bookings}"
+
+
 class ComplaintCategory(models.TextChoices):
     LATE = "late", _("Provider late")
     QUALITY = "quality", _("Poor work quality")

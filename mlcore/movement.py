@@ -6,7 +6,6 @@ lasts), as the history rows of segments and tiers record them.
 """
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,8 +17,22 @@ NONE = ""  # the state of a customer without one on that day (not yet assigned)
 
 def states_on(spells: pd.DataFrame, day: dt.date) -> pd.Series:
     """Each customer's state on `day` (index: customer id), for the customers who had one."""
-    holds = (spells["valid_from"] <= day) & (spells["valid_to"].isna() | (spells["valid_to"] > day))
-    return spells.loc[holds].set_index("customer_id")["state"]
+    return _on(_dated(spells), day)
+
+
+def _dated(spells: pd.DataFrame) -> pd.DataFrame:
+    """`spells` with its days as datetime64 and its states as text, so each day's comparisons are vectorised."""
+    return spells.assign(
+        valid_from=pd.to_datetime(spells["valid_from"]),
+        valid_to=pd.to_datetime(spells["valid_to"]),
+        state=spells["state"].astype(str),
+    )
+
+
+def _on(dated: pd.DataFrame, day: dt.date) -> pd.Series:
+    moment = pd.Timestamp(day)
+    holds = (dated["valid_from"] <= moment) & (dated["valid_to"].isna() | (dated["valid_to"] > moment))
+    return dated.loc[holds].set_index("customer_id")["state"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +44,11 @@ class Distribution:
 
 
 def distribution_over_time(spells: pd.DataFrame, days: list[dt.date]) -> list[Distribution]:
-    rows = []
+    dated, rows = _dated(spells), []
     for day in days:
-        counts = Counter(str(state) for state in states_on(spells, day))
-        total = sum(counts.values())
-        ordered = dict(sorted(counts.items()))
+        counts = _on(dated, day).value_counts()
+        total = int(counts.sum())
+        ordered = {str(state): int(n) for state, n in sorted(counts.items())}
         rows.append(Distribution(day, total, ordered, {key: share(n, total) for key, n in ordered.items()}))
     return rows
 
@@ -51,13 +64,13 @@ class Movement:
 
 def movement_between(spells: pd.DataFrame, days: list[dt.date]) -> list[Movement]:
     """From each day to the next: who was where, and where they are now."""
-    rows = []
+    dated, rows = _dated(spells), []
     for start, end in zip(days, days[1:], strict=False):
-        before, after = states_on(spells, start), states_on(spells, end)
+        before, after = _on(dated, start), _on(dated, end)
         pairs = pd.concat([before.rename("from"), after.rename("to")], axis=1).fillna(NONE)
         flows: dict[str, dict[str, int]] = {}
-        for (origin, target), count in sorted(Counter(zip(pairs["from"], pairs["to"], strict=True)).items()):
-            flows.setdefault(str(origin), {})[str(target)] = count
+        for (origin, target), count in sorted(pairs.groupby(["from", "to"]).size().items()):
+            flows.setdefault(str(origin), {})[str(target)] = int(count)
         moved = int((pairs["from"] != pairs["to"]).sum())
         rows.append(Movement(start, end, moved, flows))
     return rows

@@ -1,15 +1,13 @@
 """Retention over time and by signup cohort: of the customers active in one month, who is active in a later one.
 
-Active means at least one completed booking in the calendar month. The functions read `activity`, one row per
-customer and month they were active (columns `customer_id` and `month`, the first day of the month as a date), and
-for cohorts `signups` (columns `customer_id` and `month`, the month the customer joined).
+Active means at least one completed booking in the calendar month. The functions read MonthCounts: how many
+customers were active in each month, how many of them again in the next, how many joined in each month and how many
+of those were active in each later month. The database counts them (analytics.selectors), so a year of a hundred
+thousand customers is a few hundred numbers here, not their rows.
 """
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import cast
-
-import pandas as pd
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -47,21 +45,24 @@ class MonthRetention:
     rate: float | None  # retained ÷ active; None when nobody was active
 
 
-def members_by_month(rows: pd.DataFrame) -> dict[dt.date, set[int]]:
-    """The customers of each month in a frame of (customer_id, month) rows."""
-    return {cast(dt.date, month): set(group["customer_id"]) for month, group in rows.groupby("month")}
+@dataclass(frozen=True)
+class MonthCounts:
+    """Customers counted per month, each month its first day; a month nobody is counted in may be left out."""
+
+    active: dict[dt.date, int]  # active in the month
+    retained: dict[dt.date, int]  # of those, active in the next month too
+    signups: dict[dt.date, int]  # joined in the month
+    cohort_active: dict[tuple[dt.date, dt.date], int]  # (month joined, month): of those who joined, active in it
 
 
-def retention_over_time(activity: pd.DataFrame, *, first: dt.date, last: dt.date) -> list[MonthRetention]:
+def retention_over_time(counts: MonthCounts, *, first: dt.date, last: dt.date) -> list[MonthRetention]:
     """Per complete month from `first` up to `last`, but the last (it has no next one in the period): the share of
     the customers active in it who are active in the next month."""
-    active = members_by_month(activity)
     months = complete_months(first, last)
     rows = []
-    for month, following in zip(months, months[1:], strict=False):
-        now, later = active.get(month, set()), active.get(following, set())
-        kept = len(now & later)
-        rows.append(MonthRetention(month=month, active=len(now), retained=kept, rate=share(kept, len(now))))
+    for month in months[:-1]:
+        active, kept = counts.active.get(month, 0), counts.retained.get(month, 0)
+        rows.append(MonthRetention(month=month, active=active, retained=kept, rate=share(kept, active)))
     return rows
 
 
@@ -83,23 +84,20 @@ class CohortRetention:
     observed: list[int]
 
 
-def cohort_retention(
-    signups: pd.DataFrame, activity: pd.DataFrame, *, first: dt.date, last: dt.date
-) -> CohortRetention:
+def cohort_retention(counts: MonthCounts, *, first: dt.date, last: dt.date) -> CohortRetention:
     """Monthly signup cohorts of the complete months from `first` to `last` × months since signup, as a matrix (one
     row per cohort, a month without signups an empty row) and as one curve."""
     months = complete_months(first, last)
-    members, active = members_by_month(signups), members_by_month(activity)
     cohorts, kept_at, observed = [], [0] * len(months), [0] * len(months)
     for index, month in enumerate(months):
-        cohort = members.get(month, set())
+        size = counts.signups.get(month, 0)
         retention: list[float | None] = []
         for k, later in enumerate(months[index:]):
-            kept = len(cohort & active.get(later, set()))
-            retention.append(share(kept, len(cohort)))
+            kept = counts.cohort_active.get((month, later), 0)
+            retention.append(share(kept, size))
             kept_at[k] += kept
-            observed[k] += len(cohort)
+            observed[k] += size
         retention += [None] * index  # not observed yet
-        cohorts.append(Cohort(month=month, size=len(cohort), retention=retention))
+        cohorts.append(Cohort(month=month, size=size, retention=retention))
     curve = [share(kept, seen) for kept, seen in zip(kept_at, observed, strict=True)]
     return CohortRetention(cohorts=cohorts, curve=curve, observed=observed)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from analytics.selectors import AnalyticsFilters
 from analytics.tests.factories import booking_on, judged_proposal
 from customers.models import CustomerSegment, Segment
+from customers.services.activity import customer_months_refresh
 from customers.tests.factories import CustomerFactory
 from loyalty.models import LoyaltyTier
 from loyalty.tests.factories import CustomerLoyaltyFactory
@@ -36,6 +37,7 @@ def report_history() -> None:
     for customer in february:
         booking_on(customer, FEB)
     booking_on(february[0], MAR)
+    customer_months_refresh()  # as the import or the nightly run does
 
     # Win-back discounts: 3 of 4 proposed stay, 1 of 2 held out; personal calls: 1 proposed stays, 1 held out leaves.
     for retained in (True, True, True, False):

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from customers.catalog import DEFAULT_SERVICE_SLUG
 from customers.models import Booking, BookingStatus, Complaint, Customer, PaymentMethod, Provider, Service
+from customers.services.activity import customer_months_refresh
 from customers.services.csv_reading import (
     FALSE_WORDS,
     PARSED_VALUE_MAX,
@@ -146,6 +147,8 @@ def bookings_import(*, source: str | Path | BinaryIO | bytes, create_customers: 
         updated = _update(rows[~is_new], existing)
         complaints = _insert_complaints(rows[is_new])
         _pull_back_joined_at(rows)
+        if created or updated:
+            customer_months_refresh(customer_ids=set(rows["customer_id"].tolist()))
     return BookingImportResult(
         rows=len(frame),
         created=created,

@@ -26,6 +26,7 @@ from customers.models import (
     Service,
     ServiceCategory,
 )
+from customers.services.activity import customer_months_refresh
 from customers.services.booking_import import BookingImportResult, bookings_import
 from customers.services.customer_import import ImportResult, customers_import
 from customers.synthetic.simulate import SyntheticData, simulate
@@ -149,6 +150,7 @@ def synthetic_data_load(*, data: SyntheticData) -> GenerationResult:
         rating=data.bookings["rating"].astype("Int64"),
     ).drop(columns=["customer_external_id", "service_slug", "provider_external_id"])
     bulk_insert(model=Booking, frame=bookings)
+    customer_months_refresh()
     booking_ids = _booking_ids(data.complaints["booking_external_id"])
 
     complaints = data.complaints.assign(
@@ -214,5 +216,6 @@ def simulated_bookings_add(*, bookings: list[SimulatedBooking]) -> dict[str, Boo
         ],
         batch_size=1000,
     )
+    customer_months_refresh(customer_ids={booking.customer_id for booking in bookings})
     found = Booking.objects.filter(external_id__in=list(ids))
     return {booking.external_id.removeprefix(SIMULATED_BOOKING_PREFIX): booking for booking in found}

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from django.utils import timezone
 
+from customers.services.activity import customer_months_refresh
 from interventions.models import NightlyRunRecord, NightlyState
 from interventions.services.outcomes import interventions_track_outcomes
 from interventions.services.proposals import ProposalRun, interventions_propose
@@ -57,6 +58,7 @@ def nightly_after_scoring(*, as_of: dt.date, scored: int, now: dt.datetime | Non
 
     `now`: the moment the night runs (default now)."""
     now = now or timezone.now()
+    customer_months_refresh()  # the reports' active months, whatever wrote the bookings since
     proposals = interventions_propose(as_of=as_of, now=now)
     sent = interventions_send_approved(now=now)
     notifications_requeue_stale(now=now)

@@ -6,9 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from customers.models import BookingStatus, CustomerMonth
+from customers.tests.factories import BookingFactory
 from interventions import tasks
 from interventions.models import NightlyRunRecord, NightlyState
-from interventions.services.nightly import nightly_started
+from interventions.services.nightly import nightly_after_scoring, nightly_started
 
 
 def test_the_nightly_body_carries_an_error_callback():
@@ -71,3 +73,18 @@ def test_every_task_finishes_within_the_visibility_timeout(settings):
     assert max(limits.values()) < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert settings.CELERY_TASK_ACKS_LATE
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+
+
+@pytest.mark.django_db
+def test_the_night_rebuilds_the_active_months_the_reports_read():
+    # given: a booking written without the import (the admin, a script), so its month is not there yet
+    booking = BookingFactory(status=BookingStatus.COMPLETED, booked_at=dt.datetime(2025, 3, 5, 6, tzinfo=dt.UTC))
+    assert not CustomerMonth.objects.exists()
+
+    # when
+    nightly_after_scoring(as_of=dt.date(2025, 3, 6), scored=0)
+
+    # then
+    assert list(CustomerMonth.objects.values_list("customer", "month", "bookings")) == [
+        (booking.customer_id, dt.date(2025, 3, 1), 1)
+    ]

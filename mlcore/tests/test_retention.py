@@ -2,11 +2,10 @@
 
 import datetime as dt
 
-import pandas as pd
-
 from mlcore.retention import (
     Cohort,
     CohortRetention,
+    MonthCounts,
     MonthRetention,
     cohort_retention,
     months_between,
@@ -16,10 +15,22 @@ from mlcore.retention import (
 JAN, FEB, MAR, APR = (dt.date(2025, month, 1) for month in (1, 2, 3, 4))
 
 
-def rows(by_month: dict[dt.date, list[int]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(customer, month) for month, customers in by_month.items() for customer in customers],
-        columns=["customer_id", "month"],
+def counts(activity: dict[dt.date, list[int]], signups: dict[dt.date, list[int]] | None = None) -> MonthCounts:
+    """What the database counts, from the customers (by id) active and joined in each month."""
+    active = {month: set(customers) for month, customers in activity.items()}
+    joined = {month: set(customers) for month, customers in (signups or {}).items()}
+    return MonthCounts(
+        active={month: len(customers) for month, customers in active.items()},
+        retained={
+            month: len(customers & active.get(dt.date(month.year + month.month // 12, month.month % 12 + 1, 1), set()))
+            for month, customers in active.items()
+        },
+        signups={month: len(customers) for month, customers in joined.items()},
+        cohort_active={
+            (cohort, month): len(members & customers)
+            for cohort, members in joined.items()
+            for month, customers in active.items()
+        },
     )
 
 
@@ -30,7 +41,7 @@ def test_months_between_covers_the_months_holding_both_days() -> None:
 
 def test_retention_over_time_is_the_share_of_each_months_active_customers_active_the_next() -> None:
     # given: March has nobody active
-    activity = rows({JAN: [1, 2, 3, 4], FEB: [1, 2, 5], APR: [1]})
+    activity = counts({JAN: [1, 2, 3, 4], FEB: [1, 2, 5], APR: [1]})
 
     # when
     retention = retention_over_time(activity, first=dt.date(2025, 1, 15), last=dt.date(2025, 4, 3))
@@ -44,12 +55,12 @@ def test_retention_over_time_is_the_share_of_each_months_active_customers_active
 
 def test_a_month_not_over_yet_is_not_counted_as_everyone_lost() -> None:
     # given: the data ends on the 1st of April, when one of March's three has booked again
-    activity = rows({FEB: [1, 2, 3], MAR: [1, 2, 3], APR: [1]})
+    activity = {FEB: [1, 2, 3], MAR: [1, 2, 3], APR: [1]}
 
     # when
-    to_the_1st = retention_over_time(activity, first=FEB, last=dt.date(2025, 4, 1))
-    to_the_30th = retention_over_time(activity, first=FEB, last=dt.date(2025, 4, 30))
-    cohorts = cohort_retention(rows({MAR: [1, 2, 3]}), activity, first=FEB, last=dt.date(2025, 4, 1))
+    to_the_1st = retention_over_time(counts(activity), first=FEB, last=dt.date(2025, 4, 1))
+    to_the_30th = retention_over_time(counts(activity), first=FEB, last=dt.date(2025, 4, 30))
+    cohorts = cohort_retention(counts(activity, {MAR: [1, 2, 3]}), first=FEB, last=dt.date(2025, 4, 1))
 
     # then: March's retention waits for April to end, and so does the cohort's second month
     assert to_the_1st == [MonthRetention(month=FEB, active=3, retained=3, rate=1.0)]
@@ -58,7 +69,7 @@ def test_a_month_not_over_yet_is_not_counted_as_everyone_lost() -> None:
 
 
 def test_retention_over_time_of_no_activity_or_one_month_is_empty_or_undefined() -> None:
-    nobody = rows({})
+    nobody = counts({})
 
     assert retention_over_time(nobody, first=JAN, last=dt.date(2025, 2, 28)) == [MonthRetention(JAN, 0, 0, None)]
     assert retention_over_time(nobody, first=JAN, last=JAN) == []
@@ -66,11 +77,11 @@ def test_retention_over_time_of_no_activity_or_one_month_is_empty_or_undefined()
 
 def test_cohorts_give_the_matrix_and_the_curve_weighted_by_cohort_size() -> None:
     # given: nobody signs up in February
-    signups = rows({JAN: [1, 2], MAR: [3]})
-    activity = rows({JAN: [1, 2], FEB: [1], MAR: [2, 3]})
+    signups = {JAN: [1, 2], MAR: [3]}
+    activity = {JAN: [1, 2], FEB: [1], MAR: [2, 3]}
 
     # when
-    cohorts = cohort_retention(signups, activity, first=JAN, last=dt.date(2025, 3, 31))
+    cohorts = cohort_retention(counts(activity, signups), first=JAN, last=dt.date(2025, 3, 31))
 
     # then
     assert cohorts == CohortRetention(
@@ -85,7 +96,7 @@ def test_cohorts_give_the_matrix_and_the_curve_weighted_by_cohort_size() -> None
 
 
 def test_cohorts_without_signups_have_no_curve() -> None:
-    cohorts = cohort_retention(rows({}), rows({JAN: [7]}), first=JAN, last=dt.date(2025, 2, 28))
+    cohorts = cohort_retention(counts({JAN: [7]}), first=JAN, last=dt.date(2025, 2, 28))
 
     assert cohorts.curve == [None, None]
     assert [cohort.size for cohort in cohorts.cohorts] == [0, 0]
