@@ -8,6 +8,7 @@ lasts), as the history rows of segments and tiers record them.
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from mlcore.retention import share
@@ -15,24 +16,40 @@ from mlcore.retention import share
 NONE = ""  # the state of a customer without one on that day (not yet assigned)
 
 
-def states_on(spells: pd.DataFrame, day: dt.date) -> pd.Series:
-    """Each customer's state on `day` (index: customer id), for the customers who had one."""
-    return _on(_dated(spells), day)
+@dataclass(frozen=True)
+class _Numbered:
+    """The spells as numpy arrays: customers and states numbered, days as datetime64, so each day is a few vector
+    operations over every spell instead of a pass through Python objects."""
+
+    customer: np.ndarray  # each spell's customer, numbered from 0
+    state: np.ndarray  # each spell's state, an index into `names`
+    names: list[str]  # the states, in order
+    start: np.ndarray
+    end: np.ndarray  # the day the spell ends; far in the future while it lasts
+    customers: int
 
 
-def _dated(spells: pd.DataFrame) -> pd.DataFrame:
-    """`spells` with its days as datetime64 and its states as text, so each day's comparisons are vectorised."""
-    return spells.assign(
-        valid_from=pd.to_datetime(spells["valid_from"]),
-        valid_to=pd.to_datetime(spells["valid_to"]),
-        state=spells["state"].astype(str),
+def _numbered(spells: pd.DataFrame) -> _Numbered:
+    customer, customers = pd.factorize(spells["customer_id"])
+    state, names = pd.factorize(spells["state"].astype(str), sort=True)
+    end = pd.to_datetime(spells["valid_to"]).to_numpy("datetime64[D]")
+    return _Numbered(
+        customer=customer,
+        state=state,
+        names=[str(name) for name in names],
+        start=pd.to_datetime(spells["valid_from"]).to_numpy("datetime64[D]"),
+        end=np.where(np.isnat(end), np.datetime64("9999-12-31"), end),
+        customers=len(customers),
     )
 
 
-def _on(dated: pd.DataFrame, day: dt.date) -> pd.Series:
-    moment = pd.Timestamp(day)
-    holds = (dated["valid_from"] <= moment) & (dated["valid_to"].isna() | (dated["valid_to"] > moment))
-    return dated.loc[holds].set_index("customer_id")["state"]
+def _states_on(spells: _Numbered, day: dt.date) -> np.ndarray:
+    """Each customer's state (an index into spells.names) on `day`; -1 for a customer without one that day."""
+    moment = np.datetime64(day, "D")
+    holds = (spells.start <= moment) & (spells.end > moment)
+    states = np.full(spells.customers, -1)
+    states[spells.customer[holds]] = spells.state[holds]
+    return states
 
 
 @dataclass(frozen=True)
@@ -44,11 +61,12 @@ class Distribution:
 
 
 def distribution_over_time(spells: pd.DataFrame, days: list[dt.date]) -> list[Distribution]:
-    dated, rows = _dated(spells), []
+    numbered, rows = _numbered(spells), []
     for day in days:
-        counts = _on(dated, day).value_counts()
+        states = _states_on(numbered, day)
+        counts = np.bincount(states[states >= 0], minlength=len(numbered.names))
         total = int(counts.sum())
-        ordered = {str(state): int(n) for state, n in sorted(counts.items())}
+        ordered = {name: int(n) for name, n in zip(numbered.names, counts, strict=True) if n}
         rows.append(Distribution(day, total, ordered, {key: share(n, total) for key, n in ordered.items()}))
     return rows
 
@@ -64,13 +82,15 @@ class Movement:
 
 def movement_between(spells: pd.DataFrame, days: list[dt.date]) -> list[Movement]:
     """From each day to the next: who was where, and where they are now."""
-    dated, rows = _dated(spells), []
+    numbered, rows = _numbered(spells), []
+    names = [NONE, *numbered.names]  # a state's index + 1; NONE sorts first, as "" does
     for start, end in zip(days, days[1:], strict=False):
-        before, after = _on(dated, start), _on(dated, end)
-        pairs = pd.concat([before.rename("from"), after.rename("to")], axis=1).fillna(NONE)
+        before, after = _states_on(numbered, start) + 1, _states_on(numbered, end) + 1
+        seen = (before > 0) | (after > 0)
+        pairs, counts = np.unique(before[seen] * len(names) + after[seen], return_counts=True)
         flows: dict[str, dict[str, int]] = {}
-        for (origin, target), count in sorted(pairs.groupby(["from", "to"]).size().items()):
-            flows.setdefault(str(origin), {})[str(target)] = int(count)
-        moved = int((pairs["from"] != pairs["to"]).sum())
+        for pair, count in zip(pairs, counts, strict=True):
+            flows.setdefault(names[pair // len(names)], {})[names[pair % len(names)]] = int(count)
+        moved = int((before[seen] != after[seen]).sum())
         rows.append(Movement(start, end, moved, flows))
     return rows

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
@@ -158,9 +159,15 @@ def _dashboard_compute(as_of: dt.date | None, threshold: float) -> dict:
         ltv_total=Sum("ltv"),
         ltv_at_risk=Sum("ltv", filter=Q(churn_probability__gte=threshold)),
     )
-    by_risk = dict(predictions.values_list("risk_category").annotate(n=Count("pk")).order_by())
-    by_segment = dict(predictions.values_list("segment").annotate(n=Count("pk")).order_by())
-    by_tier = dict(predictions.values_list("loyalty_tier").annotate(n=Count("pk")).order_by())
+    # one pass over the day's predictions for all three breakdowns (at most bands × segments × tiers groups)
+    by_risk: Counter[str] = Counter()
+    by_segment: Counter[str] = Counter()
+    by_tier: Counter[str] = Counter()
+    groups = predictions.values_list("risk_category", "segment", "loyalty_tier").annotate(n=Count("pk")).order_by()
+    for risk, segment, tier, n in groups:
+        by_risk[risk] += n
+        by_segment[segment] += n
+        by_tier[tier] += n
     customers = totals["customers"] or 0
     return {
         "as_of": as_of,
@@ -173,7 +180,7 @@ def _dashboard_compute(as_of: dt.date | None, threshold: float) -> dict:
         "ltv_at_risk": totals["ltv_at_risk"] or 0,
         "by_risk": {risk: by_risk.get(risk, 0) for risk in RiskCategory.values},
         "by_segment": {segment: by_segment.get(segment, 0) for segment in offered_segments(by_segment)},
-        "by_tier": by_tier,
+        "by_tier": dict(by_tier),
         "model_version": predictions.values_list("model_version", flat=True).first() or "",
     }
 
