@@ -196,7 +196,9 @@ class CustomerMonth(models.Model):
     they came to. Derived from Booking by customers.services.activity whenever bookings are written, and rebuilt by
     the nightly run, so retention and cohorts read a row per active customer-month instead of every booking."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="active_months")
+    # No database constraint: the rows are rebuilt from the bookings (which hold theirs) every night, and checking
+    # 360k foreign keys at each rebuild's commit took longer than writing them. Django still cascades a deletion.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="active_months", db_constraint=False)
     month = models.DateField()  # its first day
     bookings = models.PositiveIntegerField()
     spend = models.DecimalField(_("spend (Tk)"), max_digits=14, decimal_places=2)

@@ -5,16 +5,17 @@ the whole table, so a booking changed any other way (the admin, a script) shows 
 as every other figure of the analyst portal does.
 """
 
-import datetime as dt
 from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, ExpressionWrapper, OuterRef, Sum, Value
+from django.db.models import Count, DateField, Sum
 from django.db.models.functions import TruncMonth
 
 from customers.models import Booking, BookingStatus, CustomerMonth
 from customers.services.csv_reading import LOCAL_TZ
+from sheba_retention.common.bulk import bulk_insert
 
 # Past this many customers, rebuilding everyone's months is quicker than a list of ids (and keeps below SQLite's
 # limit on a statement's parameters).
@@ -38,28 +39,30 @@ def customer_months_write(
     if customer_ids is not None:
         months = months.filter(customer_id__in=list(customer_ids))
         bookings = bookings.filter(customer_id__in=list(customer_ids))
-    select = (
+    # the database groups the bookings (a million in a second or two), in the SQL Django writes for its engine, so
+    # the month in Dhaka is the one the reports and the features use
+    grouped = (
         bookings.annotate(month=TruncMonth("booked_at", tzinfo=ZoneInfo(LOCAL_TZ), output_field=DateField()))
         .values("customer_id", "month")
-        .annotate(bookings=Count("pk"), spend=Sum("amount"), active_next_month=Value(False))
+        .annotate(bookings=Count("pk"), spend=Sum("amount"))
+        .values_list("customer_id", "month", "bookings", "spend")
         .order_by()
     )
-    # One INSERT ... SELECT: the database groups the bookings itself (a million of them in a second or two), in the
-    # SQL Django writes for its engine, so the month in Dhaka is the one the reports and the features use.
-    sql, params = select.query.sql_with_params()
-    table = connection.ops.quote_name(month_model._meta.db_table)
-    # the same customer's row for the next month: the only one within 31 days after a month's first day
-    next_month = month_model.objects.filter(
-        customer=OuterRef("customer"),
-        month__gt=OuterRef("month"),
-        month__lte=ExpressionWrapper(OuterRef("month") + dt.timedelta(days=31), output_field=DateField()),
-    )
+    sql, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:  # raw rows: Django's converters cost more than the query at 100k customers
+        cursor.execute(sql, params)
+        rows = pd.DataFrame(cursor.fetchall(), columns=["customer_id", "month", "bookings", "spend"])
+    rows = rows.sort_values(["customer_id", "month"], ignore_index=True)
+    month = pd.to_datetime(rows["month"])  # a date, or its ISO text on SQLite
+    following = month.groupby(rows["customer_id"]).shift(-1)
+    rows["active_next_month"] = following.eq(month + pd.offsets.MonthBegin(1))
+    rows["month"] = month.dt.date
+    rows["spend"] = rows["spend"].astype(str)
     with transaction.atomic():
-        months.delete()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (customer_id, month, bookings, spend, active_next_month) {sql}", params
-            )
-            written = cursor.rowcount
-        months.filter(Exists(next_month)).update(active_next_month=True)
-    return written
+        if customer_ids is None and connection.vendor == "postgresql":
+            # a nightly DELETE of every row would leave them all dead in the table and its indexes until a vacuum
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {connection.ops.quote_name(month_model._meta.db_table)}")
+        else:
+            months.delete()
+        return bulk_insert(model=month_model, frame=rows)
