@@ -19,7 +19,6 @@ import pandas as pd
 from django.core.cache import cache
 from django.db.models import (
     Count,
-    DateField,
     DateTimeField,
     ExpressionWrapper,
     F,
@@ -31,10 +30,11 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Booking, BookingStatus, Customer, CustomerMonth, CustomerSegment
+from customers.services.activity import month_in_dhaka
 from interventions.models import Intervention, NightlyRunRecord, NightlyState
 from interventions.services.outcomes import judged_proposals, roi_costs, roi_rows
 from loyalty.models import CustomerLoyalty
@@ -146,29 +146,22 @@ def _per(rows: QuerySet, *keys: str) -> dict:
     return {(tuple(row[:-1]) if len(keys) > 1 else row[0]): row[-1] for row in counted}
 
 
-def month_counts(filters: AnalyticsFilters) -> MonthCounts:
+def month_counts(filters: AnalyticsFilters, period: Period) -> MonthCounts:
     """What retention and cohorts count, counted by the database from the filtered customers' active months and
     signups over the period's months."""
-    period = period_of(filters)
-    start, after = _between(Period(period.start.replace(day=1), period.end))
-    months = _filtered(
-        CustomerMonth.objects.filter(month__gte=period.start.replace(day=1), month__lte=period.end), filters
-    )
+    first = period.start.replace(day=1)
+    start, after = _between(Period(first, period.end))
+    months = _filtered(CustomerMonth.objects.filter(month__gte=first, month__lte=period.end), filters)
     joined = {"customer__joined_at__gte": start, "customer__joined_at__lt": after}
     signed_up = customers_of(filters).filter(joined_at__gte=start, joined_at__lt=after)
     return MonthCounts(
         active=_per(months, "month"),
         retained=_per(months.filter(active_next_month=True), "month"),
-        signups=_per(signed_up.annotate(month=_month_of("joined_at")), "month"),
+        signups=_per(signed_up.annotate(month=month_in_dhaka("joined_at")), "month"),
         cohort_active=_per(
-            months.filter(**joined).annotate(cohort=_month_of("customer__joined_at")), "cohort", "month"
+            months.filter(**joined).annotate(cohort=month_in_dhaka("customer__joined_at")), "cohort", "month"
         ),
     )
-
-
-def _month_of(field: str) -> TruncMonth:
-    """The first day of the month of a moment `field`, in Dhaka."""
-    return TruncMonth(field, tzinfo=ZoneInfo(LOCAL_TZ), output_field=DateField())
 
 
 @dataclass(frozen=True)
@@ -183,7 +176,7 @@ def retention_report(filters: AnalyticsFilters) -> RetentionReport:
 
     def compute() -> RetentionReport:
         period = period_of(filters)
-        counts = month_counts(filters)
+        counts = month_counts(filters, period)
         return RetentionReport(
             period=period,
             months=retention_over_time(counts, first=period.start, last=period.end),

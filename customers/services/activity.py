@@ -22,6 +22,12 @@ from sheba_retention.common.bulk import bulk_insert
 REBUILD_ALL_ABOVE = 5_000
 
 
+def month_in_dhaka(field: str) -> TruncMonth:
+    """The first day (a date) of the month of the moment `field`, in Dhaka: the month the active months and the
+    reports count in."""
+    return TruncMonth(field, tzinfo=ZoneInfo(LOCAL_TZ), output_field=DateField())
+
+
 def customer_months_refresh(*, customer_ids: Collection[int] | None = None) -> int:
     """Rebuild the active months of these customers (of everyone when None) from their completed bookings; returns
     how many rows they now have."""
@@ -37,12 +43,12 @@ def customer_months_write(
     months = month_model.objects.all()
     bookings = booking_model.objects.filter(status=BookingStatus.COMPLETED)
     if customer_ids is not None:
-        months = months.filter(customer_id__in=list(customer_ids))
-        bookings = bookings.filter(customer_id__in=list(customer_ids))
+        ids = list(customer_ids)
+        months, bookings = months.filter(customer_id__in=ids), bookings.filter(customer_id__in=ids)
     # the database groups the bookings (a million in a second or two), in the SQL Django writes for its engine, so
     # the month in Dhaka is the one the reports and the features use
     grouped = (
-        bookings.annotate(month=TruncMonth("booked_at", tzinfo=ZoneInfo(LOCAL_TZ), output_field=DateField()))
+        bookings.annotate(month=month_in_dhaka("booked_at"))
         .values("customer_id", "month")
         .annotate(bookings=Count("pk"), spend=Sum("amount"))
         .values_list("customer_id", "month", "bookings", "spend")

@@ -198,7 +198,7 @@ def simulated_bookings_add(*, bookings: list[SimulatedBooking]) -> dict[str, Boo
     returns every one of them by key, new or not."""
     ids = {f"{SIMULATED_BOOKING_PREFIX}{booking.key}": booking for booking in bookings}
     known = set(Booking.objects.filter(external_id__in=list(ids)).values_list("external_id", flat=True))
-    Booking.objects.bulk_create(
+    new = Booking.objects.bulk_create(
         [
             Booking(
                 external_id=external_id,
@@ -216,6 +216,7 @@ def simulated_bookings_add(*, bookings: list[SimulatedBooking]) -> dict[str, Boo
         ],
         batch_size=1000,
     )
-    customer_months_refresh(customer_ids={booking.customer_id for booking in bookings})
+    if new:
+        customer_months_refresh(customer_ids={booking.customer_id for booking in new})
     found = Booking.objects.filter(external_id__in=list(ids))
     return {booking.external_id.removeprefix(SIMULATED_BOOKING_PREFIX): booking for booking in found}
