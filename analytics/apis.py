@@ -143,6 +143,13 @@ class AbResultSerializer(serializers.Serializer):
 class SegmentRoiSerializer(serializers.Serializer):
     segment = serializers.CharField(help_text="Empty for the action across all segments.")
     roi = MeasuredRoiSerializer()
+    test = ProportionTestSerializer(help_text="The retention difference the return rests on.")
+    net_low = serializers.FloatField(
+        allow_null=True, help_text="95% interval of the net benefit (Tk): the difference's, carried over."
+    )
+    net_high = serializers.FloatField(allow_null=True)
+    roi_low = serializers.FloatField(allow_null=True, help_text="95% interval of the ROI; null when nothing was spent.")
+    roi_high = serializers.FloatField(allow_null=True)
 
 
 class AnalyticsRoiApi(APIView):

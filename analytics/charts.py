@@ -514,29 +514,28 @@ def ab_charts(report: RoiReport) -> list[Chart]:
 
 
 def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
-    tests = {(r.action, r.segment): r.test for r in roi.ab}
-    rows = []
-    for item in roi.roi:
-        measured, test = item.roi, tests.get((item.roi.action, item.segment))
-        rows.append(
-            [
-                action_label(measured.action),
-                segment_label(item.segment) if item.segment else _("All segments"),
-                measured.proposed,
-                measured.sent,
-                measured.control,
-                measured.customers_won,
-                test.low if test else None,
-                test.high if test else None,
-                measured.value_recovered,
-                measured.discounts_redeemed,
-                measured.contact_cost,
-                measured.net_benefit,
-                measured.roi,
-                measured.expected_roi,
-                too_small_label(test.too_small) if test else MISSING,
-            ]
-        )
+    rows = [
+        [
+            action_label(item.roi.action),
+            segment_label(item.segment) if item.segment else _("All segments"),
+            item.roi.proposed,
+            item.roi.sent,
+            item.roi.control,
+            item.roi.customers_won,
+            item.roi.value_recovered,
+            item.roi.discounts_redeemed,
+            item.roi.contact_cost,
+            item.roi.net_benefit,
+            item.net_low,
+            item.net_high,
+            item.roi.roi,
+            item.roi_low,
+            item.roi_high,
+            item.roi.expected_roi,
+            too_small_label(item.test.too_small),
+        ]
+        for item in roi.roi
+    ]
     roi_table = Table(
         [
             Column(_("Action"), Kind.TEXT),
@@ -545,13 +544,15 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
             Column(_("Sent"), Kind.COUNT),
             Column(_("Control"), Kind.COUNT),
             Column(_("Customers won"), Kind.DECIMAL),
-            Column(_("Retention difference, low"), Kind.SHARE),
-            Column(_("Retention difference, high"), Kind.SHARE),
             Column(_("Value recovered"), Kind.TAKA),
             Column(_("Discounts redeemed"), Kind.TAKA),
             Column(_("Contact cost"), Kind.TAKA),
             Column(_("Net benefit"), Kind.TAKA),
+            Column(_("Net benefit, low (95%)"), Kind.TAKA),
+            Column(_("Net benefit, high (95%)"), Kind.TAKA),
             Column(_("ROI"), Kind.SHARE),
+            Column(_("ROI, low (95%)"), Kind.SHARE),
+            Column(_("ROI, high (95%)"), Kind.SHARE),
             Column(_("Expected ROI"), Kind.SHARE),
             Column(_("Sample"), Kind.TEXT),
         ],
@@ -565,9 +566,11 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "name": _("ROI measured"),
                 "x": [action_label(item.roi.action) for item in overall],
                 "y": [item.roi.roi for item in overall],
-                "text": hover([item.roi.roi for item in overall], Kind.SHARE),
+                "error_y": error_bars([(item.roi.roi, item.roi_low, item.roi_high) for item in overall], "#1b1f24"),
+                "text": [with_interval(item.roi.roi, item.roi_low, item.roi_high, Kind.SHARE) for item in overall],
+                "textposition": "none",
                 "hovertemplate": "%{x}: %{text}<extra></extra>",
-                "marker": {"color": COLOURS[0]},
+                "marker": {"color": [MUTED if item.test.too_small else COLOURS[0] for item in overall]},
             },
             {
                 "type": "bar",
@@ -579,7 +582,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "marker": {"color": "#9fb8d6"},
             },
         ],
-        "layout": layout(y_title=_("Return on what was spent")) | {"barmode": "group"},
+        "layout": layout(y_title=_("Return on what was spent, with its interval (95%)")) | {"barmode": "group"},
     }
     recovered = [row for row in revenue.by_action if row.proposed or row.control]
     revenue_table = Table(
@@ -638,8 +641,9 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
             roi_table,
             roi_figure,
             _(
-                "Customers won are the retention difference times the proposals; the interval of the difference it "
-                "rests on is beside it."
+                "Customers won are the retention difference times the proposals. The intervals are the retention "
+                "difference's, carried over: what a customer won is worth and what was spent are taken as measured. "
+                "Grey bars have too few customers to say anything yet."
             ),
         ),
         Chart(

@@ -273,13 +273,27 @@ def _ab_section(results: list[AbResult], words: _Words) -> Section:
 
 
 def _roi_section(report: Any, words: _Words) -> Section:
-    overall = [item.roi for item in report.roi if not item.segment]
+    overall = [item for item in report.roi if not item.segment]
     chart = None
-    if any(roi.roi is not None for roi in overall):
-        chart = svg_charts.bar_chart(
-            bars=[svg_charts.Bar(_label(InterventionAction, roi.action), roi.roi) for roi in overall],
+    if any(item.roi.roi is not None for item in overall):
+        chart = svg_charts.forest_plot(
+            rows=[
+                svg_charts.Interval(
+                    name=_label(InterventionAction, item.roi.action),
+                    estimate=item.roi.roi,
+                    low=item.roi_low,
+                    high=item.roi_high,
+                    muted=item.test.too_small,
+                    note=_("nothing spent") if item.roi.roi is None else "",
+                )
+                for item in overall
+            ],
             value_format=words.pct,
-            description=_("Measured return of each action: net benefit over what it cost"),
+            description=_(
+                "Measured return of each action (net benefit over what it cost) with its %(level)s interval, around "
+                "the line where it pays for itself"
+            )
+            % {"level": words.pct(CONFIDENCE)},
         )
     rows = [
         [
@@ -291,6 +305,7 @@ def _roi_section(report: Any, words: _Words) -> Section:
             words.taka(item.roi.discounts_redeemed + item.roi.contact_cost),
             words.taka(item.roi.net_benefit),
             words.pct(item.roi.roi),
+            words.interval(item.roi_low, item.roi_high, words.pct),
             words.pct(item.roi.expected_roi),
         ]
         for item in report.roi
@@ -304,6 +319,7 @@ def _roi_section(report: Any, words: _Words) -> Section:
         _("Cost"),
         _("Net benefit"),
         _("ROI"),
+        words.interval_heading(),
         _("Expected ROI"),
     ]
     return Section(chart=chart, header=header, rows=rows)

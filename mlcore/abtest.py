@@ -145,8 +145,37 @@ def ab_measure(judged: pd.DataFrame) -> list[AbResult]:
 
 @dataclass(frozen=True)
 class SegmentRoi:
+    """An action's measured return (experiments.roi_measure) across all segments or within one, with the interval
+    the retention difference gives it: the net benefit is linear in the difference (customers won × what one is
+    worth, less the fixed cost), so the difference's interval carries over. What one customer is worth and the cost
+    are taken as measured."""
+
     segment: str  # "" for the action across all segments
     roi: MeasuredRoi
+    test: ProportionTest  # the intent-to-treat retention difference the return rests on
+    net_low: float | None  # the net benefit's interval (CONFIDENCE), Tk
+    net_high: float | None
+    roi_low: float | None  # the ROI's; None when nothing was spent
+    roi_high: float | None
+
+
+def segment_roi(segment: str, roi: MeasuredRoi, arms: Arms) -> SegmentRoi:
+    test = two_proportion_test(arms.proposed_kept, arms.proposed, arms.control_kept, arms.control)
+    cost = roi.discounts_redeemed + roi.contact_cost
+    net_low, net_high = (
+        (None, None)
+        if test.low is None or test.high is None
+        else tuple(bound * roi.proposed * roi.value_per_customer - cost for bound in (test.low, test.high))
+    )
+    roi_low, roi_high = (
+        (net_low / cost, net_high / cost) if cost > 0 and net_low is not None and net_high is not None else (None, None)
+    )
+    return SegmentRoi(segment, roi, test, net_low, net_high, roi_low, roi_high)
+
+
+def _roi_of(segment: str, judged: pd.DataFrame, costs: dict[str, float]) -> list[SegmentRoi]:
+    arms = arm_counts(judged, ["action"])
+    return [segment_roi(segment, roi, arms[(roi.action,)]) for roi in roi_measure(judged, **costs)]
 
 
 def roi_by_segment(
@@ -156,9 +185,9 @@ def roi_by_segment(
     costs = {"margin_rate": margin_rate, "message_cost": message_cost, "call_cost": call_cost}
     if judged.empty:
         return []
-    rows = [SegmentRoi("", roi) for roi in roi_measure(judged, **costs)]
+    rows = _roi_of("", judged, costs)
     for segment, group in judged[judged["segment"].fillna("") != ""].groupby("segment"):
-        rows += [SegmentRoi(str(segment), roi) for roi in roi_measure(group, **costs)]
+        rows += _roi_of(str(segment), group, costs)
     return rows
 
 

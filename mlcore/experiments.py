@@ -162,6 +162,7 @@ class MeasuredRoi:
     measured_uplift: float  # the effect of sending: (retention proposed − control) ÷ share sent, unshrunk
     customers_won: float  # (retention proposed − control) × proposals: how many stayed because of the action
     value_recovered: float  # customers won × their mean value if retained × the margin rate (Tk)
+    value_per_customer: float  # the sent ones' mean value if retained × the margin rate: one customer won (Tk)
     discounts_redeemed: float  # Tk given away on redeemed codes
     contact_cost: float  # messages and calls actually sent (Tk)
     net_benefit: float
@@ -179,7 +180,8 @@ def action_roi(action: str, judged: pd.DataFrame, *, margin_rate: float) -> Meas
         return None
     difference = assigned["retained"].mean() - control["retained"].mean()  # intent to treat
     won = difference * len(assigned)
-    value = won * sent["value"].mean() * margin_rate
+    per_customer = sent["value"].mean() * margin_rate
+    value = won * per_customer
     cost = sent["given"].sum() + sent["contact"].sum()
     net = value - cost
     return MeasuredRoi(
@@ -190,6 +192,7 @@ def action_roi(action: str, judged: pd.DataFrame, *, margin_rate: float) -> Meas
         measured_uplift=round(float(effect_of_sending(difference, len(sent) / len(assigned))), 4),
         customers_won=round(float(won), 1),
         value_recovered=round(float(value), 2),
+        value_per_customer=round(float(per_customer), 2),
         discounts_redeemed=round(float(sent["given"].sum()), 2),
         contact_cost=round(float(sent["contact"].sum()), 2),
         net_benefit=round(float(net), 2),

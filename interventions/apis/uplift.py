@@ -45,6 +45,9 @@ class MeasuredRoiSerializer(serializers.Serializer):
     measured_uplift = serializers.FloatField(help_text="The effect of sending, not shrunk.")
     customers_won = serializers.FloatField(help_text="(Retention proposed − control) × proposals.")
     value_recovered = serializers.FloatField(help_text="Customers won × mean value if retained × margin rate (Tk).")
+    value_per_customer = serializers.FloatField(
+        help_text="One customer won: the sent ones' mean value if retained × margin rate (Tk)."
+    )
     discounts_redeemed = serializers.FloatField(help_text="Tk given away on redeemed codes.")
     contact_cost = serializers.FloatField(help_text="Messages and calls sent (Tk).")
     net_benefit = serializers.FloatField()

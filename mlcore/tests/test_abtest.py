@@ -194,6 +194,50 @@ def test_roi_by_segment_is_the_engines_return_within_each_segment() -> None:
     assert roi_by_segment(rows.iloc[0:0], **costs) == []
 
 
+def test_the_return_has_the_interval_of_the_retention_difference_it_rests_on() -> None:
+    # given 60 of 100 proposed customers kept (all sent), 40 of 100 held out; value Tk 1,000 ÷ (1 − 0.5) each
+    rows = judged(
+        (WIN_BACK, "", "sent", True, 60, 0),
+        (WIN_BACK, "", "sent", False, 40, 0),
+        (WIN_BACK, "", "control", True, 40, 0),
+        (WIN_BACK, "", "control", False, 60, 0),
+    )
+
+    # when
+    (item,) = roi_by_segment(rows, margin_rate=0.5, message_cost=2.0, call_cost=120.0)
+
+    # then the difference 0.2 ± 1.96 × √(0.24/100 × 2) carries over: 100 proposals × Tk 1,000 a customer won
+    margin = norm.ppf(0.975) * math.sqrt(2 * 0.6 * 0.4 / 100)
+    cost = 60 * 100.0 + 100 * 2.0  # the kept sent ones' discounts and every message
+    assert item.roi.value_per_customer == 1000.0
+    assert item.roi.roi is not None
+    assert item.net_low is not None
+    assert item.net_high is not None
+    assert item.roi_low is not None
+    assert item.roi_high is not None
+    assert item.roi.net_benefit == pytest.approx(0.2 * 100 * 1000 - cost)
+    assert item.net_low == pytest.approx((0.2 - margin) * 100 * 1000 - cost)
+    assert item.net_high == pytest.approx((0.2 + margin) * 100 * 1000 - cost)
+    assert (item.roi_low, item.roi_high) == pytest.approx((item.net_low / cost, item.net_high / cost))
+    assert item.roi_low < item.roi.roi < item.roi_high
+    assert 0 < item.roi_low  # Tk 221 net at its low end: it paid for itself even there
+    assert not item.test.too_small
+
+
+def test_a_return_without_a_spend_or_a_comparison_has_no_roi_interval() -> None:
+    # given a call sent to one kept customer against one held out who left; nothing was spent on messages
+    rows = judged((CALL, "", "sent", True, 1, 0), (CALL, "", "control", False, 1, 0))
+
+    # when
+    (free,) = roi_by_segment(rows.assign(given=0.0), margin_rate=1.0, message_cost=0.0, call_cost=0.0)
+
+    # then the net benefit has its interval (1 − 0 with no spread: one customer worth Tk 1,000 ÷ (1 − 0.5)) but
+    # there is no ROI to bound, and one each side is too small to say anything
+    assert (free.roi.roi, free.roi_low, free.roi_high) == (None, None, None)
+    assert (free.roi.net_benefit, free.net_low, free.net_high) == pytest.approx((2000.0, 2000.0, 2000.0))
+    assert free.test.too_small
+
+
 def test_revenue_recovered_is_the_spend_above_what_the_control_rate_predicts() -> None:
     # given: 3 of 4 proposed customers stayed and spent Tk 100, 200 and 300; 1 of 2 held out stayed
     rows = pd.concat(

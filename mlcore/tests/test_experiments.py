@@ -186,7 +186,8 @@ def test_the_return_counts_the_customers_won_against_what_was_really_spent() -> 
     assert results == [
         MeasuredRoi(
             action=WIN_BACK, proposed=4, sent=2, control=2, measured_uplift=1.0, customers_won=2.0,
-            value_recovered=6000.0, discounts_redeemed=200.0, contact_cost=4.0, net_benefit=5796.0, roi=28.412,
+            value_recovered=6000.0, value_per_customer=3000.0, discounts_redeemed=200.0, contact_cost=4.0,
+            net_benefit=5796.0, roi=28.412,
             expected_roi=4.0,
         )
     ]  # fmt: skip

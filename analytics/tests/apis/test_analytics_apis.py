@@ -57,7 +57,14 @@ def test_roi_and_revenue_answer_the_ab_results_and_what_was_recovered(analyst_cl
     }
     assert ab["test"]["too_small"] is True
     assert ab["test"]["p_value"] == pytest.approx(0.157299, abs=1e-6)  # z = 1 ÷ √(½ × ½ × 2)
-    assert [(row["segment"], row["roi"]["action"]) for row in roi["roi"]] == [("", "win_back_discount")]
+    [measured] = roi["roi"]
+    assert (measured["segment"], measured["roi"]["action"]) == ("", "win_back_discount")
+    # one kept of one sent against one held out who left: the difference 1 ± 0, clipped; all of it carried over
+    assert measured["test"] == ab["test"]
+    cost = measured["roi"]["discounts_redeemed"] + measured["roi"]["contact_cost"]
+    assert measured["net_high"] == pytest.approx(measured["roi"]["value_per_customer"] - cost)
+    assert measured["roi_high"] == pytest.approx(measured["net_high"] / cost)
+    assert measured["roi_low"] == pytest.approx(measured["net_low"] / cost)
     assert revenue["window_days"] == 90
     assert [(row["action"], row["recovered"]) for row in revenue["by_action"]] == [
         ("win_back_discount", 800.0),

@@ -189,6 +189,29 @@ def test_the_ab_page_draws_the_forest_plot_and_says_where_the_sample_is_too_smal
     assert f"{result.test.p_value:,.4f}" in text
 
 
+def test_the_roi_page_draws_each_return_with_its_interval_and_exports_it(data, analyst_user):
+    browser = browser_of(analyst_user)
+    overall = {item.roi.action: item for item in roi_report(Q1).roi if not item.segment}
+
+    text = browser.get(page_url("roi"), REPORT_PERIOD).content.decode()
+    exported = rows_of(browser.get(csv_url("roi", "roi"), REPORT_PERIOD))
+
+    measured = figure_of(text, "roi")["data"][0]
+    item = overall["win_back_discount"]
+    at = measured["x"].index("Win-back discount")
+    assert item.roi.roi is not None
+    assert item.roi_low is not None
+    assert item.roi_high is not None
+    assert measured["y"][at] == pytest.approx(item.roi.roi)
+    assert measured["error_y"]["arrayminus"][at] == pytest.approx(item.roi.roi - item.roi_low)
+    assert measured["error_y"]["array"][at] == pytest.approx(item.roi_high - item.roi.roi)
+    header = exported[0]
+    row = next(row for row in exported[1:] if row[:2] == ["Win-back discount", "All segments"])
+    # shares export as percentages, to a tenth
+    assert float(row[header.index("ROI, low (95%)")]) == pytest.approx(item.roi_low * 100, abs=0.05)
+    assert float(row[header.index("ROI, high (95%)")]) == pytest.approx(item.roi_high * 100, abs=0.05)
+
+
 def test_the_action_filter_narrows_the_ab_results_in_place(data, analyst_user):
     response = browser_of(analyst_user).get(
         page_url("experiments"), {**REPORT_PERIOD, "action": "personal_call"}, headers=HTMX
