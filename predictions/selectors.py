@@ -4,12 +4,13 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from customers.models import Customer, Segment
 from mlcore.explain import REASONS_K
@@ -152,35 +153,44 @@ def dashboard_invalidate() -> None:
 
 def _dashboard_compute(as_of: dt.date | None, threshold: float) -> dict:
     predictions = Prediction.objects.filter(as_of=as_of)
-    totals = predictions.aggregate(
-        customers=Count("pk"),
-        mean_churn_probability=Avg("churn_probability"),
-        at_risk=Count("pk", filter=Q(churn_probability__gte=threshold)),
-        ltv_total=Sum("ltv"),
-        ltv_at_risk=Sum("ltv", filter=Q(churn_probability__gte=threshold)),
+    at_risk = Q(churn_probability__gte=threshold)
+    # one pass over the day's predictions for the totals and all three breakdowns (at most bands × segments × tiers
+    # groups, summed here)
+    groups = list(
+        predictions.values("risk_category", "segment", "loyalty_tier")
+        .annotate(
+            n=Count("pk"),
+            churn_sum=Sum("churn_probability"),
+            at_risk=Count("pk", filter=at_risk),
+            ltv_total=Sum("ltv"),
+            ltv_at_risk=Sum("ltv", filter=at_risk),
+        )
+        .order_by()
     )
-    # one pass over the day's predictions for all three breakdowns (at most bands × segments × tiers groups)
-    by_risk: Counter[str] = Counter()
-    by_segment: Counter[str] = Counter()
-    by_tier: Counter[str] = Counter()
-    groups = predictions.values_list("risk_category", "segment", "loyalty_tier").annotate(n=Count("pk")).order_by()
-    for risk, segment, tier, n in groups:
-        by_risk[risk] += n
-        by_segment[segment] += n
-        by_tier[tier] += n
-    customers = totals["customers"] or 0
+
+    def total(key: str) -> Any:
+        return sum((group[key] or 0 for group in groups), 0)
+
+    def breakdown(key: str) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for group in groups:
+            counts[group[key]] += group["n"]
+        return counts
+
+    customers, risky = total("n"), total("at_risk")
+    by_risk, by_segment = breakdown("risk_category"), breakdown("segment")
     return {
         "as_of": as_of,
         "customers": customers,
-        "at_risk": totals["at_risk"] or 0,
-        "at_risk_rate": (totals["at_risk"] or 0) / customers if customers else 0.0,
+        "at_risk": risky,
+        "at_risk_rate": risky / customers if customers else 0.0,
         "high_risk_threshold": threshold,
-        "mean_churn_probability": totals["mean_churn_probability"] or 0.0,
-        "ltv_total": totals["ltv_total"] or 0,
-        "ltv_at_risk": totals["ltv_at_risk"] or 0,
+        "mean_churn_probability": total("churn_sum") / customers if customers else 0.0,
+        "ltv_total": total("ltv_total"),
+        "ltv_at_risk": total("ltv_at_risk"),
         "by_risk": {risk: by_risk.get(risk, 0) for risk in RiskCategory.values},
         "by_segment": {segment: by_segment.get(segment, 0) for segment in offered_segments(by_segment)},
-        "by_tier": dict(by_tier),
+        "by_tier": dict(breakdown("loyalty_tier")),
         "model_version": predictions.values_list("model_version", flat=True).first() or "",
     }
 
