@@ -12,6 +12,30 @@
 
   var NARROW = 560; // px: a phone held upright
 
+  // Plotly writes the numbers of its axes itself, in ASCII digits: its locales cannot change the numerals. On a
+  // Bengali page they are rewritten after every redraw (a zoom, a resize) in Bengali digits, as the server writes
+  // every other number. Only the digits of the tick labels change; their text is the axis' own.
+  var BENGALI_DIGITS = "০১২৩৪৫৬৭৮৯";
+  var TICK_LABELS = ".xtick text, .ytick text, .cbaxis text";
+
+  function inLocalDigits(box) {
+    box.querySelectorAll(TICK_LABELS).forEach(function (label) {
+      var walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        var shown = node.nodeValue.replace(/[0-9]/g, function (digit) {
+          return BENGALI_DIGITS.charAt(Number(digit));
+        });
+        if (shown !== node.nodeValue) {
+          node.nodeValue = shown;
+        }
+      }
+    });
+  }
+
+  function bengali() {
+    return /^bn\b/.test(document.documentElement.lang || "");
+  }
+
   // On a narrow screen a chart with long category labels (the forest plot's "action · segment") would give the
   // labels the whole width and the plot none: the labels break at their separator and get a smaller font.
   function fitted(figure, width) {
@@ -49,6 +73,13 @@
       }
       var figure = fitted(JSON.parse(source.textContent), box.clientWidth);
       window.Plotly.react(box, figure.data, figure.layout, CONFIG).then(function () {
+        if (bengali() && !box.hasAttribute("data-local-digits")) {
+          box.setAttribute("data-local-digits", "true");
+          box.on("plotly_afterplot", function () {
+            inLocalDigits(box);
+          });
+          inLocalDigits(box);
+        }
         box.setAttribute("data-drawn", "true");
       });
     });

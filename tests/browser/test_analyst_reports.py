@@ -92,3 +92,27 @@ def test_a_bad_period_says_so_in_the_page(page: Page, live_server, analyst_user)
     # then: the message replaces the report, and no chart is left drawn
     expect(page.get_by_role("alert")).to_contain_text("The period ends before it starts.")
     expect(page.locator("[data-chart]")).to_have_count(0)
+
+
+def test_in_bengali_the_axes_count_in_bengali_digits_after_every_redraw(page: Page, live_server, analyst_user):
+    # given
+    reports_data()
+    log_in(page, live_server.url, analyst_user.username)
+    page.get_by_role("button", name="বাংলা").click()
+    expect(page.locator("html")).to_have_attribute("lang", "bn")
+
+    # when: opening the ROI page, whose axis counts returns plotly numbers itself
+    page.goto(f"{live_server.url}/analyst/roi/")
+    chart = page.locator("#chart-roi [data-chart]")
+    expect(chart).to_have_attribute("data-drawn", "true")
+
+    # then: the axis' numbers are in Bengali digits, and stay so when plotly redraws for a narrower window
+    def ticks() -> list[str]:
+        return chart.locator(".ytick text").all_text_contents()
+
+    assert ticks()
+    assert all(re.search(r"[০-৯]", tick) and not re.search(r"[0-9]", tick) for tick in ticks())
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.wait_for_function("box => box._fullLayout.width < 700", arg=chart.element_handle())
+    assert ticks()
+    assert not any(re.search(r"[0-9]", tick) for tick in ticks())
