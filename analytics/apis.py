@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -38,10 +39,13 @@ class FilterInputSerializer(serializers.Serializer):
             day = attrs.get(name)
             if day is not None and not earliest <= day <= latest:
                 raise serializers.ValidationError(
-                    {name: f"{day} is outside the dates the data can hold ({earliest} to {latest})."}
+                    {
+                        name: _("%(day)s is outside the dates the data can hold (%(earliest)s to %(latest)s).")
+                        % {"day": day, "earliest": earliest, "latest": latest}
+                    }
                 )
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": "The period ends before it starts."})
+            raise serializers.ValidationError({"end": _("The period ends before it starts.")})
         return attrs
 
 

@@ -46,6 +46,7 @@ from loyalty.models import LoyaltyTier
 from predictions.models import RiskCategory
 from predictions.selectors import dashboard_summary, scoring_days
 from sheba_retention.common.csvfiles import write_csv
+from sheba_retention.common.formatting import digits
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,11 @@ def _filters_of(
     serializer = validation(data=asked)
     if serializer.is_valid():
         return asked, AnalyticsFilters(**serializer.validated_data), []
+    # in the viewer's digits, the numbers DRF puts into its messages (a length) too
     problems = [
-        f"{FILTER_LABELS.get(name, _('Filters'))}: {' '.join(str(message) for message in messages)}"
+        digits(
+            f"{FILTER_LABELS.get(name, _('Filters'))}: {' '.join(str(m) for m in messages)}", language=get_language()
+        )
         for name, messages in serializer.errors.items()
     ]
     return asked, None, problems

@@ -287,6 +287,26 @@ def test_bad_filters_say_what_is_wrong_with_a_400(analyst_user, asked, said, htm
     assert ("<html" in text) is not htmx
 
 
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ({"start": "2025-13-01"}, "তারিখের ফরম্যাট ভুল"),
+        ({"start": "2025-03-01", "end": "2025-01-01"}, "সময়কালটি শুরু হওয়ার আগেই শেষ হয়ে যায়।"),
+        ({"start": "0001-01-01"}, "০০০১-০১-০১ তারিখটি ডেটার সীমার বাইরে"),
+        ({"city": "paris"}, "&quot;paris&quot; বৈধ কোনো বিকল্প নয়।"),
+        ({"area": "x" * 61}, "এই ঘরে ৬০টির বেশি অক্ষর দেওয়া যাবে না।"),
+    ],
+)
+def test_in_bengali_bad_filters_are_explained_in_bengali(analyst_user, asked, said):
+    client = browser_of(analyst_user)
+    client.post(reverse("language"), {"language": "bn"})
+
+    response = client.get(page_url("retention"), asked, headers=HTMX)
+
+    assert response.status_code == 400
+    assert said in response.content.decode()
+
+
 def test_an_unknown_action_is_refused_where_the_page_filters_by_action(analyst_user):
     response = browser_of(analyst_user).get(page_url("roi"), {"action": "free_money"}, headers=HTMX)
 
