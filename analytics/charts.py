@@ -29,6 +29,7 @@ from interventions.models import InterventionAction
 from loyalty.models import LoyaltyTier
 from mlcore.abtest import AbResult
 from mlcore.drift import ACT_FROM, WATCH_FROM
+from mlcore.movement import NONE, transitions
 from mlcore.quality import QUALITY_METRICS, RunQuality
 from sheba_retention.common import formatting
 
@@ -223,6 +224,17 @@ def layout(*, y_title: str = "", x_title: str = "", share_axis: str = "", **extr
     return shown | extra
 
 
+# A heatmap of shares of 1, from white to dark blue, its cells apart and written on (no colour scale to read)
+SHARES_HEATMAP = {
+    "zmin": 0,
+    "zmax": 1,
+    "colorscale": [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
+    "showscale": False,
+    "xgap": 2,
+    "ygap": 2,
+}
+
+
 def hover(values: list[Any], kind: Kind) -> list[str]:
     return [show_value(value, kind) for value in values]
 
@@ -296,12 +308,7 @@ def retention_charts(report: RetentionReport) -> list[Chart]:
                 "text": [hover(cohort.retention, Kind.SHARE) for cohort in filled],
                 "texttemplate": "%{text}",
                 "hovertemplate": "%{y}, %{x}: %{text}<extra></extra>",
-                "zmin": 0,
-                "zmax": 1,
-                "colorscale": [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
-                "showscale": False,
-                "xgap": 2,
-                "ygap": 2,
+                **SHARES_HEATMAP,
             }
         ],
         "layout": layout(x_title=_("Months since signup")) | {"yaxis": {"autorange": "reversed", "automargin": True}},
@@ -735,7 +742,60 @@ def states_charts(states: StatesReport, *, key: str, title: str, label, state_he
             flow_figure,
             _("Who moved from where to where between two month ends; customers who stayed put are not listed."),
         ),
+        _transitions_chart(states, key=key, label=label, state_header=state_header),
     ]
+
+
+def _transitions_chart(states: StatesReport, *, key: str, label, state_header: str) -> Chart:
+    """The full from → to matrix over the period, stayers on the diagonal, as a heatmap of each row's shares."""
+    matrix = transitions(states.movement)
+
+    def named(state: str) -> str:
+        return label(state) if state != NONE else _("none yet")
+
+    names = [named(state) for state in matrix.states]
+    rows = range(len(matrix.states))
+    table = Table(
+        [Column(_("From %(state)s") % {"state": state_header}, Kind.TEXT)]
+        + [Column(_("To %(state)s") % {"state": name}, Kind.COUNT) for name in names]
+        + [Column(_("Customers"), Kind.COUNT)],
+        [[names[row], *matrix.counts[row], matrix.total(row)] for row in rows if matrix.total(row)],
+    )
+    shares = [[matrix.share(row, column) for column in rows] for row in rows]
+    figure = {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": names,
+                "y": names,
+                "z": shares,
+                "text": [
+                    [
+                        f"{show_value(matrix.counts[row][column], Kind.COUNT)} "
+                        f"({show_value(shares[row][column], Kind.SHARE)})"
+                        for column in rows
+                    ]
+                    for row in rows
+                ],
+                "texttemplate": "%{text}",
+                "hovertemplate": "%{y} → %{x}: %{text}<extra></extra>",
+                **SHARES_HEATMAP,
+            }
+        ],
+        "layout": layout(x_title=_("A month later"), y_title=_("At a month end"))
+        | {"yaxis": {"autorange": "reversed", "automargin": True, "title": {"text": _("At a month end")}}},
+    }
+    return Chart(
+        f"{key}-transitions",
+        _("From → to, over the period"),
+        table,
+        figure,
+        _(
+            "Every move from one month end to the next, added up over the period: each row is where customers "
+            "were, each column where they were a month later; those who stayed are on the diagonal. The shares "
+            "are of the row."
+        ),
+    )
 
 
 def segment_charts(report: SegmentsReport) -> list[Chart]:

@@ -8,7 +8,6 @@ The document loads nothing but the project's static files (StaticFilesOnly), fon
 
 import datetime as dt
 import mimetypes
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +36,7 @@ from customers.models import City, Segment
 from interventions.models import InterventionAction
 from loyalty.models import LoyaltyTier
 from mlcore.abtest import CONFIDENCE, AbResult, RevenueRecovered
+from mlcore.movement import NONE, transitions
 from mlcore.quality import RunQuality
 from sheba_retention.common import formatting
 
@@ -372,23 +372,15 @@ def _states_sections(states: StatesReport, choices: Any, words: _Words, title: s
             for row in days
         ],
     )
-    moved: Counter[tuple[str, str]] = Counter()
-    for movement in states.movement:
-        for source, targets in movement.flows.items():
-            for target, count in targets.items():
-                if source != target:
-                    moved[(source, target)] += count
-    first = _("none yet")
+    matrix = transitions(states.movement)
+    named = [_label(choices, state) if state != NONE else _("none yet") for state in matrix.states]
     moves = Section(
         chart=None,
-        header=[_("From"), _("To"), _("Customers")],
+        header=[_("From ↓ · a month later →"), *named, _("Customers")],
         rows=[
-            [
-                _label(choices, source) if source else first,
-                _label(choices, target) if target else first,
-                words.num(count),
-            ]
-            for (source, target), count in sorted(moved.items(), key=lambda item: (-item[1], item[0]))
+            [named[row], *[words.num(count) for count in matrix.counts[row]], words.num(matrix.total(row))]
+            for row in range(len(matrix.states))
+            if matrix.total(row)
         ],
     )
     return distribution, moves

@@ -94,3 +94,34 @@ def movement_between(spells: pd.DataFrame, days: list[dt.date]) -> list[Movement
         moved = int((before[seen] != after[seen]).sum())
         rows.append(Movement(start, end, moved, flows))
     return rows
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """The moves from each month end to the next, summed over a period: `counts[i][j]` customers were in
+    `states[i]` at one month end and in `states[j]` at the next (NONE for a customer without a state yet); the
+    diagonal holds those who stayed."""
+
+    states: list[str]  # NONE first when some customer had no state at a month end, then in order
+    counts: list[list[int]]
+
+    def total(self, row: int) -> int:
+        return sum(self.counts[row])
+
+    def share(self, row: int, column: int) -> float | None:
+        """Of those in states[row], the share found in states[column] a month later; None for a state no one was in."""
+        return share(self.counts[row][column], self.total(row))
+
+
+def transitions(movements: list[Movement]) -> Transitions:
+    """The full from → to matrix of `movements` (movement_between's), stayers included."""
+    states = sorted(
+        {state for move in movements for source, targets in move.flows.items() for state in (source, *targets)}
+    )
+    index = {state: position for position, state in enumerate(states)}
+    counts = [[0] * len(states) for _ in states]
+    for move in movements:
+        for source, targets in move.flows.items():
+            for target, count in targets.items():
+                counts[index[source]][index[target]] += count
+    return Transitions(states, counts)

@@ -4,7 +4,14 @@ import datetime as dt
 
 import pandas as pd
 
-from mlcore.movement import Distribution, Movement, distribution_over_time, movement_between
+from mlcore.movement import (
+    Distribution,
+    Movement,
+    Transitions,
+    distribution_over_time,
+    movement_between,
+    transitions,
+)
 
 
 def spells() -> pd.DataFrame:
@@ -53,3 +60,27 @@ def test_movement_counts_the_flows_from_one_day_to_the_next_with_newcomers_from_
     ]
     assert movement_between(spells(), [JAN_END]) == []
     assert movement_between(spells().iloc[0:0], [JAN_END, FEB_END]) == [Movement(JAN_END, FEB_END, 0, {})]
+
+
+def test_transitions_sum_every_move_over_the_period_stayers_on_the_diagonal() -> None:
+    # given: Jan → Feb customer 1 loyal → at_risk, 2 stays loyal, 4 arrives new; Feb → Mar everyone stays
+    moves = movement_between(spells(), [BEFORE, JAN_END, FEB_END, dt.date(2025, 3, 31)])
+
+    # when
+    matrix = transitions(moves)
+
+    # then: from none (the first row) two became loyal before January's end and one new by February's
+    assert matrix.states == ["", "at_risk", "loyal", "new"]
+    assert matrix.counts == [
+        [0, 0, 2, 1],
+        [0, 1, 0, 0],
+        [0, 1, 2, 0],
+        [0, 0, 0, 1],
+    ]
+    assert matrix.share(2, 1) == 1 / 3  # of the three loyal at a month end, one was at risk a month later
+    assert matrix.total(0) == 3
+
+
+def test_transitions_of_no_movement_are_empty() -> None:
+    assert transitions([]) == Transitions(states=[], counts=[])
+    assert transitions(movement_between(spells(), [BEFORE, dt.date(2024, 12, 31)])) == Transitions([], [])

@@ -27,7 +27,14 @@ PAGES = {
     "retention": ["retention", "cohorts", "cohort-curves"],
     "experiments": ["ab"],
     "roi": ["roi", "revenue"],
-    "segments": ["segments", "segments-movement", "tiers", "tiers-movement"],
+    "segments": [
+        "segments",
+        "segments-movement",
+        "segments-transitions",
+        "tiers",
+        "tiers-movement",
+        "tiers-transitions",
+    ],
     "quality": ["quality", "calibration", "drift"],
 }
 EXPORTS = [(page, chart) for page, charts in PAGES.items() for chart in charts]
@@ -412,6 +419,24 @@ def test_the_movement_csv_lists_who_moved(data, analyst_user):
         ["From month end", "To month end", "From segment", "To segment", "Customers"],
         ["2025-01-31", "2025-02-28", "High-Value Loyal", "At-Risk", "1"],
     ]
+
+
+def test_the_transitions_csv_is_the_whole_matrix_stayers_included(data, analyst_user):
+    browser = browser_of(analyst_user)
+
+    rows = rows_of(browser.get(csv_url("segments", "segments-transitions"), REPORT_PERIOD))
+    heat = figure_of(browser.get(page_url("segments"), REPORT_PERIOD).content.decode(), "segments-transitions")
+
+    # then: the one customer moved from High-Value Loyal to At-Risk by February's end and stayed to March 10
+    # (the period's last day), in a matrix over both states, At-Risk first as the states sort
+    assert rows == [
+        ["From segment", "To At-Risk", "To High-Value Loyal", "Customers"],
+        ["At-Risk", "1", "0", "1"],
+        ["High-Value Loyal", "1", "0", "1"],
+    ]
+    (trace,) = heat["data"]
+    assert (trace["x"], trace["y"]) == (["At-Risk", "High-Value Loyal"], ["At-Risk", "High-Value Loyal"])
+    assert trace["z"] == [[1.0, 0.0], [1.0, 0.0]]
 
 
 def test_the_csv_neutralises_a_text_cell_a_spreadsheet_would_run(analyst_user):
