@@ -154,6 +154,9 @@ class SegmentRoiSerializer(serializers.Serializer):
     net_high = serializers.FloatField(allow_null=True)
     roi_low = serializers.FloatField(allow_null=True, help_text="95% interval of the ROI; null when nothing was spent.")
     roi_high = serializers.FloatField(allow_null=True)
+    too_little_sent = serializers.BooleanField(
+        help_text="Sent to under a fifth of those proposed: the difference can hardly be the action's doing."
+    )
 
 
 class AnalyticsRoiApi(APIView):

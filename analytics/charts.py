@@ -192,8 +192,10 @@ def band_label(band: str) -> str:
     return str(BAND_NAMES.get(band, band)) if band else MISSING
 
 
-def too_small_label(too_small: bool) -> str:
-    return _("Too small to say") if too_small else _("Enough data")
+def too_small_label(too_small: bool, *, too_little_sent: bool = False) -> str:
+    if too_small:
+        return _("Too small to say")
+    return _("Too little sent to say") if too_little_sent else _("Enough data")
 
 
 # --- figures ------------------------------------------------------------------------------------------------------
@@ -539,7 +541,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
             item.roi_low,
             item.roi_high,
             item.roi.expected_roi,
-            too_small_label(item.test.too_small),
+            too_small_label(item.test.too_small, too_little_sent=item.too_little_sent),
         ]
         for item in roi.roi
     ]
@@ -566,6 +568,8 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
         rows,
     )
     overall = [item for item in roi.roi if not item.segment]
+    roi_layout = layout(y_title=_("Return on what was spent, with its interval (95%)")) | {"barmode": "group"}
+    roi_layout["yaxis"]["tickformat"] = ",.0%"  # a return of 3 is 300%
     roi_figure = {
         "data": [
             {
@@ -577,7 +581,9 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "text": [with_interval(item.roi.roi, item.roi_low, item.roi_high, Kind.SHARE) for item in overall],
                 "textposition": "none",
                 "hovertemplate": "%{x}: %{text}<extra></extra>",
-                "marker": {"color": [MUTED if item.test.too_small else COLOURS[0] for item in overall]},
+                "marker": {
+                    "color": [MUTED if item.test.too_small or item.too_little_sent else COLOURS[0] for item in overall]
+                },
             },
             {
                 "type": "bar",
@@ -585,11 +591,12 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "x": [action_label(item.roi.action) for item in overall],
                 "y": [item.roi.expected_roi for item in overall],
                 "text": hover([item.roi.expected_roi for item in overall], Kind.SHARE),
+                "textposition": "none",
                 "hovertemplate": "%{x}: %{text}<extra></extra>",
                 "marker": {"color": "#9fb8d6"},
             },
         ],
-        "layout": layout(y_title=_("Return on what was spent, with its interval (95%)")) | {"barmode": "group"},
+        "layout": roi_layout,
     }
     recovered = [row for row in revenue.by_action if row.proposed or row.control]
     revenue_table = Table(
@@ -650,7 +657,8 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
             _(
                 "Customers won are the retention difference times the proposals. The intervals are the retention "
                 "difference's, carried over: what a customer won is worth and what was spent are taken as measured. "
-                "Grey bars have too few customers to say anything yet."
+                "Grey bars have too few customers to say anything yet, or were sent to too few of those proposed "
+                "for the difference to be the action's."
             ),
         ),
         Chart(

@@ -283,7 +283,7 @@ def _roi_section(report: Any, words: _Words) -> Section:
                     estimate=item.roi.roi,
                     low=item.roi_low,
                     high=item.roi_high,
-                    muted=item.test.too_small,
+                    muted=item.test.too_small or item.too_little_sent,
                     note=_("nothing spent") if item.roi.roi is None else "",
                 )
                 for item in overall

@@ -157,6 +157,9 @@ class SegmentRoi:
     net_high: float | None
     roi_low: float | None  # the ROI's; None when nothing was spent
     roi_high: float | None
+    # Sent to fewer than MIN_SHARE_SENT of the proposed: a difference between the arms can then hardly be the
+    # action's doing (it would mean an implausible effect on the few sent), so the return is not to be read as one.
+    too_little_sent: bool = False
 
 
 def segment_roi(segment: str, roi: MeasuredRoi, arms: Arms) -> SegmentRoi:
@@ -170,7 +173,8 @@ def segment_roi(segment: str, roi: MeasuredRoi, arms: Arms) -> SegmentRoi:
     roi_low, roi_high = (
         (net_low / cost, net_high / cost) if cost > 0 and net_low is not None and net_high is not None else (None, None)
     )
-    return SegmentRoi(segment, roi, test, net_low, net_high, roi_low, roi_high)
+    too_little_sent = roi.sent < MIN_SHARE_SENT * roi.proposed
+    return SegmentRoi(segment, roi, test, net_low, net_high, roi_low, roi_high, too_little_sent)
 
 
 def _roi_of(segment: str, judged: pd.DataFrame, costs: dict[str, float]) -> list[SegmentRoi]:

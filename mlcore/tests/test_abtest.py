@@ -303,3 +303,25 @@ def test_revenue_recovered_without_a_control_group_is_not_measured() -> None:
 
     assert (action.recovered, action.low, action.retention_control) == (None, None, None)
     assert (total.recovered, total.too_small, total.spend_retained) == (None, True, 150.0)
+
+
+def test_a_return_from_proposals_hardly_sent_is_marked_as_not_the_actions() -> None:
+    # given 40 proposed of whom 4 were sent (10%, under MIN_SHARE_SENT), more kept than among the held out
+    rows = judged(
+        (WIN_BACK, "", "sent", True, 4, 0),
+        (WIN_BACK, "", "refused", True, 16, 0),
+        (WIN_BACK, "", "refused", False, 20, 0),
+        (WIN_BACK, "", "control", True, 10, 0),
+        (WIN_BACK, "", "control", False, 30, 0),
+    )
+
+    costs = {"margin_rate": 1.0, "message_cost": 2.0, "call_cost": 120.0}
+
+    # when
+    (item,) = roi_by_segment(rows, **costs)
+    (all_sent,) = roi_by_segment(rows.assign(sent=rows["assigned"]), **costs)
+
+    # then the difference is measured, but so few were sent that it cannot be the action's doing
+    assert item.test.difference == pytest.approx(0.5 - 0.25)
+    assert item.too_little_sent
+    assert not all_sent.too_little_sent
