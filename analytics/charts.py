@@ -678,7 +678,9 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
 # --- segments and tiers -------------------------------------------------------------------------------------------
 
 
-def states_charts(states: StatesReport, *, key: str, title: str, label, state_header: str) -> list[Chart]:
+def states_charts(
+    states: StatesReport, *, key: str, title: str, label, state_header: str, order: list[str]
+) -> list[Chart]:
     distribution = [row for row in states.distribution]
     names = sorted({name for row in distribution for name in row.counts})
     populated = any(row.total for row in distribution)
@@ -750,38 +752,41 @@ def states_charts(states: StatesReport, *, key: str, title: str, label, state_he
             flow_figure,
             _("Who moved from where to where between two month ends; customers who stayed put are not listed."),
         ),
-        _transitions_chart(states, key=key, label=label, state_header=state_header),
+        _transitions_chart(states, key=key, label=label, state_header=state_header, order=order),
     ]
 
 
-def _transitions_chart(states: StatesReport, *, key: str, label, state_header: str) -> Chart:
+def _transitions_chart(states: StatesReport, *, key: str, label, state_header: str, order: list[str]) -> Chart:
     """The full from → to matrix over the period, stayers on the diagonal, as a heatmap of each row's shares."""
-    matrix = transitions(states.movement)
+    matrix = transitions(states.movement, order)
 
     def named(state: str) -> str:
         return label(state) if state != NONE else _("none yet")
 
     names = [named(state) for state in matrix.states]
-    rows = range(len(matrix.states))
+    rows, columns = range(len(matrix.states)), matrix.columns()
     table = Table(
         [Column(_("From %(state)s") % {"state": state_header}, Kind.TEXT)]
-        + [Column(_("To %(state)s") % {"state": name}, Kind.COUNT) for name in names]
+        + [Column(_("To %(state)s") % {"state": names[column]}, Kind.COUNT) for column in columns]
         + [Column(_("Customers"), Kind.COUNT)],
-        [[names[row], *matrix.counts[row], matrix.total(row)] for row in rows if matrix.total(row)],
+        [
+            [names[row], *[matrix.counts[row][column] for column in columns], matrix.total(row)]
+            for row in rows
+            if matrix.total(row)
+        ],
     )
-    shares = [[matrix.share(row, column) for column in rows] for row in rows]
+    shares = [[matrix.share(row, column) for column in columns] for row in rows]
     figure = {
         "data": [
             {
                 "type": "heatmap",
-                "x": names,
+                "x": [names[column] for column in columns],
                 "y": names,
                 "z": shares,
                 "text": [
                     [
-                        f"{show_value(matrix.counts[row][column], Kind.COUNT)} "
-                        f"({show_value(shares[row][column], Kind.SHARE)})"
-                        for column in rows
+                        f"{show_value(matrix.counts[row][column], Kind.COUNT)} ({show_value(share, Kind.SHARE)})"
+                        for column, share in zip(columns, shares[row], strict=True)
                     ]
                     for row in rows
                 ],
@@ -808,13 +813,23 @@ def _transitions_chart(states: StatesReport, *, key: str, label, state_header: s
 
 def segment_charts(report: SegmentsReport) -> list[Chart]:
     return states_charts(
-        report.segments, key="segments", title=_("Segments over time"), label=segment_label, state_header=_("segment")
+        report.segments,
+        key="segments",
+        title=_("Segments over time"),
+        label=segment_label,
+        state_header=_("segment"),
+        order=Segment.Key.values,
     )
 
 
 def tier_charts(report: SegmentsReport) -> list[Chart]:
     return states_charts(
-        report.tiers, key="tiers", title=_("Loyalty tiers over time"), label=tier_label, state_header=_("tier")
+        report.tiers,
+        key="tiers",
+        title=_("Loyalty tiers over time"),
+        label=tier_label,
+        state_header=_("tier"),
+        order=LoyaltyTier.Name.values,
     )
 
 

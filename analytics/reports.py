@@ -372,13 +372,18 @@ def _states_sections(states: StatesReport, choices: Any, words: _Words, title: s
             for row in days
         ],
     )
-    matrix = transitions(states.movement)
+    matrix = transitions(states.movement, choices.values)
     named = [_label(choices, state) if state != NONE else _("none yet") for state in matrix.states]
+    columns = matrix.columns()
     moves = Section(
         chart=None,
-        header=[_("From ↓ · a month later →"), *named, _("Customers")],
+        header=[_("From ↓ · a month later →"), *[named[column] for column in columns], _("Customers")],
         rows=[
-            [named[row], *[words.num(count) for count in matrix.counts[row]], words.num(matrix.total(row))]
+            [
+                named[row],
+                *[words.num(matrix.counts[row][column]) for column in columns],
+                words.num(matrix.total(row)),
+            ]
             for row in range(len(matrix.states))
             if matrix.total(row)
         ],

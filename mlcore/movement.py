@@ -6,6 +6,7 @@ lasts), as the history rows of segments and tiers record them.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,16 +109,27 @@ class Transitions:
     def total(self, row: int) -> int:
         return sum(self.counts[row])
 
+    def columns(self) -> list[int]:
+        """The columns worth showing: every state's, NONE's only when some customer lost their state."""
+        return [
+            column
+            for column, state in enumerate(self.states)
+            if state != NONE or any(counts[column] for counts in self.counts)
+        ]
+
     def share(self, row: int, column: int) -> float | None:
         """Of those in states[row], the share found in states[column] a month later; None for a state no one was in."""
         return share(self.counts[row][column], self.total(row))
 
 
-def transitions(movements: list[Movement]) -> Transitions:
-    """The full from → to matrix of `movements` (movement_between's), stayers included."""
-    states = sorted(
-        {state for move in movements for source, targets in move.flows.items() for state in (source, *targets)}
-    )
+def transitions(movements: list[Movement], order: Sequence[str] = ()) -> Transitions:
+    """The full from → to matrix of `movements` (movement_between's), stayers included: the states in `order`
+    (those some customer was in), then any others sorted, NONE first and only as long as someone came from it or
+    went to it."""
+    seen = {state for move in movements for source, targets in move.flows.items() for state in (source, *targets)}
+    states = [NONE] if NONE in seen else []
+    states += [state for state in order if state in seen and state != NONE]
+    states += sorted(seen - set(states))
     index = {state: position for position, state in enumerate(states)}
     counts = [[0] * len(states) for _ in states]
     for move in movements:

@@ -79,8 +79,15 @@ def test_transitions_sum_every_move_over_the_period_stayers_on_the_diagonal() ->
     ]
     assert matrix.share(2, 1) == 1 / 3  # of the three loyal at a month end, one was at risk a month later
     assert matrix.total(0) == 3
+    assert matrix.columns() == [1, 2, 3]  # no one went back to having no segment
 
 
 def test_transitions_of_no_movement_are_empty() -> None:
     assert transitions([]) == Transitions(states=[], counts=[])
     assert transitions(movement_between(spells(), [BEFORE, dt.date(2024, 12, 31)])) == Transitions([], [])
+
+
+def test_transitions_list_the_states_in_the_order_asked_then_the_rest() -> None:
+    moves = movement_between(spells(), [BEFORE, JAN_END, FEB_END])
+
+    assert transitions(moves, order=["new", "loyal", "gone"]).states == ["", "new", "loyal", "at_risk"]

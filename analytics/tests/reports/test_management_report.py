@@ -60,8 +60,8 @@ def test_the_report_in_english_states_the_period_the_headline_figures_and_every_
     assert [cell.text for cell in report.cohorts[0].cells] == ["100%", "75%", "50%", "0%"]
     assert report.ab.rows[-1][:5] == ["Win-back discount", "All segments", "3 / 4", "1 / 2", "+25.0 pp"]
     # the whole from → to matrix of segments: the mover stayed High-Value Loyal a month, moved, then stayed At-Risk
-    assert report.segment_moves.header == ["From ↓ · a month later →", "At-Risk", "High-Value Loyal", "Customers"]
-    assert report.segment_moves.rows == [["At-Risk", "1", "0", "1"], ["High-Value Loyal", "1", "1", "2"]]
+    assert report.segment_moves.header == ["From ↓ · a month later →", "High-Value Loyal", "At-Risk", "Customers"]
+    assert report.segment_moves.rows == [["High-Value Loyal", "1", "1", "2"], ["At-Risk", "0", "1", "1"]]
 
 
 def test_the_report_in_bengali_has_bengali_digits_and_bengali_titles():

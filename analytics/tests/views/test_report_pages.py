@@ -428,15 +428,15 @@ def test_the_transitions_csv_is_the_whole_matrix_stayers_included(data, analyst_
     heat = figure_of(browser.get(page_url("segments"), REPORT_PERIOD).content.decode(), "segments-transitions")
 
     # then: the one customer moved from High-Value Loyal to At-Risk by February's end and stayed to March 10
-    # (the period's last day), in a matrix over both states, At-Risk first as the states sort
+    # (the period's last day), in a matrix over both states in the segments' usual order
     assert rows == [
-        ["From segment", "To At-Risk", "To High-Value Loyal", "Customers"],
-        ["At-Risk", "1", "0", "1"],
-        ["High-Value Loyal", "1", "0", "1"],
+        ["From segment", "To High-Value Loyal", "To At-Risk", "Customers"],
+        ["High-Value Loyal", "0", "1", "1"],
+        ["At-Risk", "0", "1", "1"],
     ]
     (trace,) = heat["data"]
-    assert (trace["x"], trace["y"]) == (["At-Risk", "High-Value Loyal"], ["At-Risk", "High-Value Loyal"])
-    assert trace["z"] == [[1.0, 0.0], [1.0, 0.0]]
+    assert (trace["x"], trace["y"]) == (["High-Value Loyal", "At-Risk"], ["High-Value Loyal", "At-Risk"])
+    assert trace["z"] == [[0.0, 1.0], [0.0, 1.0]]
 
 
 def test_the_csv_neutralises_a_text_cell_a_spreadsheet_would_run(analyst_user):
