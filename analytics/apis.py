@@ -199,6 +199,9 @@ class RevenueRecoveredSerializer(serializers.Serializer):
     low = serializers.FloatField(allow_null=True, help_text="95% interval of what was recovered (Tk).")
     high = serializers.FloatField(allow_null=True)
     too_small = serializers.BooleanField()
+    too_little_sent = serializers.BooleanField(
+        help_text="Sent to under a fifth of those proposed (for all actions: some action was): not the actions' doing."
+    )
 
 
 class AnalyticsRevenueApi(APIView):

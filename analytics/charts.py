@@ -568,7 +568,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
         rows,
     )
     overall = [item for item in roi.roi if not item.segment]
-    roi_layout = layout(y_title=_("Return on what was spent, with its interval (95%)")) | {"barmode": "group"}
+    roi_layout = layout(y_title=_("ROI, with its interval (95%)")) | {"barmode": "group"}
     roi_layout["yaxis"]["tickformat"] = ",.0%"  # a return of 3 is 300%
     roi_figure = {
         "data": [
@@ -625,7 +625,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 row.recovered,
                 row.low,
                 row.high,
-                too_small_label(row.too_small),
+                too_small_label(row.too_small, too_little_sent=row.too_little_sent),
             ]
             for row in recovered
         ],
@@ -642,7 +642,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "text": [with_interval(row.recovered, row.low, row.high, Kind.TAKA) for row in bars],
                 "textposition": "none",
                 "hovertemplate": "%{x}: %{text}<extra></extra>",
-                "marker": {"color": [MUTED if row.too_small else COLOURS[2] for row in bars]},
+                "marker": {"color": [MUTED if row.too_small or row.too_little_sent else COLOURS[2] for row in bars]},
             }
         ],
         "layout": layout(y_title=_("Tk recovered, with its interval (95%)")),
@@ -668,7 +668,8 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
             revenue_figure,
             _(
                 "What the proposed customers who stayed spent in the %(days)s days after the proposal, beyond those "
-                "the control group's retention says would have stayed anyway."
+                "the control group's retention says would have stayed anyway. Grey bars are not enough to say, as "
+                "on the return above."
             )
             % {"days": days},
         ),

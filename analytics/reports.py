@@ -460,7 +460,10 @@ def _headlines(
     counted = [row for row in retention.months if row.rate is not None]
     active, retained = sum(row.active for row in counted), sum(row.retained for row in counted)
     signups = sum(cohort.size for cohort in retention.cohorts.cohorts)
-    overall = [item.roi for item in roi.roi if not item.segment]
+    # only the actions whose return can be read as theirs: enough customers, and sent to enough of those proposed
+    overall = [
+        item.roi for item in roi.roi if not item.segment and not item.test.too_small and not item.too_little_sent
+    ]
     won = sum(item.customers_won for item in overall)
     cost = sum(item.discounts_redeemed + item.contact_cost for item in overall)
     net = sum(item.net_benefit for item in overall)
@@ -483,7 +486,7 @@ def _headlines(
             words.taka(total.recovered) if total and total.recovered is not None else "–",
             _("%(level)s interval %(interval)s")
             % {"level": words.pct(CONFIDENCE), "interval": words.interval(total.low, total.high, words.taka)}
-            if total and total.recovered is not None and not total.too_small
+            if total and total.recovered is not None and not total.too_small and not total.too_little_sent
             else _("not enough data yet"),
         ),
         Headline(
@@ -491,7 +494,7 @@ def _headlines(
             words.num(won, 1) if overall else "–",
             _("return %(roi)s on %(cost)s spent") % {"roi": words.pct(net / cost), "cost": words.taka(cost)}
             if overall and cost
-            else no_data,
+            else _("not enough data yet"),
         ),
         Headline(
             _("Churn model AUC"),

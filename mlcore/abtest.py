@@ -212,6 +212,7 @@ class RevenueRecovered:
     too_small: bool
     standard_error: float | None = None  # the difference's, scaled the same way
     most: float = 0.0  # the most it could be: every proposed customer kept, none of the control group (Tk)
+    too_little_sent: bool = False  # as SegmentRoi's: sent to under MIN_SHARE_SENT of the proposed (or a part was)
 
 
 def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
@@ -239,6 +240,7 @@ def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
         too_small=test.too_small,
         standard_error=None if recovered is None or test.standard_error is None else test.standard_error * factor,
         most=factor,
+        too_little_sent=int((assigned & judged["sent"].astype(bool)).sum()) < MIN_SHARE_SENT * proposed,
     )
 
 
@@ -267,6 +269,7 @@ def revenue_total(parts: list[RevenueRecovered], *, confidence: float = CONFIDEN
         too_small=not measured or any(part.too_small for part in parts),
         standard_error=error if measured else None,
         most=most,
+        too_little_sent=any(part.too_little_sent for part in measured),
     )
 
 

@@ -272,6 +272,7 @@ def test_revenue_recovered_is_the_spend_above_what_the_control_rate_predicts() -
         "too_small": True,
         "standard_error": pytest.approx(error * 800),
         "most": 800.0,
+        "too_little_sent": False,
     }
     assert total.action == ""
     assert [total.recovered, total.low, total.high] == pytest.approx([200.0, action.low, action.high])
@@ -325,3 +326,25 @@ def test_a_return_from_proposals_hardly_sent_is_marked_as_not_the_actions() -> N
     assert item.test.difference == pytest.approx(0.5 - 0.25)
     assert item.too_little_sent
     assert not all_sent.too_little_sent
+
+
+def test_revenue_recovered_from_proposals_hardly_sent_is_marked_and_so_is_the_total() -> None:
+    # given one action sent to a tenth of its proposals, another to all of them
+    rows = judged(
+        (WIN_BACK, "", "sent", True, 4, 100),
+        (WIN_BACK, "", "refused", True, 16, 100),
+        (WIN_BACK, "", "refused", False, 20, 0),
+        (WIN_BACK, "", "control", True, 10, 100),
+        (WIN_BACK, "", "control", False, 30, 0),
+        (CALL, "", "sent", True, 40, 100),
+        (CALL, "", "control", True, 20, 100),
+        (CALL, "", "control", False, 20, 0),
+    )
+
+    # when
+    call, win_back, total = revenue_recovered(rows)
+
+    # then
+    assert (call.action, call.too_little_sent) == (CALL, False)
+    assert (win_back.action, win_back.too_little_sent) == (WIN_BACK, True)
+    assert total.too_little_sent
