@@ -181,8 +181,12 @@ def start_of(end_date: datetime.date, months: int) -> datetime.date:
     return (pd.Timestamp(end_date + datetime.timedelta(days=1)) - pd.DateOffset(months=months)).date()
 
 
-def transactions_simulate(*, n_customers: int, months: int, seed: int, end_date: datetime.date) -> TransactionLog:
-    """Simulate ``months`` months of one cohort's purchases ending on ``end_date`` (Dhaka, inclusive)."""
+def transactions_simulate(
+    *, n_customers: int, months: int, seed: int, end_date: datetime.date, seasons: bool = True
+) -> TransactionLog:
+    """Simulate ``months`` months of one cohort's purchases ending on ``end_date`` (Dhaka, inclusive). Without
+    ``seasons`` demand is the same every day (no month, Eid or weekend pattern): what separates the season's effect
+    on a model from the age drift's (bench/bench_quality.py --seeds)."""
     if not MIN_MONTHS <= months <= MAX_MONTHS:
         raise ValueError(
             f"a transaction log covers {MIN_MONTHS} to {MAX_MONTHS} months (its cohort is acquired over the first "
@@ -193,7 +197,7 @@ def transactions_simulate(*, n_customers: int, months: int, seed: int, end_date:
     rng = np.random.default_rng(seed)
     start = start_of(end_date, months)
     days = (end_date - start).days + 1
-    demand = _demand(start, days)
+    demand = _demand(start, days) if seasons else np.ones(days)
     buyers = _buyers(n_customers, demand, rng)
     customer, t = _purchases(buyers, demand, rng)
     amount = _amounts(buyers, customer, t, rng)

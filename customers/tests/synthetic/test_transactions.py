@@ -139,6 +139,24 @@ def test_repeat_purchases_peak_before_eid_and_on_the_weekend(log: TransactionLog
     assert friday_vs_monday == pytest.approx(1.20 / 0.95, abs=0.12)
 
 
+def test_without_seasons_the_days_before_eid_and_the_weekend_are_like_any_other():
+    # given the same cohort without the season's pattern
+    flat = transactions_simulate(n_customers=20_000, months=12, seed=11, end_date=END, seasons=False)
+    joined = flat.bookings["customer_external_id"].map(flat.customers.set_index("external_id")["joined_at"])
+    repeat_day = _dhaka_day(flat.bookings.loc[flat.bookings["booked_at"] > joined, "booked_at"])
+    per_day = np.bincount(repeat_day, minlength=365)
+    pre_eid = np.flatnonzero(calendar.pre_eid_mask(START, 365))
+
+    # when
+    rushes = np.split(pre_eid, np.flatnonzero(np.diff(pre_eid) > 1) + 1)
+    lift = [per_day[days].mean() / per_day[days[0] - 20 : days[0]].mean() for days in rushes]
+    weekday = pd.Series(repeat_day).map(lambda d: (START + dt.timedelta(days=int(d))).weekday())
+
+    # then: no rush before either Eid, no busier Friday
+    assert max(abs(value - 1) for value in lift) < 0.2
+    assert (weekday == 4).sum() / (weekday == 0).sum() == pytest.approx(1.0, abs=0.08)
+
+
 # --- purchasing -------------------------------------------------------------------------------------------------
 def test_half_buy_only_once_and_a_customer_makes_two_to_five_purchases(purchases):
     assert 0.45 <= (purchases == 1).mean() <= 0.55
