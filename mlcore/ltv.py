@@ -497,13 +497,17 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     )
     earlier = _earlier_origin(history, holdout_day, observed, earliest, partner, config)
     if earlier is not None:
-        # Our model and the blend are measured as they are served: their level (and the blend's weight) learned one
-        # horizon earlier and applied on the holdout, as the holdout's are applied on the scoring day. A level that
-        # drifts between the two (season, age) counts against them here, as it would out of time.
-        calibration = f"learned on {earlier.day}, one horizon before the holdout, and applied on it"
-        model_holdout = earlier.calibrator.apply(holdout_raw)
+        # Our model and the blend are measured out of time: their level (and the blend's weight) learned one horizon
+        # earlier and applied on the holdout, moved by the season between the two windows where the history holds
+        # them a year before (season_factor). A level that drifts between the two (age, an unseen season) counts
+        # against them here, as it would on the scoring day. (Served, the level is the final booster's own on the
+        # holdout, moved the same way: see below.)
+        season_then = season_factor(history, earlier.day, holdout_day, observed, earliest, config)
+        calibration = f"learned on {earlier.day}, one horizon before the holdout, and applied on it; {season_then.note}"
+        model_holdout = season_then.factor * earlier.calibrator.apply(holdout_raw)
         blend_holdout = (
-            earlier.blend_calibrator.apply(earlier.weight * holdout_raw + (1 - earlier.weight) * forecasts[partner])
+            season_then.factor
+            * earlier.blend_calibrator.apply(earlier.weight * holdout_raw + (1 - earlier.weight) * forecasts[partner])
             if partner != ZERO and earlier.blend_calibrator is not None
             else None
         )
@@ -534,6 +538,19 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     final_x = pd.concat([train_x, holdout_x])
     final_spend = np.concatenate([train_spend, holdout_spend])
     final_mean, final_quantiles = _fit_pair(model_matrix(final_x, final_patterns, window), final_spend, config, used)
+    season_now = season_factor(history, holdout_day, as_of, observed, earliest, config)
+    if calibrator is not None and season_now.measured:
+        # The final booster learned the holdout's own level (it is trained on it), season included: its level there
+        # is made right and moved to the scoring window's season. The level learned one horizon ahead would count
+        # the holdout's season twice.
+        final_inputs = columns_of(model_matrix(holdout_x, final_patterns, window), used)
+        final_raw = np.clip(np.asarray(final_mean.inplace_predict(final_inputs), dtype=float), 0, None)
+        final_inner = (
+            serving.weight * final_raw + (1 - serving.weight) * forecasts[partner]
+            if serving.served == champion.BLEND
+            else final_raw
+        )
+        calibrator = ValueCalibrator(factor=ValueCalibrator.fit(final_inner, holdout_spend).factor * season_now.factor)
     curve = VALUE_BASELINES.get(partner, "bg_nbd")
     if curve not in final_patterns.fitted:
         curve = final_patterns.fitted[0] if final_patterns.fitted else "bg_nbd"
@@ -571,7 +588,11 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         n_holdout=len(holdout_spend),
         metrics=metrics,
         config=asdict(config),
-        decision={**decision.to_dict(), "level": calibration},
+        decision={
+            **decision.to_dict(),
+            "level": calibration,
+            "season": season_now.note if calibrator is not None else "a classical forecast: not adjusted",
+        },
         calibration=calibration_by_decile(holdout_spend, served_holdout),
         extension={
             "observed_days": observed,
@@ -705,6 +726,50 @@ def _earlier_origin(
             blend_calibrator = ValueCalibrator.fit(weight * raw + (1 - weight) * classical, spend)
     return _EarlierOrigin(
         day=day, calibrator=ValueCalibrator.fit(raw, spend), weight=weight, blend_calibrator=blend_calibrator
+    )
+
+
+YEAR = dt.timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
+
+
+@dataclass(frozen=True)
+class SeasonFactor:
+    """How much busier (or quieter) a target window is than the window a level was learned on, read from the same
+    two windows a year earlier: actual ÷ buy-till-you-die forecast in each (a classical forecast knows no season, so
+    its ratio is the window's season times a bias that barely moves in a year), the target's over the base's. 1 when
+    the history does not hold both windows a year earlier with enough customers."""
+
+    factor: float
+    note: str
+    measured: bool = False  # read from the history (else 1, for want of a year before)
+
+
+def season_factor(
+    history: History, base: dt.date, target: dt.date, days: int, earliest: dt.date, config: LtvConfig
+) -> SeasonFactor:
+    then_base, then_target = base - YEAR, target - YEAR
+    if then_base < earliest:
+        return SeasonFactor(1.0, f"not adjusted for the season: the history does not reach back to {then_base}")
+    ratios = []
+    for day in (then_base, then_target):
+        features, spend = _snapshot(history, day, days)
+        patterns = patterns_fit(features)
+        if len(features) < config.min_customers or not patterns.fitted or spend.sum() <= 0:
+            return SeasonFactor(1.0, f"not adjusted for the season: too little to compare on {day}")
+        curve = "bg_nbd" if "bg_nbd" in patterns.fitted else patterns.fitted[0]
+        try:
+            forecast = classical_spend(features, patterns, curve, _gamma_gamma_on(history, day), days).sum()
+        except (ValueError, RuntimeError) as exc:
+            return SeasonFactor(1.0, f"not adjusted for the season: Gamma-Gamma on {day}: {exc}")
+        if forecast <= 0:
+            return SeasonFactor(1.0, f"not adjusted for the season: no classical forecast on {day}")
+        ratios.append(float(spend.sum() / forecast))
+    factor = ratios[1] / ratios[0]
+    return SeasonFactor(
+        factor,
+        f"× {factor:.2f} for the season: the {days} days from {then_target} came to {ratios[1]:.2f}× the classical "
+        f"forecast, those from {then_base} to {ratios[0]:.2f}×",
+        measured=True,
     )
 
 
