@@ -498,17 +498,29 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     earlier = _earlier_origin(history, holdout_day, observed, earliest, partner, config)
     if earlier is not None:
         # Our model and the blend are measured out of time: their level (and the blend's weight) learned one horizon
-        # earlier and applied on the holdout, moved by the season between the two windows where the history holds
-        # them a year before (season_factor). A level that drifts between the two (age, an unseen season) counts
-        # against them here, as it would on the scoring day. (Served, the level is the final booster's own on the
-        # holdout, moved the same way: see below.)
+        # earlier and applied on the holdout. Where the history holds both windows a year before, the level is made
+        # as it is served (below): the booster's own on its last training window, moved by the season between the
+        # two (season_factor). A level that drifts between them (age, an unseen season) counts against them here, as
+        # it would on the scoring day.
         season_then = season_factor(history, earlier.day, holdout_day, observed, earliest, config)
         calibration = f"learned on {earlier.day}, one horizon before the holdout, and applied on it; {season_then.note}"
-        model_holdout = season_then.factor * earlier.calibrator.apply(holdout_raw)
+        model_level, blend_level = earlier.calibrator, earlier.blend_calibrator
+        if season_then.measured and train_days[-1] == earlier.day:
+            # As served (below): the level the booster has on its own last window, moved by the season.
+            model_level, blend_level = _own_levels(
+                mean_booster,
+                history,
+                snapshots[-1],
+                day=earlier.day,
+                columns=(patterns, used, window),
+                blend=(partner, earlier.weight) if earlier.blend_calibrator is not None else None,
+                observed=observed,
+            )
+        model_holdout = season_then.factor * model_level.apply(holdout_raw)
         blend_holdout = (
             season_then.factor
-            * earlier.blend_calibrator.apply(earlier.weight * holdout_raw + (1 - earlier.weight) * forecasts[partner])
-            if partner != ZERO and earlier.blend_calibrator is not None
+            * blend_level.apply(earlier.weight * holdout_raw + (1 - earlier.weight) * forecasts[partner])
+            if partner != ZERO and blend_level is not None
             else None
         )
     else:
@@ -727,6 +739,38 @@ def _earlier_origin(
     return _EarlierOrigin(
         day=day, calibrator=ValueCalibrator.fit(raw, spend), weight=weight, blend_calibrator=blend_calibrator
     )
+
+
+def _own_levels(
+    booster: "xgb.Booster",
+    history: History,
+    snapshot: tuple[pd.DataFrame, FloatArray],
+    *,
+    day: dt.date,
+    columns: tuple[PatternModels, list[str], int],
+    blend: tuple[str, float] | None,
+    observed: int,
+) -> tuple[ValueCalibrator, ValueCalibrator | None]:
+    """The level factors of our booster and of the blend (its partner and weight) on the booster's own last training
+    window, `snapshot` from `day`: what the served level is, one horizon earlier. `columns` are the booster's input
+    columns as model_matrix and columns_of take them (patterns, used names, window)."""
+    features, spend = snapshot
+    patterns, used, window = columns
+    raw = np.clip(
+        np.asarray(booster.inplace_predict(columns_of(model_matrix(features, patterns, window), used))), 0, None
+    )
+    blend_level = None
+    curve = VALUE_BASELINES.get(blend[0]) if blend else None
+    if blend is not None and curve is not None:
+        then = patterns_fit(features)
+        try:
+            gg: btyd.GammaGammaParams | None = _gamma_gamma_on(history, day)
+        except (ValueError, RuntimeError):
+            gg = None
+        if gg is not None and curve in then.fitted:
+            classical = classical_spend(features, then, curve, gg, observed)
+            blend_level = ValueCalibrator.fit(blend[1] * raw + (1 - blend[1]) * classical, spend)
+    return ValueCalibrator.fit(raw, spend), blend_level
 
 
 YEAR = dt.timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
