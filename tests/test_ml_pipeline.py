@@ -59,7 +59,7 @@ def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client)
 
     # then: training reported each model beside its baselines and activated all three
     lines = trained.getvalue().splitlines()
-    assert len(lines) == 10
+    assert len(lines) == 11
     versions = matched(TRAINED, lines[0]).groups()
     assert dict(ModelVersion.objects.filter(is_active=True).values_list("kind", "version")) == dict(
         zip(ModelKind.values, versions, strict=True)
@@ -74,8 +74,11 @@ def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client)
     total_ratio, coverage = (float(value) for value in matched(LTV, lines[7]).groups())
     assert abs(total_ratio - 1) <= 0.10
     assert abs(coverage - 80) <= 7
-    assert lines[8] == "  " + ModelPerformance.objects.get(model_kind="ltv").metrics["extension"]["note"]
-    assert lines[9] == "Done."
+    ltv_metrics = ModelPerformance.objects.get(model_kind="ltv").metrics
+    assert lines[8] == "  " + ltv_metrics["extension"]["note"]
+    # three years hold the year before the holdout: the level is moved to the scoring window's season, or says why not
+    assert lines[9] == "  level: " + ltv_metrics["decision"]["season"]
+    assert lines[10] == "Done."
     assert ModelPerformance.objects.count() == 3
 
     # then: every customer with a booking was scored once, with a tier and a segment
