@@ -581,9 +581,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "text": [with_interval(item.roi.roi, item.roi_low, item.roi_high, Kind.SHARE) for item in overall],
                 "textposition": "none",
                 "hovertemplate": "%{x}: %{text}<extra></extra>",
-                "marker": {
-                    "color": [MUTED if item.test.too_small or item.too_little_sent else COLOURS[0] for item in overall]
-                },
+                "marker": {"color": [MUTED if item.inconclusive else COLOURS[0] for item in overall]},
             },
             {
                 "type": "bar",
@@ -642,7 +640,7 @@ def roi_charts(roi: RoiReport, revenue: RevenueReport) -> list[Chart]:
                 "text": [with_interval(row.recovered, row.low, row.high, Kind.TAKA) for row in bars],
                 "textposition": "none",
                 "hovertemplate": "%{x}: %{text}<extra></extra>",
-                "marker": {"color": [MUTED if row.too_small or row.too_little_sent else COLOURS[2] for row in bars]},
+                "marker": {"color": [MUTED if row.inconclusive else COLOURS[2] for row in bars]},
             }
         ],
         "layout": layout(y_title=_("Tk recovered, with its interval (95%)")),

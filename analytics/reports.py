@@ -283,7 +283,7 @@ def _roi_section(report: Any, words: _Words) -> Section:
                     estimate=item.roi.roi,
                     low=item.roi_low,
                     high=item.roi_high,
-                    muted=item.test.too_small or item.too_little_sent,
+                    muted=item.inconclusive,
                     note=_("nothing spent") if item.roi.roi is None else "",
                 )
                 for item in overall
@@ -461,9 +461,7 @@ def _headlines(
     active, retained = sum(row.active for row in counted), sum(row.retained for row in counted)
     signups = sum(cohort.size for cohort in retention.cohorts.cohorts)
     # only the actions whose return can be read as theirs: enough customers, and sent to enough of those proposed
-    overall = [
-        item.roi for item in roi.roi if not item.segment and not item.test.too_small and not item.too_little_sent
-    ]
+    overall = [item.roi for item in roi.roi if not item.segment and not item.inconclusive]
     won = sum(item.customers_won for item in overall)
     cost = sum(item.discounts_redeemed + item.contact_cost for item in overall)
     net = sum(item.net_benefit for item in overall)
@@ -486,7 +484,7 @@ def _headlines(
             words.taka(total.recovered) if total and total.recovered is not None else "–",
             _("%(level)s interval %(interval)s")
             % {"level": words.pct(CONFIDENCE), "interval": words.interval(total.low, total.high, words.taka)}
-            if total and total.recovered is not None and not total.too_small and not total.too_little_sent
+            if total and total.recovered is not None and not total.inconclusive
             else _("not enough data yet"),
         ),
         Headline(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mlcore.experiments import MIN_SHARE_SENT, Arms, MeasuredRoi, arm_counts, effect_of_sending, roi_measure
+from mlcore.experiments import Arms, MeasuredRoi, arm_counts, effect_of_sending, roi_measure, too_little_sent
 
 CONFIDENCE = 0.95
 MIN_PER_ARM = 30
@@ -119,7 +119,7 @@ def scaled(test: ProportionTest, factor: float | None) -> Estimate:
 def ab_result(arms: Arms, *, action: str, segment: str) -> AbResult:
     test = two_proportion_test(arms.proposed_kept, arms.proposed, arms.control_kept, arms.control)
     share_sent = arms.sent / arms.proposed if arms.proposed else None
-    usable = share_sent is not None and share_sent >= MIN_SHARE_SENT
+    usable = not too_little_sent(arms.sent, arms.proposed)
     effect, low, high = scaled(test, effect_of_sending(1.0, share_sent) if usable and share_sent else None)
     return AbResult(action, segment, arms.sent, share_sent, test, effect, low, high)
 
@@ -157,9 +157,13 @@ class SegmentRoi:
     net_high: float | None
     roi_low: float | None  # the ROI's; None when nothing was spent
     roi_high: float | None
-    # Sent to fewer than MIN_SHARE_SENT of the proposed: a difference between the arms can then hardly be the
-    # action's doing (it would mean an implausible effect on the few sent), so the return is not to be read as one.
+    # Sent to too few of the proposed (experiments.too_little_sent): the return is not to be read as the action's.
     too_little_sent: bool = False
+
+    @property
+    def inconclusive(self) -> bool:
+        """Too few customers, or too few sent, to read the return as the action's."""
+        return self.test.too_small or self.too_little_sent
 
 
 def segment_roi(segment: str, roi: MeasuredRoi, arms: Arms) -> SegmentRoi:
@@ -173,8 +177,7 @@ def segment_roi(segment: str, roi: MeasuredRoi, arms: Arms) -> SegmentRoi:
     roi_low, roi_high = (
         (net_low / cost, net_high / cost) if cost > 0 and net_low is not None and net_high is not None else (None, None)
     )
-    too_little_sent = roi.sent < MIN_SHARE_SENT * roi.proposed
-    return SegmentRoi(segment, roi, test, net_low, net_high, roi_low, roi_high, too_little_sent)
+    return SegmentRoi(segment, roi, test, net_low, net_high, roi_low, roi_high, too_little_sent(roi.sent, roi.proposed))
 
 
 def _roi_of(segment: str, judged: pd.DataFrame, costs: dict[str, float]) -> list[SegmentRoi]:
@@ -212,7 +215,11 @@ class RevenueRecovered:
     too_small: bool
     standard_error: float | None = None  # the difference's, scaled the same way
     most: float = 0.0  # the most it could be: every proposed customer kept, none of the control group (Tk)
-    too_little_sent: bool = False  # as SegmentRoi's: sent to under MIN_SHARE_SENT of the proposed (or a part was)
+    too_little_sent: bool = False  # as SegmentRoi's (for all actions: a part was)
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.too_small or self.too_little_sent
 
 
 def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
@@ -240,7 +247,7 @@ def revenue_recovered_of(action: str, judged: pd.DataFrame) -> RevenueRecovered:
         too_small=test.too_small,
         standard_error=None if recovered is None or test.standard_error is None else test.standard_error * factor,
         most=factor,
-        too_little_sent=int((assigned & judged["sent"].astype(bool)).sum()) < MIN_SHARE_SENT * proposed,
+        too_little_sent=too_little_sent(int((assigned & judged["sent"].astype(bool)).sum()), proposed),
     )
 
 

@@ -55,6 +55,12 @@ def arm_counts(judged: pd.DataFrame, by: list[str]) -> dict[tuple[str, ...], Arm
     }
 
 
+def too_little_sent(sent: int, proposed: int) -> bool:
+    """Sent to under MIN_SHARE_SENT of the proposed (or nothing proposed): a difference between the arms can then
+    hardly be the action's doing, and dividing by the share sent only magnifies noise."""
+    return not proposed or sent / proposed < MIN_SHARE_SENT
+
+
 def effect_of_sending(difference: float, share_sent: float) -> float:
     """The intent-to-treat difference (proposed − control retention) as the effect on those sent: divided by the
     share of proposals sent (see the module docstring)."""

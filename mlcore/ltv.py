@@ -496,13 +496,14 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         [name for name in baselines if name != ZERO] or baselines,
     )
     earlier = _earlier_origin(history, holdout_day, observed, earliest, partner, config)
+    season_ratios: dict[dt.date, float | str] = {}
     if earlier is not None:
         # Our model and the blend are measured out of time: their level (and the blend's weight) learned one horizon
         # earlier and applied on the holdout. Where the history holds both windows a year before, the level is made
         # as it is served (below): the booster's own on its last training window, moved by the season between the
         # two (season_factor). A level that drifts between them (age, an unseen season) counts against them here, as
         # it would on the scoring day.
-        season_then = season_factor(history, earlier.day, holdout_day, observed, earliest, config)
+        season_then = season_factor(history, earlier.day, holdout_day, observed, earliest, config, season_ratios)
         calibration = f"learned on {earlier.day}, one horizon before the holdout, and applied on it; {season_then.note}"
         model_level, blend_level = earlier.calibrator, earlier.blend_calibrator
         if season_then.measured and train_days[-1] == earlier.day:
@@ -550,8 +551,12 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
     final_x = pd.concat([train_x, holdout_x])
     final_spend = np.concatenate([train_spend, holdout_spend])
     final_mean, final_quantiles = _fit_pair(model_matrix(final_x, final_patterns, window), final_spend, config, used)
-    season_now = season_factor(history, holdout_day, as_of, observed, earliest, config)
-    if calibrator is not None and season_now.measured:
+    season_now = (
+        season_factor(history, holdout_day, as_of, observed, earliest, config, season_ratios)
+        if calibrator is not None
+        else SeasonFactor(1.0, "a classical forecast: not adjusted")
+    )
+    if season_now.measured:
         # The final booster learned the holdout's own level (it is trained on it), season included: its level there
         # is made right and moved to the scoring window's season. The level learned one horizon ahead would count
         # the holdout's season twice.
@@ -603,7 +608,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         decision={
             **decision.to_dict(),
             "level": calibration,
-            "season": season_now.note if calibrator is not None else "a classical forecast: not adjusted",
+            "season": season_now.note,
         },
         calibration=calibration_by_decile(holdout_spend, served_holdout),
         extension={
@@ -789,32 +794,52 @@ class SeasonFactor:
 
 
 def season_factor(
-    history: History, base: dt.date, target: dt.date, days: int, earliest: dt.date, config: LtvConfig
+    history: History,
+    base: dt.date,
+    target: dt.date,
+    days: int,
+    earliest: dt.date,
+    config: LtvConfig,
+    ratios: dict[dt.date, float | str] | None = None,
 ) -> SeasonFactor:
+    """`ratios` keeps each day's ratio (or why there is none) across calls: the validation's target a year earlier is
+    the serving's base."""
     then_base, then_target = base - YEAR, target - YEAR
     if then_base < earliest:
         return SeasonFactor(1.0, f"not adjusted for the season: the history does not reach back to {then_base}")
-    ratios = []
+    known = {} if ratios is None else ratios
+    found = []
     for day in (then_base, then_target):
-        features, spend = _snapshot(history, day, days)
-        patterns = patterns_fit(features)
-        if len(features) < config.min_customers or not patterns.fitted or spend.sum() <= 0:
-            return SeasonFactor(1.0, f"not adjusted for the season: too little to compare on {day}")
-        curve = "bg_nbd" if "bg_nbd" in patterns.fitted else patterns.fitted[0]
-        try:
-            forecast = classical_spend(features, patterns, curve, _gamma_gamma_on(history, day), days).sum()
-        except (ValueError, RuntimeError) as exc:
-            return SeasonFactor(1.0, f"not adjusted for the season: Gamma-Gamma on {day}: {exc}")
-        if forecast <= 0:
-            return SeasonFactor(1.0, f"not adjusted for the season: no classical forecast on {day}")
-        ratios.append(float(spend.sum() / forecast))
-    factor = ratios[1] / ratios[0]
+        if day not in known:
+            known[day] = _classical_ratio(history, day, days, config)
+        ratio = known[day]
+        if isinstance(ratio, str):
+            return SeasonFactor(1.0, f"not adjusted for the season: {ratio}")
+        found.append(ratio)
+    factor = found[1] / found[0]
     return SeasonFactor(
         factor,
-        f"× {factor:.2f} for the season: the {days} days from {then_target} came to {ratios[1]:.2f}× the classical "
-        f"forecast, those from {then_base} to {ratios[0]:.2f}×",
+        f"× {factor:.2f} for the season: the {days} days from {then_target} came to {found[1]:.2f}× the classical "
+        f"forecast, those from {then_base} to {found[0]:.2f}×",
         measured=True,
     )
+
+
+def _classical_ratio(history: History, day: dt.date, days: int, config: LtvConfig) -> float | str:
+    """Actual spend over the `days` from `day` ÷ the buy-till-you-die × Gamma-Gamma forecast made that day; or why
+    there is none."""
+    features, spend = _snapshot(history, day, days)
+    patterns = patterns_fit(features)
+    if len(features) < config.min_customers or not patterns.fitted or spend.sum() <= 0:
+        return f"too little to compare on {day}"
+    curve = "bg_nbd" if "bg_nbd" in patterns.fitted else patterns.fitted[0]
+    try:
+        forecast = classical_spend(features, patterns, curve, _gamma_gamma_on(history, day), days).sum()
+    except (ValueError, RuntimeError) as exc:
+        return f"Gamma-Gamma on {day}: {exc}"
+    if forecast <= 0:
+        return f"no classical forecast on {day}"
+    return float(spend.sum() / forecast)
 
 
 def _train_cutoffs(origin: dt.date, observed: int, earliest: dt.date, config: LtvConfig) -> list[dt.date]:
