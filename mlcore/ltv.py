@@ -524,6 +524,11 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
             if partner != ZERO and blend_level is not None
             else None
         )
+        if not season_then.measured and partner != ZERO:
+            # As served (below): a season seen once, so the level is hedged with the classical forecast's.
+            model_holdout = model_holdout * level_hedge(model_holdout.sum(), forecasts[partner].sum()).factor
+            if blend_holdout is not None:
+                blend_holdout = blend_holdout * level_hedge(blend_holdout.sum(), forecasts[partner].sum()).factor
     else:
         calibration = "cross-fitted on the holdout (the history is too short to learn it one horizon earlier)"
         model_holdout = _cross_calibrated(holdout_raw, holdout_spend, config.seed)
@@ -560,8 +565,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         # The final booster learned the holdout's own level (it is trained on it), season included: its level there
         # is made right and moved to the scoring window's season. The level learned one horizon ahead would count
         # the holdout's season twice.
-        final_inputs = columns_of(model_matrix(holdout_x, final_patterns, window), used)
-        final_raw = np.clip(np.asarray(final_mean.inplace_predict(final_inputs), dtype=float), 0, None)
+        final_raw = _mean_spend(final_mean, holdout_x, final_patterns, used, window)
         final_inner = (
             serving.weight * final_raw + (1 - serving.weight) * forecasts[partner]
             if serving.served == champion.BLEND
@@ -576,6 +580,27 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         gg_now = _gamma_gamma_on(history, as_of)
     except (ValueError, RuntimeError):
         gg_now = gg_then
+    hedge = LevelHedge(
+        1.0,
+        "not hedged: "
+        + (
+            "a classical forecast is served"
+            if calibrator is None
+            else "the season is measured"
+            if season_now.measured
+            else "no classical forecast to hedge with"
+        ),
+    )
+    if calibrator is not None and not season_now.measured and gg_now is not None and partner in VALUE_BASELINES:
+        # The season of the scoring window has not been seen: hedge the level with the classical one, on the
+        # customers as they are on the scoring day (fixed here, so no customer's value depends on who is scored).
+        scored = build_features(history, as_of)
+        inner_now = _mean_spend(final_mean, scored, final_patterns, used, window)
+        classical_now = classical_spend(scored, final_patterns, VALUE_BASELINES[partner], gg_now, observed)
+        if serving.served == champion.BLEND:
+            inner_now = serving.weight * inner_now + (1 - serving.weight) * classical_now
+        hedge = level_hedge(calibrator.apply(inner_now).sum(), classical_now.sum(), champion.name_of(partner))
+        calibrator = ValueCalibrator(factor=calibrator.factor * hedge.factor)
     default_factor = _median_factor(holdout_x, final_patterns, curve, observed, config.horizon_days)
     model = LtvModel(
         mean_booster=final_mean,
@@ -609,6 +634,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
             **decision.to_dict(),
             "level": calibration,
             "season": season_now.note,
+            "hedge": hedge.note,
         },
         calibration=calibration_by_decile(holdout_spend, served_holdout),
         extension={
@@ -724,11 +750,7 @@ def _earlier_origin(
         {"objective": "count:poisson"},
         used,
     )
-    raw = np.clip(
-        np.asarray(booster.inplace_predict(columns_of(model_matrix(features, patterns, window), used)), dtype=float),
-        0,
-        None,
-    )
+    raw = _mean_spend(booster, features, patterns, used, window)
     weight, blend_calibrator = 1.0, None
     curve = VALUE_BASELINES.get(partner)
     if curve is not None:
@@ -761,9 +783,7 @@ def _own_levels(
     columns as model_matrix and columns_of take them (patterns, used names, window)."""
     features, spend = snapshot
     patterns, used, window = columns
-    raw = np.clip(
-        np.asarray(booster.inplace_predict(columns_of(model_matrix(features, patterns, window), used))), 0, None
-    )
+    raw = _mean_spend(booster, features, patterns, used, window)
     blend_level = None
     curve = VALUE_BASELINES.get(blend[0]) if blend else None
     if blend is not None and curve is not None:
@@ -825,6 +845,32 @@ def season_factor(
     )
 
 
+@dataclass(frozen=True)
+class LevelHedge:
+    """The factor that takes our forecast's total to the geometric mean of it and a classical forecast's total.
+
+    Where the history has not seen the scoring window's season (under about 16 months: no year before the holdout,
+    see season_factor), our level is the holdout's, season and all, and the holdout tells nothing about the next
+    window's season. The classical forecast's level comes from the whole history and knows no season; it is
+    biased by the customers' ageing, which ours follows. Neither can be shown the better on a history that has seen
+    each season once, so they get equal weights, the default of forecast combination when nothing can estimate the
+    weights (docs/MODELS.md, Lifetime value); one window cannot, whose error is the season's."""
+
+    factor: float
+    note: str
+
+
+def level_hedge(ours: float, classical: float, name: str = "the classical forecast") -> LevelHedge:
+    if ours <= 0 or classical <= 0:
+        return LevelHedge(1.0, "not hedged: a level of Tk 0")
+    factor = float(np.sqrt(classical / ours))
+    return LevelHedge(
+        factor,
+        f"× {factor:.2f}: the geometric mean of our total (Tk {ours:,.0f}) and {name}'s (Tk {classical:,.0f}), "
+        "for a season the history has not seen before",
+    )
+
+
 def _classical_ratio(history: History, day: dt.date, days: int, config: LtvConfig) -> float | str:
     """Actual spend over the `days` from `day` ÷ the buy-till-you-die × Gamma-Gamma forecast made that day; or why
     there is none."""
@@ -840,6 +886,15 @@ def _classical_ratio(history: History, day: dt.date, days: int, config: LtvConfi
     if forecast <= 0:
         return f"no classical forecast on {day}"
     return float(spend.sum() / forecast)
+
+
+def _mean_spend(
+    booster: "xgb.Booster", features: pd.DataFrame, patterns: PatternModels, used: list[str], window: int
+) -> FloatArray:
+    """The mean booster's spend forecasts for `features`, as the booster's input columns make them (not below 0)."""
+    predicted = booster.inplace_predict(columns_of(model_matrix(features, patterns, window), used))
+    spend: FloatArray = np.clip(np.asarray(predicted, dtype=float), 0, None)
+    return spend
 
 
 def _train_cutoffs(origin: dt.date, observed: int, earliest: dt.date, config: LtvConfig) -> list[dt.date]:

@@ -171,7 +171,9 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("why this is served"))
     def decision_reason(self, obj: ModelPerformance) -> str:
-        return " ".join([obj.decision_reason or "—", *(obj.metrics or {}).get("warnings", [])])
+        metrics = obj.metrics or {}
+        levels = [f"Level: {note}." for key in ("season", "hedge") if (note := metrics.get("decision", {}).get(key))]
+        return " ".join([obj.decision_reason or "—", *levels, *metrics.get("warnings", [])])
 
     @admin.display(description=_("metrics"))
     def metrics_pretty(self, obj: ModelPerformance) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from customers.synthetic.transactions import transaction_history, transactions_simulate
+from customers.synthetic.transactions import TransactionLog, transaction_history, transactions_simulate
 from mlcore.churn import ChurnModel, baseline_scores, churn_labels, churn_train
 from mlcore.features import History, build_features
 from mlcore.ltv import LtvConfig, LtvModel, classical_spend, ltv_train, spend_between
@@ -67,26 +67,14 @@ def value_out_of_time(log_15_months: History, scored: pd.DataFrame, ltv_served: 
     predicted = ltv_served.predict(scored)
     actual = spend_between(log_15_months, SCORED_ON, 90, scored.index).to_numpy()
     inside = (actual >= predicted["ltv_low"].to_numpy()) & (actual <= predicted["ltv_high"].to_numpy())
-    figures = {"total_ratio": float(predicted["ltv"].sum() / actual.sum()), "coverage": float(np.mean(inside))}
+    figures = {"coverage": float(np.mean(inside))}
     print(f"\nvalue out of time: served ({ltv_served.serving.served}) {figures}")
     return figures
 
 
-# Known gaps (issue #9). The level: on this world the holdout (May to August, with Eid-ul-Adha) is a busier season
-# than the 90 days that follow (August to November), and the booster learns its level from the busier windows. The
-# served total came out at 1.5-1.7x the actual on 15 and 18 months (BG/NBD x Gamma-Gamma 1.03-1.13x). With the world's
-# seasons switched off (flat monthly demand, no Eid lift) it is 1.00x and 1.06x, so the season is the cause, not the
-# customers' age. The interval: out of time it covers 91-95% (83% on the holdout), even without seasons. Its lower
+# Known gap (issue #9): out of time the 80% interval covers 91-95% (83% on the holdout), even without seasons. Its lower
 # fifths are [Tk 0, mean] and cover 99%, which is the share of them who spend nothing once the cohort has aged (see
-# docs/MODELS.md, Limits).
-# Strict: when a change fixes either, its test fails until the mark is removed.
-@pytest.mark.xfail(strict=True, reason="the value level drifts with the season out of time (issue #9)")
-def test_the_served_value_forecast_is_right_in_total_for_the_following_window(
-    value_out_of_time: dict[str, float],
-) -> None:
-    assert value_out_of_time["total_ratio"] == pytest.approx(1.0, abs=0.10)
-
-
+# docs/MODELS.md, Limits). Strict: when a change fixes it, this test fails until the mark is removed.
 @pytest.mark.xfail(strict=True, reason="the interval over-covers out of time (issue #9)")
 def test_the_served_80_percent_interval_covers_75_to_85_percent_of_the_following_window(
     value_out_of_time: dict[str, float],
@@ -101,20 +89,32 @@ def test_the_served_80_percent_interval_covers_75_to_85_percent_of_the_following
 AGEING_SEEDS = range(1, 6)
 
 
-@pytest.fixture(scope="module")
-def totals_without_seasons() -> dict[str, list[float]]:
+def value_totals(logs: list[TransactionLog]) -> dict[str, list[float]]:
+    """Predicted ÷ actual total of each log's last 90 days, trained and scored as of their first day: served and the
+    classical forecasts."""
     totals: dict[str, list[float]] = {"served": [], "bg_nbd": [], "pareto_nbd": []}
-    for seed in AGEING_SEEDS:
-        log = transactions_simulate(n_customers=10_000, months=12, seed=seed, end_date=END, seasons=False)
+    for log in logs:
         history = transaction_history(log)
-        features = build_features(history, SCORED_ON)
-        model, _ = ltv_train(history, SCORED_ON, LtvConfig(horizon_days=90))
-        actual = spend_between(history, SCORED_ON, 90, features.index).to_numpy().sum()
+        day = log.end_date + dt.timedelta(days=1) - dt.timedelta(days=90)
+        features = build_features(history, day)
+        model, _ = ltv_train(history, day, LtvConfig(horizon_days=90))
+        actual = spend_between(history, day, 90, features.index).to_numpy().sum()
         totals["served"].append(float(model.predict(features)["ltv"].sum() / actual))
         assert model.gamma_gamma is not None
         for curve in ("bg_nbd", "pareto_nbd"):
             forecast = classical_spend(features, model.patterns, curve, model.gamma_gamma, 90)
             totals[curve].append(float(forecast.sum() / actual))
+    return totals
+
+
+@pytest.fixture(scope="module")
+def totals_without_seasons() -> dict[str, list[float]]:
+    totals = value_totals(
+        [
+            transactions_simulate(n_customers=10_000, months=12, seed=seed, end_date=END, seasons=False)
+            for seed in AGEING_SEEDS
+        ]
+    )
     print(f"\nvalue total out of time without seasons: {totals}")
     return totals
 
@@ -127,3 +127,37 @@ def test_customers_older_than_at_any_training_cutoff_are_forecast_right_in_total
     assert served == pytest.approx(1.0, abs=0.10)
     for curve in ("bg_nbd", "pareto_nbd"):
         assert abs(served - 1) <= abs(float(np.mean(totals_without_seasons[curve])) - 1)
+
+
+# The season seen once: a 12-month log (the cohort's first year) scored on days spread over the year, each against the
+# 90 days that followed. The holdout's season says nothing about the next window's, so the served level is hedged
+# with the classical one (mlcore.ltv.level_hedge); over the year its total must be off by less than any classical
+# model's, which take their level from the whole history. Measured (mean |log| of predicted ÷ actual): served 0.11
+# (without the hedge 0.14), BG/NBD x GG 0.22, Pareto/NBD x GG 0.26. Over eight days and four seeds the unhedged level
+# was off by more than BG/NBD x GG's (0.23 against 0.20); bench_quality.py --seeds measures that.
+SEASON_ENDS = (dt.date(2026, 1, 31), dt.date(2026, 4, 30), dt.date(2026, 7, 31), dt.date(2026, 10, 31))
+
+
+@pytest.fixture(scope="module")
+def totals_over_the_year() -> dict[str, list[float]]:
+    totals = value_totals(
+        [
+            transactions_simulate(n_customers=10_000, months=12, seed=seed, end_date=end)
+            for end in SEASON_ENDS
+            for seed in (1, 2)
+        ]
+    )
+    print(f"\nvalue total out of time over the year: {totals}")
+    return totals
+
+
+def test_over_a_year_of_scoring_days_the_served_total_is_closer_than_every_classical_models(
+    totals_over_the_year: dict[str, list[float]],
+) -> None:
+    def error(ratios: list[float]) -> float:
+        return float(np.mean(np.abs(np.log(ratios))))
+
+    served = error(totals_over_the_year["served"])
+
+    for curve in ("bg_nbd", "pareto_nbd"):
+        assert served < error(totals_over_the_year[curve])

@@ -75,8 +75,9 @@ class Command(BaseCommand):
             f"80% interval covers {served['coverage']:.1%}"
         )
         self.stdout.write(f"  {performance['extension']['note']}")
-        season = performance.get("decision", {}).get("season")
-        if season:
-            self.stdout.write(f"  level: {season}")
+        decision = performance.get("decision", {})
+        for key in ("season", "hedge"):
+            if decision.get(key):
+                self.stdout.write(f"  level: {decision[key]}")
         for warning in performance.get("warnings", []):
             self.stdout.write(self.style.WARNING(f"  Note: {warning}"))
