@@ -526,9 +526,11 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         )
         if not season_then.measured and partner != ZERO:
             # As served (below): a season seen once, so the level is hedged with the classical forecast's.
-            model_holdout = model_holdout * level_hedge(model_holdout.sum(), forecasts[partner].sum()).factor
+            model_holdout = model_holdout * level_hedge(model_holdout.sum(), forecasts[partner].sum(), observed).factor
             if blend_holdout is not None:
-                blend_holdout = blend_holdout * level_hedge(blend_holdout.sum(), forecasts[partner].sum()).factor
+                blend_holdout = (
+                    blend_holdout * level_hedge(blend_holdout.sum(), forecasts[partner].sum(), observed).factor
+                )
     else:
         calibration = "cross-fitted on the holdout (the history is too short to learn it one horizon earlier)"
         model_holdout = _cross_calibrated(holdout_raw, holdout_spend, config.seed)
@@ -599,7 +601,7 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         classical_now = classical_spend(scored, final_patterns, VALUE_BASELINES[partner], gg_now, observed)
         if serving.served == champion.BLEND:
             inner_now = serving.weight * inner_now + (1 - serving.weight) * classical_now
-        hedge = level_hedge(calibrator.apply(inner_now).sum(), classical_now.sum(), champion.name_of(partner))
+        hedge = level_hedge(calibrator.apply(inner_now).sum(), classical_now.sum(), observed, champion.name_of(partner))
         calibrator = ValueCalibrator(factor=calibrator.factor * hedge.factor)
     default_factor = _median_factor(holdout_x, final_patterns, curve, observed, config.horizon_days)
     model = LtvModel(
@@ -860,14 +862,15 @@ class LevelHedge:
     note: str
 
 
-def level_hedge(ours: float, classical: float, name: str = "the classical forecast") -> LevelHedge:
+def level_hedge(ours: float, classical: float, days: int, name: str = "the classical forecast") -> LevelHedge:
+    """`ours` and `classical` are totals over the same `days`."""
     if ours <= 0 or classical <= 0:
         return LevelHedge(1.0, "not hedged: a level of Tk 0")
     factor = float(np.sqrt(classical / ours))
     return LevelHedge(
         factor,
-        f"× {factor:.2f}: the geometric mean of our total (Tk {ours:,.0f}) and {name}'s (Tk {classical:,.0f}), "
-        "for a season the history has not seen before",
+        f"× {factor:.2f}: the geometric mean of our total over {days} days (Tk {ours:,.0f}) and {name}'s "
+        f"(Tk {classical:,.0f}), for a season the history has not seen before",
     )
 
 

@@ -77,7 +77,8 @@ def test_generate_train_score_export_and_serve(settings, tmp_path, staff_client)
     ltv_metrics = ModelPerformance.objects.get(model_kind="ltv").metrics
     assert lines[8] == "  " + ltv_metrics["extension"]["note"]
     # three years hold the year before the holdout: the level is moved to the scoring window's season, or says why not
-    assert lines[9] == "  level: " + ltv_metrics["decision"]["season"]
+    decision = ltv_metrics["decision"]
+    assert lines[9] == f"  level: {decision['season']}; {decision['hedge']}"
     assert lines[10] == "Done."
     assert ModelPerformance.objects.count() == 3
 

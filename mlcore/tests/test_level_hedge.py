@@ -10,15 +10,17 @@ from mlcore.tests.test_season import steady_buyers
 
 
 def test_the_hedged_total_is_the_geometric_mean_of_ours_and_the_classical_one() -> None:
-    hedge = level_hedge(200_000.0, 50_000.0, "BG/NBD × Gamma-Gamma")
+    hedge = level_hedge(200_000.0, 50_000.0, 90, "BG/NBD × Gamma-Gamma")
 
     assert 200_000.0 * hedge.factor == pytest.approx((200_000.0 * 50_000.0) ** 0.5)
-    assert hedge.note.startswith("× 0.50: the geometric mean of our total (Tk 200,000) and BG/NBD × Gamma-Gamma's")
+    assert hedge.note.startswith(
+        "× 0.50: the geometric mean of our total over 90 days (Tk 200,000) and BG/NBD × Gamma-Gamma's"
+    )
 
 
 @pytest.mark.parametrize(("ours", "classical"), [(0.0, 50_000.0), (200_000.0, 0.0)])
 def test_a_level_of_zero_is_not_hedged(ours: float, classical: float) -> None:
-    hedge = level_hedge(ours, classical)
+    hedge = level_hedge(ours, classical, 90)
 
     assert hedge.factor == 1.0
     assert hedge.note == "not hedged: a level of Tk 0"

@@ -76,8 +76,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  {performance['extension']['note']}")
         decision = performance.get("decision", {})
-        for key in ("season", "hedge"):
-            if decision.get(key):
-                self.stdout.write(f"  level: {decision[key]}")
+        level = "; ".join(decision[key] for key in ("season", "hedge") if decision.get(key))
+        if level:
+            self.stdout.write(f"  level: {level}")
         for warning in performance.get("warnings", []):
             self.stdout.write(self.style.WARNING(f"  Note: {warning}"))
