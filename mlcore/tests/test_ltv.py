@@ -245,8 +245,8 @@ def test_ltv_extension_factor_when_the_horizon_is_longer_than_observed(
     assert (two_years >= 1).all()
     assert (three_years >= two_years - 1e-12).all()
     assert (three_years <= 1095 / 360 + 1e-9).all()
-    # customers with no completed booking get a factor too (today the batch's median: chunk-dependent, see the
-    # strict xfail in predictions/tests/services/test_scoring.py, so its value is not pinned here)
+    # customers with no completed booking get a factor too (here the batch's median; a trained model passes the
+    # training population's, fixed, so its value is not pinned here)
     never = features_now["bookings_total"].to_numpy() == 0
     assert never.any()
     assert (three_years[never] >= 1).all()
