@@ -131,12 +131,13 @@ def test_customers_older_than_at_any_training_cutoff_are_forecast_right_in_total
         assert abs(served - 1) <= abs(float(np.mean(totals_without_seasons[curve])) - 1)
 
 
-# The season seen once: a 12-month log (the cohort's first year) scored on days spread over the year, each against the
-# 90 days that followed. The holdout's season says nothing about the next window's, so the served level is hedged
-# with the classical one (mlcore.ltv.level_hedge); over the year its total must be off by less than any classical
-# model's, which take their level from the whole history. Measured (mean |log| of predicted ÷ actual): served 0.11
-# (without the hedge 0.14), BG/NBD x GG 0.22, Pareto/NBD x GG 0.26. Over eight days and four seeds the unhedged level
-# was off by more than BG/NBD x GG's (0.23 against 0.20); bench_quality.py --seeds measures that.
+# The season seen once: a 12-month log (the cohort's first year), trained and scored 90 days before its end, on days
+# spread over the year, each against the 90 days that followed. The holdout's season says nothing about the next
+# window's, so the served level is hedged with the classical one (mlcore.ltv.level_hedge); over the year its total
+# must be off by less than any classical model's, which take their level from the whole history. Measured (mean |log|
+# of predicted ÷ actual): served 0.11 (without the hedge 0.14), BG/NBD x GG 0.22, Pareto/NBD x GG 0.26. Over eight
+# days and four seeds the unhedged level was off by more than BG/NBD x GG's (0.23 against 0.20); bench_quality.py
+# --seeds measures that.
 SEASON_ENDS = (dt.date(2026, 1, 31), dt.date(2026, 4, 30), dt.date(2026, 7, 31), dt.date(2026, 10, 31))
 
 
