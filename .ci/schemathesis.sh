@@ -45,7 +45,7 @@ psql "$POSTGRES/postgres" -q -c "CREATE DATABASE $DATABASE"
 "$BIN/python" manage.py generate_data --customers 400 --years 1 --seed 7 -v0
 "$BIN/python" manage.py train_models >/dev/null
 "$BIN/python" manage.py run_nightly
-"$BIN/python" manage.py setup_demo_accounts --password "$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe())')" >/dev/null
+"$BIN/python" manage.py setup_demo_accounts --password="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe())')" >/dev/null
 "$BIN/python" manage.py shell --no-imports --command "$(cat .ci/schemathesis_data.py)"
 
 port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
