@@ -172,8 +172,9 @@ class ModelPerformanceAdmin(ReadOnlyAdmin):
     @admin.display(description=_("why this is served"))
     def decision_reason(self, obj: ModelPerformance) -> str:
         metrics = obj.metrics or {}
-        levels = [f"Level: {note}." for key in ("season", "hedge") if (note := metrics.get("decision", {}).get(key))]
-        return " ".join([obj.decision_reason or "—", *levels, *metrics.get("warnings", [])])
+        levels = [f"Level: {note}" for key in ("season", "hedge") if (note := metrics.get("decision", {}).get(key))]
+        sentences = [obj.decision_reason, *levels, *metrics.get("warnings", [])]
+        return " ".join(text if text.endswith(".") else f"{text}." for text in sentences if text) or "—"
 
     @admin.display(description=_("metrics"))
     def metrics_pretty(self, obj: ModelPerformance) -> str:

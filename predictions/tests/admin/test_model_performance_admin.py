@@ -48,5 +48,5 @@ def test_model_performance_page_says_how_the_value_level_was_made(admin_client):
     ).content.decode()
 
     # then
-    assert "ours is served Level: not adjusted for the season" in page
+    assert "ours is served. Level: not adjusted for the season: the history does not reach back to 2025-05-05. " in page
     assert "Level: × 0.91: the geometric mean of our total (Tk 120)" in page
