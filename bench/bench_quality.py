@@ -17,9 +17,8 @@ With `--seeds N` it measures instead how the value total holds out of time acros
 and four scoring days spread over the year (each log ends on the last day of January, April, July or October and is
 scored 90 days before), at 12 and 15 months, with and without its seasons (`transactions_simulate(seasons=False)`;
 there the day makes no difference, so four times as many seeds instead): what separates the season's effect from
-the age drift's, and a seed's luck from a bias. Each block ends with the
-mean ratio, the mean |log| error (0.10: about 10% off) and how many cells are within ±10% (about 5 minutes for
-2 seeds at 10,000):
+the age drift's, and a seed's luck from a bias. Each block ends with the mean ratio, the mean |log| error (0.10:
+about 10% off) and how many cells are within ±10% (about 5 minutes for 2 seeds at 10,000):
 
     cd bench && ../.venv/bin/python bench_quality.py --seeds 2 --customers 10000
 """

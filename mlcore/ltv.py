@@ -526,11 +526,10 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         )
         if not season_then.measured and partner != ZERO:
             # As served (below): a season seen once, so the level is hedged with the classical forecast's.
-            model_holdout = model_holdout * level_hedge(model_holdout.sum(), forecasts[partner].sum(), observed).factor
+            classical_total = forecasts[partner].sum()
+            model_holdout = model_holdout * level_hedge(model_holdout.sum(), classical_total, observed).factor
             if blend_holdout is not None:
-                blend_holdout = (
-                    blend_holdout * level_hedge(blend_holdout.sum(), forecasts[partner].sum(), observed).factor
-                )
+                blend_holdout = blend_holdout * level_hedge(blend_holdout.sum(), classical_total, observed).factor
     else:
         calibration = "cross-fitted on the holdout (the history is too short to learn it one horizon earlier)"
         model_holdout = _cross_calibrated(holdout_raw, holdout_spend, config.seed)
@@ -582,18 +581,13 @@ def ltv_train(history: History, as_of: dt.date, config: LtvConfig = LtvConfig())
         gg_now = _gamma_gamma_on(history, as_of)
     except (ValueError, RuntimeError):
         gg_now = gg_then
-    hedge = LevelHedge(
-        1.0,
-        "not hedged: "
-        + (
-            "a classical forecast is served"
-            if calibrator is None
-            else "the season is measured"
-            if season_now.measured
-            else "no classical forecast to hedge with"
-        ),
-    )
-    if calibrator is not None and not season_now.measured and gg_now is not None and partner in VALUE_BASELINES:
+    if calibrator is None:
+        hedge = LevelHedge(1.0, "not hedged: a classical forecast is served")
+    elif season_now.measured:
+        hedge = LevelHedge(1.0, "not hedged: the season is measured")
+    elif gg_now is None or partner not in VALUE_BASELINES:
+        hedge = LevelHedge(1.0, "not hedged: no classical forecast to hedge with")
+    else:
         # The season of the scoring window has not been seen: hedge the level with the classical one, on the
         # customers as they are on the scoring day (fixed here, so no customer's value depends on who is scored).
         scored = build_features(history, as_of)

@@ -1,10 +1,12 @@
 """The value level hedged with the classical one where the history has not seen the scoring window's season."""
 
 import datetime as dt
+import re
 
 import pytest
 
 from customers.synthetic.transactions import transaction_history, transactions_simulate
+from mlcore.features import build_features
 from mlcore.ltv import LtvConfig, level_hedge, ltv_train
 from mlcore.tests.test_season import steady_buyers
 
@@ -31,14 +33,20 @@ def test_a_first_year_log_served_by_our_model_is_hedged() -> None:
     end = dt.date(2026, 7, 31)
     history = transaction_history(transactions_simulate(n_customers=10_000, months=12, seed=1, end_date=end))
 
+    day = end + dt.timedelta(days=1) - dt.timedelta(days=90)
+
     # when
-    _, report = ltv_train(history, end + dt.timedelta(days=1) - dt.timedelta(days=90), LtvConfig(horizon_days=90))
+    model, report = ltv_train(history, day, LtvConfig(horizon_days=90))
 
     # then
     assert report.decision["served"] == "model"
     assert report.decision["season"].startswith("not adjusted for the season: the history does not reach back")
     assert report.decision["hedge"].startswith("× ")
     assert "the geometric mean of our total" in report.decision["hedge"]
+    # and what is served on the scoring day totals the geometric mean of the two totals the report names
+    ours, classical = (float(tk.replace(",", "")) for tk in re.findall(r"Tk ([\d,]+)", report.decision["hedge"]))
+    served = model.predict(build_features(history, day))["ltv"].sum()
+    assert served == pytest.approx((ours * classical) ** 0.5, rel=1e-3)
 
 
 def test_a_history_with_the_year_before_is_moved_by_the_season_and_not_hedged() -> None:
